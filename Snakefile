@@ -1,0 +1,18 @@
+# embedgan: generators fed a learned label or text embedding instead of noise.
+# Stages: fetch data -> train each experiment -> sample -> render pictures -> report.
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/render.smk"
+include: "workflow/rules/report.smk"
+
+
+report: "workflow/report/workflow.rst"
+
+
+rule all:
+    input:
+        "results/report.md",
+    default_target: True

@@ -1,0 +1,172 @@
+"""The networks of EXPERIMENTS.md: conditioners, generators and discriminators, by name.
+
+Image shapes are (C, H, W). Generators map a conditioning vector to an image in [-1, 1];
+discriminators map an image to 10 class probabilities.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+NUM_CLASSES = 10
+LABEL_EMBEDDING_DIM = 100
+TEXT_PROJECTION_DIM = 256
+
+
+class LabelConditioner(nn.Module):
+    """nn.Embedding(10, 100) indexed by the label."""
+
+    out_dim = LABEL_EMBEDDING_DIM
+
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.Embedding(NUM_CLASSES, self.out_dim)
+
+    def forward(self, labels: torch.Tensor) -> torch.Tensor:
+        return self.embedding(labels)
+
+
+class TextConditioner(nn.Module):
+    """BERT's last-layer [CLS] state of the class caption, then Linear(hidden, 256).
+
+    The encoder is fine-tuned with the generator. Each of the 10 distinct captions is
+    encoded once per call and the codes are gathered by label: identical, value and
+    gradient, to encoding the caption of every image, because BERT's dropout is kept off
+    (so one label always gives one code, as for the label embedding).
+    """
+
+    out_dim = TEXT_PROJECTION_DIM
+
+    def __init__(self, bert: nn.Module, tokenizer, captions: list[str]):
+        super().__init__()
+        self.bert = bert
+        self.projection = nn.Linear(bert.config.hidden_size, self.out_dim)
+        tokens = tokenizer(captions, padding=True, return_tensors="pt")
+        self.register_buffer("input_ids", tokens["input_ids"], persistent=False)
+        self.register_buffer("attention_mask", tokens["attention_mask"], persistent=False)
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        self.bert.eval()  # dropout off: see the class docstring
+        return self
+
+    def class_codes(self) -> torch.Tensor:
+        hidden = self.bert(input_ids=self.input_ids, attention_mask=self.attention_mask)
+        return self.projection(hidden.last_hidden_state[:, 0])
+
+    def forward(self, labels: torch.Tensor) -> torch.Tensor:
+        return self.class_codes()[labels]
+
+
+class DeconvGenerator(nn.Module):
+    """exp1 / exp4 / exp5: three ConvTranspose2d from a 1x1 input (8->16->32 or 7->14->28)."""
+
+    def __init__(self, in_dim: int, image_shape: tuple[int, int, int]):
+        super().__init__()
+        channels, height, _ = image_shape
+        self.net = nn.Sequential(
+            nn.Unflatten(1, (in_dim, 1, 1)),
+            nn.ConvTranspose2d(in_dim, 256, kernel_size=height // 4, stride=1, padding=0),
+            nn.ReLU(),
+            nn.ConvTranspose2d(256, 128, 4, 2, 1),
+            nn.ReLU(),
+            nn.ConvTranspose2d(128, channels, 4, 2, 1),
+            nn.Tanh(),
+        )
+
+    def forward(self, code: torch.Tensor) -> torch.Tensor:
+        return self.net(code)
+
+
+class LinearDeconvGenerator(nn.Module):
+    """exp2 / exp3: Linear to 256x4x4, then three ConvTranspose2d with BatchNorm (4->32)."""
+
+    def __init__(self, in_dim: int, image_shape: tuple[int, int, int]):
+        super().__init__()
+        channels, height, width = image_shape
+        if (height, width) != (32, 32):
+            raise ValueError(
+                f"generator 'linear_deconv' draws 32x32 images, the dataset has {height}x{width}"
+            )
+        self.net = nn.Sequential(
+            nn.Linear(in_dim, 256 * 4 * 4),
+            nn.ReLU(),
+            nn.Unflatten(1, (256, 4, 4)),
+            nn.ConvTranspose2d(256, 128, 4, 2, 1),
+            nn.BatchNorm2d(128),
+            nn.ReLU(),
+            nn.ConvTranspose2d(128, 64, 4, 2, 1),
+            nn.BatchNorm2d(64),
+            nn.ReLU(),
+            nn.ConvTranspose2d(64, channels, 4, 2, 1),
+            nn.Tanh(),
+        )
+
+    def forward(self, code: torch.Tensor) -> torch.Tensor:
+        return self.net(code)
+
+
+def mlp_discriminator(
+    image_shape: tuple[int, int, int], hidden: tuple[int, ...], output: nn.Module
+) -> nn.Sequential:
+    """Flatten, then Linear -> LeakyReLU -> Dropout(0.1) per hidden width, then Linear(., 10)."""
+    layers: list[nn.Module] = [nn.Flatten()]
+    width = image_shape[0] * image_shape[1] * image_shape[2]
+    for next_width in hidden:
+        layers += [nn.Linear(width, next_width), nn.LeakyReLU(), nn.Dropout(0.1)]
+        width = next_width
+    return nn.Sequential(*layers, nn.Linear(width, NUM_CLASSES), output)
+
+
+def cnn_discriminator(image_shape: tuple[int, int, int]) -> nn.Sequential:
+    """exp3: three Conv-BN-ReLU-MaxPool blocks (3->12->48->192), then an MLP with softmax."""
+    channels, height, width = image_shape
+    layers: list[nn.Module] = []
+    for c_in, c_out in ((channels, 12), (12, 48), (48, 192)):
+        layers += [
+            nn.Conv2d(c_in, c_out, 3, padding=1),
+            nn.BatchNorm2d(c_out),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+        ]
+    features = 192 * (height // 8) * (width // 8)
+    return nn.Sequential(
+        *layers,
+        nn.Flatten(),
+        nn.Linear(features, 1024),
+        nn.ReLU(),
+        nn.Dropout(0.4),
+        nn.Linear(1024, 512),
+        nn.ReLU(),
+        nn.Dropout(0.4),
+        nn.Linear(512, NUM_CLASSES),
+        nn.Softmax(dim=1),
+    )
+
+
+GENERATORS = {"deconv": DeconvGenerator, "linear_deconv": LinearDeconvGenerator}
+
+DISCRIMINATORS = {
+    "mlp_sigmoid": lambda shape: mlp_discriminator(shape, (1024, 512, 128), nn.Sigmoid()),
+    "mlp_softmax": lambda shape: mlp_discriminator(shape, (512, 256), nn.Softmax(dim=1)),
+    "cnn_softmax": cnn_discriminator,
+}
+
+CONDITIONINGS = ("label", "text")
+
+
+def build_generator(name: str, in_dim: int, image_shape: tuple[int, int, int]) -> nn.Module:
+    if name not in GENERATORS:
+        raise ValueError(f"unknown generator {name!r}; known: {', '.join(GENERATORS)}")
+    return GENERATORS[name](in_dim, image_shape)
+
+
+def build_discriminator(name: str | None, image_shape: tuple[int, int, int]) -> nn.Module | None:
+    if name is None:
+        return None
+    if name not in DISCRIMINATORS:
+        raise ValueError(
+            f"unknown discriminator {name!r}; known: {', '.join(DISCRIMINATORS)} or null"
+        )
+    return DISCRIMINATORS[name](image_shape)

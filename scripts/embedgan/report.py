@@ -1,0 +1,113 @@
+"""The markdown report: one section per experiment and a summary table."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from pathlib import Path
+
+from .runtime import atomic_path
+
+QUESTION = (
+    "A GAN turns noise into an image. What if the generator is fed a learned embedding of "
+    "the class label (or of a text) instead? Each experiment below trains a generator whose "
+    "only input is such an embedding, so one class gives exactly one image."
+)
+
+
+def format_seconds(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m {secs:02d}s" if hours else f"{minutes}m {secs:02d}s"
+
+
+def final_loss(history: dict, key: str) -> str:
+    values = [row[key] for row in history["loss"] if key in row]
+    return f"{values[-1]:.4f}" if values else "–"
+
+
+def data_line(manifest: dict, train_images: int) -> str:
+    source = manifest["source"]
+    return (
+        f"{manifest['dataset']} from {source['kind']} ({source['path']}): "
+        f"{train_images} of {sum(manifest['counts']['train'])} training images used, "
+        f"{sum(manifest['counts']['test'])} test images"
+    )
+
+
+def experiment_section(name: str, entry: dict, report_dir: Path) -> list[str]:
+    history, settings = entry["history"], entry["history"]["settings"]
+    rel = lambda path: os.path.relpath(path, report_dir)  # noqa: E731
+    optimizer = settings["optimizer"]
+    lines = [
+        f"## {name}: {settings.get('title', '')}".rstrip(": "),
+        "",
+        settings.get("description", "").strip(),
+        "",
+        f"- data: {data_line(entry['manifest'], history['train_images'])}",
+        f"- conditioning: {settings['conditioning']}"
+        + (
+            f" (text encoder `{settings['text_encoder']}`, caption `{settings['caption']}`)"
+            if settings["conditioning"] == "text"
+            else " (nn.Embedding(10, 100))"
+        ),
+        f"- generator `{settings['generator']}`, discriminator `{settings.get('discriminator')}`, "
+        f"objective `{settings['objective']}`, schedule `{settings['schedule']}`",
+        f"- batch {settings['batch_size']}, {settings['epochs']} epochs "
+        f"({history['steps']} steps), Adam lr {optimizer['lr']} betas "
+        f"{tuple(optimizer['betas'])}, seed {settings['seed']}",
+        f"- trained on {history['device_name']} ({history['device']}), training loop "
+        f"{format_seconds(history['wall_time_s'])}",
+        "",
+        "| generated (one per class) | real test images |",
+        "| --- | --- |",
+        f"| ![{name} generated]({rel(entry['fake'])}) | ![{name} real]({rel(entry['real'])}) |",
+        "",
+        "Generation record (rows: points of training; columns: classes):",
+        "",
+        f"![{name} history]({rel(entry['history_png'])})",
+        "",
+        f"![{name} losses]({rel(entry['loss_png'])})",
+        "",
+    ]
+    return lines
+
+
+def summary_table(experiments: dict[str, dict]) -> list[str]:
+    lines = [
+        "| experiment | dataset | conditioning | discriminator | objective | batch | epochs "
+        "| train images | steps | device | training time | final D loss | final G loss |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, entry in experiments.items():
+        history, s = entry["history"], entry["history"]["settings"]
+        lines.append(
+            f"| {name} "
+            f"| {s['dataset']} | {s['conditioning']} | {s.get('discriminator') or '–'} "
+            f"| {s['objective']} | {s['batch_size']} | {s['epochs']} | {history['train_images']} "
+            f"| {history['steps']} | {history['device']} | {format_seconds(history['wall_time_s'])} "
+            f"| {final_loss(history, 'loss_d')} | {final_loss(history, 'loss_g')} |"
+        )
+    return lines
+
+
+def write_report(experiments: dict[str, dict], out_path: str) -> None:
+    """experiments: name -> {history, manifest, fake, real, history_png, loss_png}."""
+    report_dir = Path(out_path).parent
+    lines = [
+        "# embedgan: generators fed label and text embeddings instead of noise",
+        "",
+        QUESTION,
+        "",
+        f"Written {datetime.datetime.now().isoformat(timespec='seconds')} by the embedgan "
+        "workflow. Pictures show the stored pixels, mapped linearly from [-1, 1] to 0-255.",
+        "",
+        "## Summary",
+        "",
+        *summary_table(experiments),
+        "",
+    ]
+    for name, entry in experiments.items():
+        lines += experiment_section(name, entry, report_dir)
+    with atomic_path(out_path) as tmp:
+        Path(tmp).write_text("\n".join(lines))

@@ -1,0 +1,71 @@
+"""Run-time plumbing shared by the entry points: logs, atomic writes, devices, seeds."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import random
+import tempfile
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike):
+    """Yield a temporary path beside `target`; it replaces `target` only on success."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+@contextlib.contextmanager
+def log_to(path: str | os.PathLike):
+    """Send stdout, stderr and `logging` of the block to a log file, tracebacks included."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", buffering=1) as log_file:
+        handler = logging.StreamHandler(log_file)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        root = logging.getLogger()
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+        try:
+            with contextlib.redirect_stdout(log_file), contextlib.redirect_stderr(log_file):
+                yield log_file
+        except BaseException:
+            traceback.print_exc(file=log_file)
+            raise
+        finally:
+            root.removeHandler(handler)
+
+
+def select_device(requested: str):
+    """Map the config's `device` (auto | cpu | cuda) to a torch device."""
+    import torch
+
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if requested.startswith("cuda") and not torch.cuda.is_available():
+        raise RuntimeError(
+            f"config key `device` is {requested!r} but no CUDA GPU is available "
+            "(torch.cuda.is_available() is False); use `device: auto` or `device: cpu`"
+        )
+    return torch.device(requested)
+
+
+def seed_everything(seed: int) -> None:
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+

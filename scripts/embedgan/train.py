@@ -1,0 +1,367 @@
+"""The one trainer: every experiment is a settings dict (a config entry), not code.
+
+The dataset lives on the training device as one uint8 tensor; batches are taken by index
+from a permutation drawn on that device. Losses are summed on the device and read once per
+logging interval. A checkpoint is written atomically after every epoch; a rerun with the
+same settings resumes from it, and on the CPU ends with the same weights as an
+uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm import tqdm
+
+from . import data as datasets
+from .images import nhwc_to_nchw, to_model_range, to_uint8
+from .models import (
+    NUM_CLASSES,
+    LabelConditioner,
+    TextConditioner,
+    build_discriminator,
+    build_generator,
+)
+from .objectives import get_objective
+from .runtime import atomic_path, seed_everything
+from .text import captions, load_bert
+
+log = logging.getLogger("embedgan.train")
+
+LOSS_POINTS = 200  # about this many points on the loss curve, whatever the run length
+
+
+class TrainingError(RuntimeError):
+    pass
+
+
+@dataclass
+class Networks:
+    conditioner: nn.Module
+    generator: nn.Module
+    discriminator: nn.Module | None
+
+    def modules(self) -> dict[str, nn.Module]:
+        found = {"conditioner": self.conditioner, "generator": self.generator}
+        if self.discriminator is not None:
+            found["discriminator"] = self.discriminator
+        return found
+
+
+def build_networks(settings: dict, image_shape: tuple[int, int, int], classes) -> Networks:
+    """Build (untrained) networks; the seed must be set before for reproducible weights."""
+    if settings["conditioning"] == "label":
+        conditioner = LabelConditioner()
+    elif settings["conditioning"] == "text":
+        tokenizer, bert = load_bert(settings["text_encoder"])
+        conditioner = TextConditioner(bert, tokenizer, captions(settings["caption"], classes))
+    else:
+        raise ValueError(f"unknown conditioning {settings['conditioning']!r}; known: label, text")
+    generator = build_generator(settings["generator"], conditioner.out_dim, image_shape)
+    discriminator = build_discriminator(settings.get("discriminator"), image_shape)
+    return Networks(conditioner, generator, discriminator)
+
+
+def phases(settings: dict) -> list[tuple[str, int]]:
+    """(which networks a step updates, epochs) in order."""
+    objective = get_objective(settings["objective"])
+    epochs = settings["epochs"]
+    if not objective.uses_discriminator:
+        return [("generator", epochs)]
+    if settings["schedule"] == "alternating":
+        return [("both", epochs)]
+    if settings["schedule"] == "classifier_first":
+        if objective.fake_target is not None:
+            raise ValueError(
+                f"schedule 'classifier_first' needs a discriminator that never sees fakes; "
+                f"objective {objective.name!r} trains it on fakes"
+            )
+        return [("discriminator", epochs), ("generator", epochs)]
+    raise ValueError(
+        f"unknown schedule {settings['schedule']!r}; known: alternating, classifier_first"
+    )
+
+
+def fingerprint(settings: dict, dataset_sha256: str) -> str:
+    """What a checkpoint must match to be resumed."""
+    text = json.dumps({"settings": settings, "dataset": dataset_sha256}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def snapshot_steps(total_steps: int, points: int) -> list[int]:
+    """`points` steps from 0 (untrained) to the last, evenly spaced."""
+    if points < 2:
+        return [total_steps]
+    return sorted({round(total_steps * i / (points - 1)) for i in range(points)})
+
+
+class Trainer:
+    def __init__(self, settings: dict, dataset: datasets.Dataset, device: torch.device):
+        self.settings = settings
+        self.device = device
+        self.objective = get_objective(settings["objective"])
+        self.phases = phases(settings)
+
+        keep = datasets.balanced_indices(dataset.y_train, settings.get("train_per_class"))
+        self.images = nhwc_to_nchw(dataset.x_train[keep]).to(device)  # uint8 N x C x H x W
+        self.labels = torch.from_numpy(dataset.y_train[keep]).to(device)
+        self.image_shape = tuple(self.images.shape[1:])
+        self.classes = dataset.classes
+        batch_size = settings["batch_size"]
+        if batch_size > len(self.labels):
+            raise ValueError(
+                f"batch_size {batch_size} is larger than the {len(self.labels)} training "
+                f"images of {settings['dataset']} (train_per_class: "
+                f"{settings.get('train_per_class')})"
+            )
+        self.steps_per_epoch = math.ceil(len(self.labels) / batch_size)
+        self.total_steps = sum(e for _, e in self.phases) * self.steps_per_epoch
+        self.log_every = max(1, self.total_steps // LOSS_POINTS)
+        self.snapshot_at = snapshot_steps(self.total_steps, settings["history_points"])
+
+        seed_everything(settings["seed"])
+        self.nets = build_networks(settings, self.image_shape, self.classes)
+        for module in self.nets.modules().values():
+            module.to(device).train()
+        optimizer = settings["optimizer"]
+        make_adam = lambda params: torch.optim.Adam(  # noqa: E731
+            params, lr=optimizer["lr"], betas=tuple(optimizer["betas"])
+        )
+        self.g_optimizer = make_adam(
+            list(self.nets.conditioner.parameters()) + list(self.nets.generator.parameters())
+        )
+        self.d_optimizer = (
+            make_adam(self.nets.discriminator.parameters()) if self.nets.discriminator else None
+        )
+        self.permutation_rng = torch.Generator(device=device).manual_seed(settings["seed"])
+        self.all_labels = torch.arange(NUM_CLASSES, device=device)
+
+        self.epoch = 0  # epochs finished, over all phases
+        self.step = 0
+        self.elapsed = 0.0
+        self.loss_history: list[dict] = []
+        self.loss_sums: dict[str, torch.Tensor] = {}  # since the last logged row
+        self.loss_count = 0
+        self.snapshots: list[np.ndarray] = []
+        self.snapshot_steps: list[int] = []
+
+    # -- one step ---------------------------------------------------------------------
+    def train_step(self, real: torch.Tensor, labels: torch.Tensor, phase: str) -> dict:
+        nets, objective = self.nets, self.objective
+        onehot = F.one_hot(labels, NUM_CLASSES).float()
+        update_d = phase in ("both", "discriminator")
+        update_g = phase in ("both", "generator")
+        needs_fake = update_g or (update_d and objective.fake_target is not None)
+        fake = nets.generator(nets.conditioner(labels)) if needs_fake else None
+        losses = {}
+        if update_d:
+            self.d_optimizer.zero_grad(set_to_none=True)
+            detached = fake.detach() if objective.fake_target is not None else None
+            loss_d = objective.discriminator_loss(nets.discriminator, real, detached, onehot)
+            loss_d.backward()
+            self.d_optimizer.step()
+            losses["loss_d"] = loss_d.detach()
+        if update_g:
+            self.g_optimizer.zero_grad(set_to_none=True)
+            if nets.discriminator is not None:
+                nets.discriminator.requires_grad_(False)  # G's loss must not touch D
+            loss_g = objective.generator_loss(nets.discriminator, fake, real, onehot)
+            loss_g.backward()
+            if nets.discriminator is not None:
+                nets.discriminator.requires_grad_(True)
+            self.g_optimizer.step()
+            losses["loss_g"] = loss_g.detach()
+        return losses
+
+    # -- sampling ---------------------------------------------------------------------
+    @torch.no_grad()
+    def class_codes(self) -> torch.Tensor:
+        """The generator's input for each class, computed in eval mode."""
+        conditioner = self.nets.conditioner
+        conditioner.eval()
+        codes = conditioner(self.all_labels)
+        conditioner.train()
+        return codes
+
+    @torch.no_grad()
+    def generate_classes(self) -> np.ndarray:
+        generator = self.nets.generator
+        generator.eval()
+        images = generator(self.class_codes())
+        generator.train()
+        return to_uint8(images)
+
+    def take_snapshot(self) -> None:
+        self.snapshots.append(self.generate_classes())
+        self.snapshot_steps.append(self.step)
+
+    # -- checkpoints ------------------------------------------------------------------
+    def state(self) -> dict:
+        return {
+            "epoch": self.epoch,
+            "step": self.step,
+            "elapsed": self.elapsed,
+            "loss_history": self.loss_history,
+            "loss_sums": self.loss_sums,
+            "loss_count": self.loss_count,
+            "snapshots": self.snapshots,
+            "snapshot_steps": self.snapshot_steps,
+            "networks": {k: m.state_dict() for k, m in self.nets.modules().items()},
+            "g_optimizer": self.g_optimizer.state_dict(),
+            "d_optimizer": self.d_optimizer.state_dict() if self.d_optimizer else None,
+            "rng": {
+                "torch": torch.get_rng_state(),
+                "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+                "permutation": self.permutation_rng.get_state(),
+            },
+        }
+
+    def load_state(self, state: dict) -> None:
+        self.epoch, self.step, self.elapsed = state["epoch"], state["step"], state["elapsed"]
+        self.loss_history = state["loss_history"]
+        self.loss_sums, self.loss_count = state["loss_sums"], state["loss_count"]
+        self.snapshots, self.snapshot_steps = state["snapshots"], state["snapshot_steps"]
+        for name, module in self.nets.modules().items():
+            module.load_state_dict(state["networks"][name])
+        self.g_optimizer.load_state_dict(state["g_optimizer"])
+        if self.d_optimizer:
+            self.d_optimizer.load_state_dict(state["d_optimizer"])
+        torch.set_rng_state(state["rng"]["torch"])
+        if state["rng"]["cuda"] is not None and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["rng"]["cuda"])
+        self.permutation_rng.set_state(state["rng"]["permutation"])
+
+    # -- the loop ---------------------------------------------------------------------
+    def epoch_phase(self, epoch: int) -> str:
+        for phase, epochs in self.phases:
+            if epoch < epochs:
+                return phase
+            epoch -= epochs
+        raise IndexError(epoch)
+
+    def run(self, checkpoint: Path, token: str) -> None:
+        if checkpoint.exists():
+            saved = torch.load(checkpoint, map_location=self.device, weights_only=False)
+            if saved["fingerprint"] == token:
+                self.load_state(saved)
+                log.info("resumed from %s at epoch %d, step %d", checkpoint, self.epoch, self.step)
+            else:
+                log.warning(
+                    "checkpoint %s was written with other settings or data; starting afresh",
+                    checkpoint,
+                )
+        if self.step == 0 and 0 in self.snapshot_at:
+            self.take_snapshot()
+        total_epochs = sum(e for _, e in self.phases)
+        batch_size = self.settings["batch_size"]
+        progress = tqdm(
+            total=self.total_steps, initial=self.step, file=sys.stderr, mininterval=15, ascii=True
+        )
+        while self.epoch < total_epochs:
+            started = time.perf_counter()
+            phase = self.epoch_phase(self.epoch)
+            order = torch.randperm(
+                len(self.labels), device=self.device, generator=self.permutation_rng
+            )
+            for batch in order.split(batch_size):
+                real = to_model_range(self.images[batch])
+                losses = self.train_step(real, self.labels[batch], phase)
+                for key, value in losses.items():
+                    self.loss_sums[key] = self.loss_sums.get(key, 0) + value
+                self.loss_count += 1
+                self.step += 1
+                if self.step % self.log_every == 0 or self.step == self.total_steps:
+                    self.record_losses()
+                if self.step in self.snapshot_at:
+                    self.take_snapshot()
+                progress.update()
+            self.epoch += 1
+            self.elapsed += time.perf_counter() - started
+            with atomic_path(checkpoint) as tmp:
+                torch.save({"fingerprint": token, **self.state()}, tmp)
+            log.info("epoch %d/%d done, step %d, checkpoint saved", self.epoch, total_epochs, self.step)
+        progress.close()
+
+    def record_losses(self) -> None:
+        """Read the summed losses off the device (once per interval) into the history."""
+        row = {"step": self.step, "epoch": self.step / self.steps_per_epoch}
+        for key, total in self.loss_sums.items():
+            value = total.item() / self.loss_count
+            if not math.isfinite(value):
+                raise TrainingError(
+                    f"{key} became {value} by step {self.step} (epoch {self.epoch + 1}); "
+                    "stopping rather than saving a broken model"
+                )
+            row[key] = value
+        self.loss_history.append(row)
+        self.loss_sums, self.loss_count = {}, 0
+
+
+def train_experiment(
+    name: str,
+    settings: dict,
+    dataset_path: str,
+    manifest_path: str,
+    device: torch.device,
+    checkpoint: str,
+    model_out: str,
+    history_out: str,
+    snapshots_out: str,
+) -> None:
+    """Train one experiment and write its model, loss history and snapshots."""
+    dataset = datasets.load(dataset_path)
+    dataset_sha256 = json.loads(Path(manifest_path).read_text())["sha256"]
+    trainer = Trainer(settings, dataset, device)
+    log.info(
+        "%s: %d training images, %d steps of batch %d on %s",
+        name,
+        len(trainer.labels),
+        trainer.total_steps,
+        settings["batch_size"],
+        device,
+    )
+    trainer.run(Path(checkpoint), fingerprint(settings, dataset_sha256))
+
+    with atomic_path(model_out) as tmp:
+        torch.save(
+            {
+                "settings": settings,
+                "image_shape": trainer.image_shape,
+                "classes": trainer.classes,
+                "class_codes": trainer.class_codes().cpu(),
+                "networks": {
+                    k: {p: t.cpu() for p, t in m.state_dict().items()}
+                    for k, m in trainer.nets.modules().items()
+                },
+            },
+            tmp,
+        )
+    with atomic_path(snapshots_out) as tmp:
+        with open(tmp, "wb") as handle:
+            np.savez(handle, images=np.stack(trainer.snapshots), steps=np.array(trainer.snapshot_steps))
+    history = {
+        "experiment": name,
+        "settings": settings,
+        "device": str(device),
+        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU",
+        "torch": torch.__version__,
+        "train_images": len(trainer.labels),
+        "steps": trainer.total_steps,
+        "steps_per_epoch": trainer.steps_per_epoch,
+        "wall_time_s": trainer.elapsed,
+        "loss": trainer.loss_history,
+    }
+    with atomic_path(history_out) as tmp:
+        Path(tmp).write_text(json.dumps(history, indent=1) + "\n")
+    Path(checkpoint).unlink()  # finished: a later rerun (e.g. after a code change) starts afresh

@@ -1,0 +1,14 @@
+"""Snakemake script: fetch one data set into its canonical .npz and manifest."""
+
+from embedgan.data import fetch
+from embedgan.runtime import log_to
+
+with log_to(snakemake.log[0]):
+    record = fetch(
+        snakemake.wildcards.dataset,
+        output=snakemake.output.images,
+        manifest=snakemake.output.manifest,
+        mirror=snakemake.params.mirror,
+        download_dir=snakemake.params.download_dir,
+    )
+    print(f"wrote {snakemake.output.images}: {record['counts']} from {record['source']}")

@@ -1,0 +1,30 @@
+"""Snakemake script: the pictures of one experiment (generated, real, history, losses)."""
+
+import json
+
+import numpy as np
+
+from embedgan import data
+from embedgan.render import class_grid, loss_curve, real_per_class
+from embedgan.runtime import log_to
+
+with log_to(snakemake.log[0]):
+    name = snakemake.wildcards.exp
+    samples = np.load(snakemake.input.samples)
+    classes = tuple(str(c) for c in samples["classes"])
+    fakes = samples["images"]
+    class_grid(fakes, classes, [f"sample {i + 1}" for i in range(len(fakes))],
+               f"{name}: generated", snakemake.output.fake)
+
+    dataset = data.load(snakemake.input.images)
+    real = real_per_class(dataset.x_test, dataset.y_test, snakemake.params.real_rows)
+    class_grid(real, classes, [f"test {i + 1}" for i in range(len(real))],
+               f"{name}: real test images", snakemake.output.real)
+
+    snapshots = np.load(snakemake.input.snapshots)
+    history = json.loads(open(snakemake.input.history).read())
+    per_epoch = history["steps_per_epoch"]
+    class_grid(snapshots["images"], classes,
+               [f"epoch {s / per_epoch:.3g}" for s in snapshots["steps"]],
+               f"{name}: generation record", snakemake.output.history)
+    loss_curve(history, f"{name}: losses", snakemake.output.loss)

@@ -1,0 +1,15 @@
+"""Snakemake script: draw the final images of every class from a trained model."""
+
+import numpy as np
+import torch
+
+from embedgan.runtime import atomic_path, log_to, select_device
+from embedgan.sampling import generate_per_class
+
+with log_to(snakemake.log[0]):
+    torch.set_num_threads(snakemake.threads)
+    images, classes = generate_per_class(snakemake.input.model, select_device(snakemake.config["device"]))
+    with atomic_path(snakemake.output.samples) as tmp:
+        with open(tmp, "wb") as handle:
+            np.savez(handle, images=images, classes=np.array(classes))
+    print(f"{images.shape[0]} sample(s) per class of {len(classes)} classes")

@@ -1,0 +1,20 @@
+"""Snakemake script: train one experiment (its settings are the rule's params)."""
+
+import torch
+
+from embedgan.runtime import log_to, select_device
+from embedgan.train import train_experiment
+
+with log_to(snakemake.log[0]):
+    torch.set_num_threads(snakemake.threads)
+    train_experiment(
+        snakemake.wildcards.exp,
+        snakemake.params.settings,
+        dataset_path=snakemake.input.images,
+        manifest_path=snakemake.input.manifest,
+        device=select_device(snakemake.config["device"]),
+        checkpoint=snakemake.params.checkpoint,
+        model_out=snakemake.output.model,
+        history_out=snakemake.output.history,
+        snapshots_out=snakemake.output.snapshots,
+    )

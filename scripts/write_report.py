@@ -1,0 +1,20 @@
+"""Snakemake script: results/report.md from every experiment's outputs."""
+
+import json
+
+from embedgan.report import write_report
+from embedgan.runtime import log_to
+
+with log_to(snakemake.log[0]):
+    read = lambda path: json.loads(open(path).read())
+    experiments = {}
+    for i, name in enumerate(snakemake.params.experiments.keys()):
+        experiments[name] = {
+            "history": read(snakemake.input.histories[i]),
+            "manifest": read(snakemake.input.manifests[i]),
+            "fake": snakemake.input.fakes[i],
+            "real": snakemake.input.reals[i],
+            "history_png": snakemake.input.history_pngs[i],
+            "loss_png": snakemake.input.loss_pngs[i],
+        }
+    write_report(experiments, snakemake.output.report)

@@ -1,0 +1,35 @@
+rule train:
+    input:
+        package_modules("data", "images", "models", "objectives", "runtime", "text", "train"),
+        images=lambda w: f"resources/datasets/{dataset_of(w)}.npz",
+        manifest=lambda w: f"resources/datasets/{dataset_of(w)}.json",
+    output:
+        model="results/{exp}/model.pt",
+        history="results/{exp}/history.json",
+        snapshots="results/{exp}/snapshots.npz",
+    params:
+        settings=lambda w: training_settings(w.exp),
+        # Outside the declared outputs: a failed or killed job keeps its checkpoint.
+        checkpoint="results/{exp}/checkpoint.pt",
+    threads: config["train_threads"]
+    resources:
+        gpu=1,
+    log:
+        "logs/train/{exp}.log",
+    benchmark:
+        "benchmarks/train/{exp}.tsv"
+    script:
+        "../../scripts/train_experiment.py"
+
+
+rule sample:
+    input:
+        package_modules("images", "models", "runtime", "sampling"),
+        model="results/{exp}/model.pt",
+    output:
+        samples="results/{exp}/samples.npz",
+    threads: 1
+    log:
+        "logs/sample/{exp}.log",
+    script:
+        "../../scripts/sample_experiment.py"
