@@ -8,8 +8,9 @@ from embedgan.runtime import log_to
 with log_to(snakemake.log[0]):
     read = lambda path: json.loads(open(path).read())
     experiments = {}
-    for i, name in enumerate(snakemake.params.experiments.keys()):
+    for i, (name, presentation) in enumerate(snakemake.params.experiments.items()):
         experiments[name] = {
+            "presentation": presentation,
             "history": read(snakemake.input.histories[i]),
             "manifest": read(snakemake.input.manifests[i]),
             "fake": snakemake.input.fakes[i],

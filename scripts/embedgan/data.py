@@ -164,7 +164,7 @@ def read_torchvision(name: str, root: Path, download: bool) -> dict[str, np.ndar
             )
             raise DataSourceError(
                 f"torchvision could not {'download' if download else 'read'} "
-                f"{info.torchvision_class} into {root}: {err}; {action}"
+                f"{info.torchvision_class} into {root}: {' '.join(str(err).split())}; {action}"
             ) from err
         arrays[f"x_{split}"] = np.asarray(ds.data)
         arrays[f"y_{split}"] = np.asarray(ds.targets)

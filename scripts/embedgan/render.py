@@ -41,7 +41,6 @@ def class_grid(
     axes.imshow(grid.permute(1, 2, 0).numpy(), interpolation="nearest")
     axes.set_xticks([PADDING + c * (width + PADDING) + width / 2 for c in range(columns)])
     axes.set_xticklabels(class_names, rotation=45 if max(map(len, class_names)) > 3 else 0)
-    axes.xaxis.tick_top()
     axes.set_yticks([PADDING + r * (height + PADDING) + height / 2 for r in range(rows)])
     axes.set_yticklabels(row_labels)
     axes.tick_params(length=0, labelsize=8)

@@ -37,12 +37,13 @@ def data_line(manifest: dict, train_images: int) -> str:
 
 def experiment_section(name: str, entry: dict, report_dir: Path) -> list[str]:
     history, settings = entry["history"], entry["history"]["settings"]
+    title, description = entry["presentation"]["title"], entry["presentation"]["description"]
     rel = lambda path: os.path.relpath(path, report_dir)  # noqa: E731
     optimizer = settings["optimizer"]
     lines = [
-        f"## {name}: {settings.get('title', '')}".rstrip(": "),
+        f"## {name}: {title}" if title else f"## {name}",
         "",
-        settings.get("description", "").strip(),
+        description.strip(),
         "",
         f"- data: {data_line(entry['manifest'], history['train_images'])}",
         f"- conditioning: {settings['conditioning']}"
@@ -92,7 +93,7 @@ def summary_table(experiments: dict[str, dict]) -> list[str]:
 
 
 def write_report(experiments: dict[str, dict], out_path: str) -> None:
-    """experiments: name -> {history, manifest, fake, real, history_png, loss_png}."""
+    """experiments: name -> {presentation, history, manifest, fake, real, history_png, loss_png}."""
     report_dir = Path(out_path).parent
     lines = [
         "# embedgan: generators fed label and text embeddings instead of noise",

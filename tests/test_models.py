@@ -1,0 +1,126 @@
+"""Layer shapes and parameter counts of the networks against EXPERIMENTS.md."""
+
+import pytest
+import torch
+from torch import nn
+
+from embedgan.models import (
+    DISCRIMINATORS,
+    LabelConditioner,
+    build_discriminator,
+    build_generator,
+)
+
+CIFAR, MNIST = (3, 32, 32), (1, 28, 28)
+
+
+def linear(n_in, n_out):
+    return n_in * n_out + n_out
+
+
+def deconv(c_in, c_out, k):
+    return c_in * c_out * k * k + c_out
+
+
+def conv(c_in, c_out, k):
+    return c_in * c_out * k * k + c_out
+
+
+def batchnorm(c):
+    return 2 * c
+
+
+def count(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+# Parameter counts written out from the spec's layer lists.
+GENERATOR_PARAMS = {
+    ("deconv", 100, CIFAR): deconv(100, 256, 8) + deconv(256, 128, 4) + deconv(128, 3, 4),
+    ("deconv", 100, MNIST): deconv(100, 256, 7) + deconv(256, 128, 4) + deconv(128, 1, 4),
+    ("linear_deconv", 256, CIFAR): linear(256, 4096)
+    + deconv(256, 128, 4)
+    + batchnorm(128)
+    + deconv(128, 64, 4)
+    + batchnorm(64)
+    + deconv(64, 3, 4),
+    ("linear_deconv", 100, CIFAR): linear(100, 4096)
+    + deconv(256, 128, 4)
+    + batchnorm(128)
+    + deconv(128, 64, 4)
+    + batchnorm(64)
+    + deconv(64, 3, 4),
+}
+DISCRIMINATOR_PARAMS = {
+    ("mlp_sigmoid", CIFAR): linear(3072, 1024) + linear(1024, 512) + linear(512, 128) + linear(128, 10),
+    ("cnn_softmax", CIFAR): conv(3, 12, 3)
+    + batchnorm(12)
+    + conv(12, 48, 3)
+    + batchnorm(48)
+    + conv(48, 192, 3)
+    + batchnorm(192)
+    + linear(3072, 1024)
+    + linear(1024, 512)
+    + linear(512, 10),
+    ("mlp_softmax", MNIST): linear(784, 512) + linear(512, 256) + linear(256, 10),
+}
+
+
+@pytest.mark.parametrize("name, in_dim, shape", list(GENERATOR_PARAMS))
+def test_generator_shape_range_and_parameters(name, in_dim, shape):
+    generator = build_generator(name, in_dim, shape)
+    images = generator(torch.randn(5, in_dim))
+    assert images.shape == (5, *shape)
+    assert images.min() >= -1 and images.max() <= 1  # Tanh output
+    assert count(generator) == GENERATOR_PARAMS[(name, in_dim, shape)]
+
+
+def test_deconv_generator_intermediate_sizes():
+    """exp1: 8x8 -> 16x16 -> 32x32; exp4: 7 -> 14 -> 28."""
+    for shape, sizes in ((CIFAR, [8, 16, 32]), (MNIST, [7, 14, 28])):
+        generator = build_generator("deconv", 100, shape)
+        x, seen = torch.randn(2, 100), []
+        for layer in generator.net:
+            x = layer(x)
+            if isinstance(layer, nn.ConvTranspose2d):
+                seen.append(x.shape[-1])
+        assert seen == sizes
+
+
+def test_linear_deconv_generator_refuses_28x28():
+    with pytest.raises(ValueError, match="32x32"):
+        build_generator("linear_deconv", 100, MNIST)
+
+
+@pytest.mark.parametrize("name, shape", list(DISCRIMINATOR_PARAMS))
+def test_discriminator_outputs_and_parameters(name, shape):
+    discriminator = build_discriminator(name, shape).eval()
+    probabilities = discriminator(torch.rand(6, *shape) * 2 - 1)
+    assert probabilities.shape == (6, 10)
+    assert probabilities.min() >= 0 and probabilities.max() <= 1
+    if name.endswith("softmax"):
+        torch.testing.assert_close(probabilities.sum(1), torch.ones(6))
+    assert count(discriminator) == DISCRIMINATOR_PARAMS[(name, shape)]
+
+
+def test_discriminator_dropout_rates_follow_the_spec():
+    rates = {
+        name: {m.p for m in build_discriminator(name, shape).modules() if isinstance(m, nn.Dropout)}
+        for name, shape in DISCRIMINATOR_PARAMS
+    }
+    assert rates == {"mlp_sigmoid": {0.1}, "cnn_softmax": {0.4}, "mlp_softmax": {0.1}}
+
+
+def test_label_conditioner_is_an_embedding_of_10_by_100():
+    conditioner = LabelConditioner()
+    assert conditioner(torch.arange(10)).shape == (10, 100)
+    assert count(conditioner) == 10 * 100
+
+
+def test_unknown_names_are_refused():
+    with pytest.raises(ValueError, match="unknown generator 'gan'"):
+        build_generator("gan", 100, CIFAR)
+    with pytest.raises(ValueError, match="unknown discriminator 'transformer'"):
+        build_discriminator("transformer", CIFAR)
+    assert build_discriminator(None, CIFAR) is None
+    assert set(DISCRIMINATORS) == {"mlp_sigmoid", "mlp_softmax", "cnn_softmax"}
