@@ -47,11 +47,9 @@ def mirror(tmp_path) -> Path:
     return folder
 
 
-@pytest.fixture
-def workflow_copy(tmp_path) -> Path:
+def copy_workflow(target: Path) -> Path:
     """A copy of the workflow to run Snakemake in, away from the repository's results/."""
-    target = tmp_path / "workflow_copy"
-    target.mkdir()
+    target.mkdir(parents=True)
     for item in ("Snakefile", "workflow", "scripts", "config", "profiles"):
         source = REPO / item
         if source.is_dir():
@@ -59,3 +57,8 @@ def workflow_copy(tmp_path) -> Path:
         else:
             shutil.copy2(source, target / item)
     return target
+
+
+@pytest.fixture
+def workflow_copy(tmp_path) -> Path:
+    return copy_workflow(tmp_path / "workflow_copy")

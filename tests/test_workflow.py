@@ -1,0 +1,164 @@
+"""The Snakemake workflow end to end on tiny data: plan, run, pictures, report, rebuilds."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from PIL import Image
+
+from conftest import OFFLINE_ENCODER, copy_workflow, write_keras_npz
+
+EXPERIMENTS = ["exp1", "exp2", "exp3", "exp4", "exp5"]
+PICTURES = ["{exp}_fake.png", "{exp}_real.png", "{exp}.png", "{exp}_loss.png"]
+
+# Small enough for 12 training images per class; every experiment keeps its own model.
+TINY = {
+    "train_threads": 1,
+    "real_rows": 2,
+    "experiment_defaults": {"history_points": 3},
+    "experiments": {
+        "exp1": {"epochs": 1, "batch_size": 8},
+        "exp2": {"epochs": 2, "batch_size": 60},
+        "exp3": {"epochs": 1, "batch_size": 32},
+        "exp4": {"epochs": 1, "batch_size": 8, "train_per_class": 6},
+        "exp5": {"epochs": 2, "batch_size": 32},
+    },
+}
+
+
+def snakemake(workdir: Path, *args: str, check=True) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", *args],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def planned_jobs(workdir: Path, *args: str) -> set[tuple[str, str | None]]:
+    """(rule, exp wildcard or None) of every job a dry run plans."""
+    out = snakemake(workdir, "-n", *args).stdout
+    if "Nothing to be done" in out:
+        return set()
+    jobs = set()
+    for block in re.split(r"\n(?=(?:local)?rule \w+:)", out):
+        head = re.match(r"(?:local)?rule (\w+):", block)
+        if head:
+            exp = re.search(r"wildcards: .*exp=(\w+)", block)
+            jobs.add((head.group(1), exp.group(1) if exp else None))
+    return jobs
+
+
+def write_config(path: Path, config: dict) -> Path:
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    """The whole workflow, run once on tiny data with the offline text encoder."""
+    root = tmp_path_factory.mktemp("run")
+    mirror = root / "mirror"
+    write_keras_npz(mirror / "mnist.npz", "mnist")
+    write_keras_npz(mirror / "cifar10.npz", "cifar10")
+    workdir = copy_workflow(root / "workflow")
+    config = write_config(root / "tiny.yaml", TINY)
+    args = ("--cores", "2", "--configfile", str(config),
+            "--config", f"mirror={mirror}", f"text_encoder={OFFLINE_ENCODER}")
+    snakemake(workdir, *args)
+    return workdir, config, args
+
+
+def test_every_picture_and_the_report_are_produced(finished_run):
+    workdir, _, _ = finished_run
+    results = workdir / "results"
+    report = (results / "report.md").read_text()
+    for exp in EXPERIMENTS:
+        for pattern in PICTURES:
+            picture = results / exp / pattern.format(exp=exp)
+            with Image.open(picture) as image:
+                assert image.size[0] > 300 and image.size[1] > 60, picture
+                pixels = np.asarray(image.convert("L"))
+                assert pixels.std() > 5, f"{picture} is blank"
+            assert f"]({exp}/{picture.name})" in report, f"{picture.name} not in the report"
+        assert f"## {exp}: " in report
+    table = report.split("## Summary")[1].split("\n## ")[0]
+    assert len([line for line in table.splitlines() if re.match(r"\| exp\d ", line)]) == 5
+    assert "| exp2 | cifar10 | text | – | pixel_mse | 60 | 2 | 120 |" in table
+    assert "| exp4 | mnist | label | mlp_softmax | bce_classifier | 8 | 1 | 60 | 8 |" in table
+
+
+def test_each_rule_writes_its_log(finished_run):
+    workdir, _, _ = finished_run
+    logs = workdir / "logs"
+    for exp in EXPERIMENTS:
+        train_log = (logs / "train" / f"{exp}.log").read_text()
+        assert "training images" in train_log and "checkpoint saved" in train_log
+        assert (logs / "render" / f"{exp}.log").exists()
+        assert (workdir / "benchmarks" / "train" / f"{exp}.tsv").exists()
+    assert "wrote resources/datasets/mnist.npz" in (logs / "fetch_dataset" / "mnist.log").read_text()
+
+
+def test_nothing_to_do_after_a_finished_run(finished_run):
+    workdir, _, args = finished_run
+    assert planned_jobs(workdir, *args) == set()
+
+
+def test_editing_one_experiment_reruns_only_its_chain_and_the_report(finished_run):
+    workdir, config_path, args = finished_run
+    config = yaml.safe_load(config_path.read_text())
+    config["experiments"]["exp3"]["optimizer"] = {"lr": 1e-3}
+    write_config(config_path, config)
+    assert planned_jobs(workdir, *args) == {
+        ("train", "exp3"),
+        ("sample", "exp3"),
+        ("render", "exp3"),
+        ("report", None),
+        ("all", None),
+    }
+    config["experiments"]["exp3"].pop("optimizer")
+    config["experiments"]["exp3"]["title"] = "a new title"
+    write_config(config_path, config)
+    assert planned_jobs(workdir, *args) == {("report", None), ("all", None)}
+    config["experiments"]["exp3"].pop("title")
+    write_config(config_path, config)
+    assert planned_jobs(workdir, *args) == set()
+
+
+def test_dry_run_of_the_default_config_plans_the_whole_study(workflow_copy):
+    assert planned_jobs(workflow_copy) == {
+        ("fetch_dataset", None),
+        *{(rule, exp) for rule in ("train", "sample", "render") for exp in EXPERIMENTS},
+        ("report", None),
+        ("all", None),
+    }
+    out = snakemake(workflow_copy, "-n").stdout
+    assert re.search(r"fetch_dataset\s+2\b", out) and re.search(r"train\s+5\b", out)
+    rulegraph = snakemake(workflow_copy, "--rulegraph").stdout
+    for edge in ("fetch_dataset", "train", "sample", "render", "report"):
+        assert edge in rulegraph
+    dag = snakemake(workflow_copy, "--dag").stdout
+    assert dag.count("[label = ") == 19 and dag.count("dataset: ") == 2
+    assert all(f"train\\nexp: {exp}" in dag for exp in EXPERIMENTS)
+
+
+def test_cpu_preset_is_valid_and_plans_the_same_jobs(workflow_copy):
+    jobs = planned_jobs(workflow_copy, "--configfile", "config/quick.yaml")
+    assert ("train", "exp4") in jobs and len([j for j in jobs if j[0] == "train"]) == 5
+
+
+def test_an_invalid_config_is_refused_with_the_key(workflow_copy):
+    bad = write_config(workflow_copy / "bad.yaml", {"experiments": {"exp1": {"batch_size": "four"}}})
+    result = snakemake(workflow_copy, "-n", "--configfile", str(bad), check=False)
+    assert result.returncode != 0
+    assert "'four' is not of type 'integer'" in result.stdout + result.stderr
+    typo = write_config(workflow_copy / "typo.yaml", {"experiments": {"exp1": {"epoch": 3}}})
+    result = snakemake(workflow_copy, "-n", "--configfile", str(typo), check=False)
+    assert result.returncode != 0 and "'epoch' was unexpected" in result.stdout + result.stderr
