@@ -13,6 +13,6 @@ report: "workflow/report/workflow.rst"
 
 
 rule all:
+    default_target: True
     input:
         "results/report.md",
-    default_target: True

@@ -50,7 +50,7 @@ def mirror(tmp_path) -> Path:
 def copy_workflow(target: Path) -> Path:
     """A copy of the workflow to run Snakemake in, away from the repository's results/."""
     target.mkdir(parents=True)
-    for item in ("Snakefile", "workflow", "scripts", "config", "profiles"):
+    for item in ("Snakefile", "environment.yaml", "workflow", "scripts", "config", "profiles"):
         source = REPO / item
         if source.is_dir():
             shutil.copytree(source, target / item, ignore=shutil.ignore_patterns("__pycache__"))

@@ -3,15 +3,17 @@ localrules:
 
 
 rule fetch_dataset:
+    input:
+        package_modules("data", "runtime"),
     output:
         images="resources/datasets/{dataset}.npz",
         manifest="resources/datasets/{dataset}.json",
-    input:
-        package_modules("data", "runtime"),
+    log:
+        "logs/fetch_dataset/{dataset}.log",
+    conda:
+        "../../environment.yaml"
     params:
         mirror=config["mirror"],
         download_dir=config["download_dir"],
-    log:
-        "logs/fetch_dataset/{dataset}.log",
     script:
         "../../scripts/fetch_dataset.py"

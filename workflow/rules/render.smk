@@ -30,9 +30,11 @@ rule render:
             category="{exp}",
             labels={"experiment": "{exp}", "picture": "losses"},
         ),
-    params:
-        real_rows=config["real_rows"],
     log:
         "logs/render/{exp}.log",
+    conda:
+        "../../environment.yaml"
+    params:
+        real_rows=config["real_rows"],
     script:
         "../../scripts/render_experiment.py"

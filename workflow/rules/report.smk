@@ -12,9 +12,11 @@ rule report:
         loss_pngs=experiment_outputs("results/{exp}/{exp}_loss.png"),
     output:
         report="results/report.md",
-    params:
-        experiments={exp: presentation(exp) for exp in EXPERIMENTS},
     log:
         "logs/report.log",
+    conda:
+        "../../environment.yaml"
+    params:
+        experiments={exp: presentation(exp) for exp in EXPERIMENTS},
     script:
         "../../scripts/write_report.py"

@@ -1,23 +1,27 @@
 rule train:
     input:
-        package_modules("data", "images", "models", "objectives", "runtime", "text", "train"),
+        package_modules(
+            "data", "images", "models", "objectives", "runtime", "text", "train"
+        ),
         images=lambda w: f"resources/datasets/{dataset_of(w)}.npz",
         manifest=lambda w: f"resources/datasets/{dataset_of(w)}.json",
     output:
         model="results/{exp}/model.pt",
         history="results/{exp}/history.json",
         snapshots="results/{exp}/snapshots.npz",
-    params:
-        settings=lambda w: training_settings(w.exp),
-        # Outside the declared outputs: a failed or killed job keeps its checkpoint.
-        checkpoint="results/{exp}/checkpoint.pt",
-    threads: config["train_threads"]
-    resources:
-        gpu=1,
     log:
         "logs/train/{exp}.log",
     benchmark:
         "benchmarks/train/{exp}.tsv"
+    conda:
+        "../../environment.yaml"
+    threads: config["train_threads"]
+    resources:
+        gpu=1,
+    params:
+        settings=lambda w: training_settings(w.exp),
+        # Outside the declared outputs: a failed or killed job keeps its checkpoint.
+        checkpoint="results/{exp}/checkpoint.pt",
     script:
         "../../scripts/train_experiment.py"
 
@@ -28,8 +32,10 @@ rule sample:
         model="results/{exp}/model.pt",
     output:
         samples="results/{exp}/samples.npz",
-    threads: 1
     log:
         "logs/sample/{exp}.log",
+    conda:
+        "../../environment.yaml"
+    threads: 1
     script:
         "../../scripts/sample_experiment.py"
