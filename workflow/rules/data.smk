@@ -10,6 +10,8 @@ rule fetch_dataset:
         manifest="resources/datasets/{dataset}.json",
     log:
         "logs/fetch_dataset/{dataset}.log",
+    benchmark:
+        "benchmarks/fetch_dataset/{dataset}.tsv"
     conda:
         "../../environment.yaml"
     params:

@@ -32,6 +32,8 @@ rule render:
         ),
     log:
         "logs/render/{exp}.log",
+    benchmark:
+        "benchmarks/render/{exp}.tsv"
     conda:
         "../../environment.yaml"
     params:

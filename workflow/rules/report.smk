@@ -14,6 +14,8 @@ rule report:
         report="results/report.md",
     log:
         "logs/report.log",
+    benchmark:
+        "benchmarks/report.tsv"
     conda:
         "../../environment.yaml"
     params:

@@ -34,6 +34,8 @@ rule sample:
         samples="results/{exp}/samples.npz",
     log:
         "logs/sample/{exp}.log",
+    benchmark:
+        "benchmarks/sample/{exp}.tsv"
     conda:
         "../../environment.yaml"
     threads: 1
