@@ -9,7 +9,7 @@ import urllib.request
 import numpy as np
 import pytest
 
-from conftest import class_images, write_keras_npz
+from conftest import REPO, class_images, write_keras_npz
 from embedgan import data
 from embedgan.data import DataSourceError
 
@@ -172,3 +172,34 @@ def test_balanced_indices_take_the_first_of_each_class():
     assert sorted(labels[chosen].tolist()) == [0, 1, 2, 3]
     assert chosen.tolist() == [0, 1, 3, 6]
     assert len(data.balanced_indices(labels, None)) == 20
+
+
+def test_mirror_file_not_matching_its_sha256sums_is_refused(tmp_path, mirror):
+    good = data.sha256_file(mirror / "mnist.npz")
+    (mirror / "SHA256SUMS").write_text(f"{good}  mnist.npz\n{'0' * 64}  cifar10.npz\n")
+    fetch_into(tmp_path, "mnist", mirror)  # listed and matching
+    with pytest.raises(DataSourceError, match=r"cifar10.npz: sha256 \w+ does not match 0{64}"):
+        fetch_into(tmp_path, "cifar10", mirror)
+    assert not (tmp_path / "out" / "cifar10.npz").exists()
+
+
+def test_fetched_file_changed_after_its_manifest_is_refused(tmp_path, mirror):
+    out, _ = fetch_into(tmp_path, "mnist", mirror)
+    assert data.load_verified(out / "mnist.npz", out / "mnist.json").x_train.shape[0] == 120
+    with open(out / "mnist.npz", "ab") as handle:
+        handle.write(b"\0")
+    with pytest.raises(DataSourceError, match="does not match .* recorded in .*mnist.json"):
+        data.load_verified(out / "mnist.npz", out / "mnist.json")
+
+
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "mnist.npz").is_file(), reason=f"no offline copy at {SHARED_DATA}")
+def test_the_offline_copy_of_mnist_reads_as_the_real_mnist(tmp_path):
+    out, record = fetch_into(tmp_path, "mnist", SHARED_DATA)
+    assert record["source"]["sha256"] == "06af5dfe73b70e3bc1c36439982b18a8d76803db9b544f6fdf838a37fbb01b64"
+    dataset = data.load(out / "mnist.npz")
+    assert dataset.x_train.shape == (60000, 28, 28, 1) and dataset.x_test.shape == (10000, 28, 28, 1)
+    assert dataset.y_train[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
+    assert abs(dataset.x_train.mean() / 255 - 0.1307) < 1e-4

@@ -3,6 +3,7 @@
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -162,3 +163,49 @@ def test_an_invalid_config_is_refused_with_the_key(workflow_copy):
     typo = write_config(workflow_copy / "typo.yaml", {"experiments": {"exp1": {"epoch": 3}}})
     result = snakemake(workflow_copy, "-n", "--configfile", str(typo), check=False)
     assert result.returncode != 0 and "'epoch' was unexpected" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        ({"dataset": "svhn"}, "'svhn' is not one of ['mnist', 'cifar10']"),
+        ({"generator": "stylegan"}, "'stylegan' is not one of ['deconv', 'linear_deconv']"),
+        ({"objective": "wasserstein"}, "'wasserstein' is not one of"),
+        ({"discriminator": "vit"}, "'vit' is not one of"),
+        ({"epochs": 0}, "0 is less than the minimum of 1"),
+    ],
+)
+def test_unknown_names_and_bad_values_in_an_experiment_are_refused(workflow_copy, entry, message):
+    bad = write_config(workflow_copy / "bad.yaml", {"experiments": {"exp2": entry}})
+    result = snakemake(workflow_copy, "-n", "--configfile", str(bad), check=False)
+    assert result.returncode != 0
+    assert message in result.stdout + result.stderr
+
+
+def test_an_experiment_missing_a_required_setting_is_named(workflow_copy):
+    config = yaml.safe_load((workflow_copy / "config" / "config.yaml").read_text())
+    config["experiments"]["exp6"] = {"dataset": "mnist", "generator": "deconv"}
+    path = write_config(workflow_copy / "config" / "config.yaml", config)
+    result = snakemake(workflow_copy, "-n", check=False)
+    assert result.returncode != 0
+    assert "experiments.exp6 lacks objective, batch_size, epochs" in result.stdout + result.stderr
+    assert path.exists()
+
+
+def test_a_second_run_on_the_same_results_is_refused_while_the_first_runs(workflow_copy, mirror):
+    config = write_config(workflow_copy / "tiny.yaml", TINY)
+    args = ["results/exp4/model.pt", "--cores", "1", "--configfile", str(config),
+            "--config", f"mirror={mirror}"]
+    first = subprocess.Popen([sys.executable, "-m", "snakemake", *args], cwd=workflow_copy,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    locks = workflow_copy / ".snakemake" / "locks"
+    deadline = time.monotonic() + 60
+    while not (locks.is_dir() and any(locks.iterdir())):
+        assert first.poll() is None and time.monotonic() < deadline, first.communicate()[0]
+        time.sleep(0.02)
+    second = snakemake(workflow_copy, *args, check=False)
+    output, _ = first.communicate(timeout=300)
+    assert first.returncode == 0, output
+    assert second.returncode != 0
+    assert "Directory cannot be locked" in second.stdout + second.stderr
+    assert (workflow_copy / "results" / "exp4" / "model.pt").exists()

@@ -171,6 +171,23 @@ def read_torchvision(name: str, root: Path, download: bool) -> dict[str, np.ndar
     return _validate(name, arrays, f"torchvision {info.torchvision_class} in {root}")
 
 
+def check_listed_sha256(path: Path) -> None:
+    """Where the file's folder has a SHA256SUMS listing it, the file must match it."""
+    sums = path.parent / "SHA256SUMS"
+    if not sums.is_file():
+        return
+    listed = {}
+    for line in sums.read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 2:
+            listed[parts[1].lstrip("*")] = parts[0].lower()
+    if path.name in listed and sha256_file(path) != listed[path.name]:
+        raise DataSourceError(
+            f"{path}: sha256 {sha256_file(path)} does not match {listed[path.name]} in {sums}; "
+            "the copy is damaged or not the listed file: copy it again"
+        )
+
+
 def read_mirror(name: str, mirror: Path) -> tuple[dict[str, np.ndarray], Path]:
     """Read a data set from a local copy: a Keras .npz or torchvision's folder layout."""
     info = dataset_info(name)
@@ -180,6 +197,7 @@ def read_mirror(name: str, mirror: Path) -> tuple[dict[str, np.ndarray], Path]:
         )
     for file_name in info.mirror_files:
         if (mirror / file_name).is_file():
+            check_listed_sha256(mirror / file_name)
             return read_keras_npz(name, mirror / file_name), mirror / file_name
     if (mirror / info.torchvision_folder).is_dir():
         return read_torchvision(name, mirror, download=False), mirror / info.torchvision_folder
@@ -218,6 +236,18 @@ def fetch(name: str, output: Path, manifest: Path, mirror: str | None, download_
     with atomic_path(manifest) as tmp:
         Path(tmp).write_text(json.dumps(record, indent=2) + "\n")
     return record
+
+
+def load_verified(path: str | os.PathLike, manifest_path: str | os.PathLike) -> Dataset:
+    """`load`, after checking the file against the sha256 its manifest recorded."""
+    expected = json.loads(Path(manifest_path).read_text())["sha256"]
+    actual = sha256_file(path)
+    if actual != expected:
+        raise DataSourceError(
+            f"{path}: sha256 {actual} does not match {expected} recorded in {manifest_path}; "
+            "the file changed after it was fetched: delete both files and rerun to fetch again"
+        )
+    return load(path)
 
 
 def load(path: str | os.PathLike) -> Dataset:

@@ -2,17 +2,20 @@
 
 The dataset lives on the training device as one uint8 tensor; batches are taken by index
 from a permutation drawn on that device. Losses are summed on the device and read once per
-logging interval. A checkpoint is written atomically after every epoch; a rerun with the
-same settings resumes from it, and on the CPU ends with the same weights as an
-uninterrupted run.
+logging interval. A checkpoint is written atomically after every epoch, and mid-epoch when
+SIGTERM arrives (then the run stops with an error); a rerun with the same settings resumes
+from it and, on the CPU, ends with the same weights as an uninterrupted run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import math
+import os
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -44,6 +47,29 @@ LOSS_POINTS = 200  # about this many points on the loss curve, whatever the run 
 
 class TrainingError(RuntimeError):
     pass
+
+
+class Preempted(RuntimeError):
+    """Stopped by SIGTERM (a scheduler's notice) after saving a checkpoint."""
+
+
+class StopFlag:
+    requested = False
+
+
+@contextlib.contextmanager
+def stop_on_sigterm():
+    """Turn SIGTERM into a flag the loop checks after each step, so it can save first."""
+    flag = StopFlag()
+
+    def request_stop(signum, frame):
+        flag.requested = True
+
+    previous = signal.signal(signal.SIGTERM, request_stop)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @dataclass
@@ -148,6 +174,8 @@ class Trainer:
         self.all_labels = torch.arange(NUM_CLASSES, device=device)
 
         self.epoch = 0  # epochs finished, over all phases
+        self.epoch_order: torch.Tensor | None = None  # batch order of the epoch under way
+        self.batch_index = 0  # batches of epoch_order done
         self.step = 0
         self.elapsed = 0.0
         self.loss_history: list[dict] = []
@@ -210,6 +238,8 @@ class Trainer:
     def state(self) -> dict:
         return {
             "epoch": self.epoch,
+            "epoch_order": self.epoch_order,
+            "batch_index": self.batch_index,
             "step": self.step,
             "elapsed": self.elapsed,
             "loss_history": self.loss_history,
@@ -229,6 +259,7 @@ class Trainer:
 
     def load_state(self, state: dict) -> None:
         self.epoch, self.step, self.elapsed = state["epoch"], state["step"], state["elapsed"]
+        self.epoch_order, self.batch_index = state["epoch_order"], state["batch_index"]
         self.loss_history = state["loss_history"]
         self.loss_sums, self.loss_count = state["loss_sums"], state["loss_count"]
         self.snapshots, self.snapshot_steps = state["snapshots"], state["snapshot_steps"]
@@ -250,6 +281,13 @@ class Trainer:
             epoch -= epochs
         raise IndexError(epoch)
 
+    def save_checkpoint(self, checkpoint: Path, token: str) -> None:
+        now = time.perf_counter()
+        self.elapsed += now - self.clock
+        self.clock = now
+        with atomic_path(checkpoint) as tmp:
+            torch.save({"fingerprint": token, **self.state()}, tmp)
+
     def run(self, checkpoint: Path, token: str) -> None:
         if checkpoint.exists():
             saved = torch.load(checkpoint, map_location=self.device, weights_only=False)
@@ -261,6 +299,7 @@ class Trainer:
                     "checkpoint %s was written with other settings or data; starting afresh",
                     checkpoint,
                 )
+        self.clock = time.perf_counter()
         if self.step == 0 and 0 in self.snapshot_at:
             self.take_snapshot()
         total_epochs = sum(e for _, e in self.phases)
@@ -268,29 +307,40 @@ class Trainer:
         progress = tqdm(
             total=self.total_steps, initial=self.step, file=sys.stderr, mininterval=15, ascii=True
         )
-        while self.epoch < total_epochs:
-            started = time.perf_counter()
-            phase = self.epoch_phase(self.epoch)
-            order = torch.randperm(
-                len(self.labels), device=self.device, generator=self.permutation_rng
-            )
-            for batch in order.split(batch_size):
-                real = to_model_range(self.images[batch])
-                losses = self.train_step(real, self.labels[batch], phase)
-                for key, value in losses.items():
-                    self.loss_sums[key] = self.loss_sums.get(key, 0) + value
-                self.loss_count += 1
-                self.step += 1
-                if self.step % self.log_every == 0 or self.step == self.total_steps:
-                    self.record_losses()
-                if self.step in self.snapshot_at:
-                    self.take_snapshot()
-                progress.update()
-            self.epoch += 1
-            self.elapsed += time.perf_counter() - started
-            with atomic_path(checkpoint) as tmp:
-                torch.save({"fingerprint": token, **self.state()}, tmp)
-            log.info("epoch %d/%d done, step %d, checkpoint saved", self.epoch, total_epochs, self.step)
+        with stop_on_sigterm() as stop:
+            while self.epoch < total_epochs:
+                phase = self.epoch_phase(self.epoch)
+                if self.epoch_order is None:
+                    self.epoch_order = torch.randperm(
+                        len(self.labels), device=self.device, generator=self.permutation_rng
+                    )
+                batches = self.epoch_order.split(batch_size)
+                while self.batch_index < len(batches):
+                    batch = batches[self.batch_index]
+                    real = to_model_range(self.images[batch])
+                    losses = self.train_step(real, self.labels[batch], phase)
+                    for key, value in losses.items():
+                        self.loss_sums[key] = self.loss_sums.get(key, 0) + value
+                    self.loss_count += 1
+                    self.step += 1
+                    self.batch_index += 1
+                    if self.step % self.log_every == 0 or self.step == self.total_steps:
+                        self.record_losses()
+                    if self.step in self.snapshot_at:
+                        self.take_snapshot()
+                    progress.update()
+                    if stop.requested:
+                        self.save_checkpoint(checkpoint, token)
+                        raise Preempted(
+                            f"SIGTERM at step {self.step}: checkpoint saved to {checkpoint}; "
+                            "rerun to resume from it"
+                        )
+                self.epoch_order, self.batch_index = None, 0
+                self.epoch += 1
+                self.save_checkpoint(checkpoint, token)
+                log.info(
+                    "epoch %d/%d done, step %d, checkpoint saved", self.epoch, total_epochs, self.step
+                )
         progress.close()
 
     def record_losses(self) -> None:
@@ -320,7 +370,7 @@ def train_experiment(
     snapshots_out: str,
 ) -> None:
     """Train one experiment and write its model, loss history and snapshots."""
-    dataset = datasets.load(dataset_path)
+    dataset = datasets.load_verified(dataset_path, manifest_path)
     dataset_sha256 = json.loads(Path(manifest_path).read_text())["sha256"]
     trainer = Trainer(settings, dataset, device)
     log.info(
@@ -331,6 +381,8 @@ def train_experiment(
         settings["batch_size"],
         device,
     )
+    for variable in ("SLURM_JOB_ID", "CUDA_VISIBLE_DEVICES"):
+        log.info("%s=%s", variable, os.environ.get(variable, "(unset)"))
     trainer.run(Path(checkpoint), fingerprint(settings, dataset_sha256))
 
     with atomic_path(model_out) as tmp:
