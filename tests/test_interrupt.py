@@ -9,7 +9,7 @@ import time
 import pytest
 import torch
 
-from conftest import REPO, write_keras_npz
+from conftest import REPO, TRAIN_SETTINGS, write_keras_npz
 
 # A training run in its own process, as the workflow's train job is.
 DRIVER = """
@@ -24,20 +24,7 @@ train_experiment("exp", args["settings"], args["images"], args["manifest"], torc
                  args["checkpoint"], args["model"], args["history"], args["snapshots"])
 """
 
-SETTINGS = {
-    "dataset": "mnist",
-    "conditioning": "label",
-    "generator": "deconv",
-    "discriminator": "mlp_softmax",
-    "objective": "bce_classifier",
-    "schedule": "alternating",
-    "batch_size": 4,
-    "epochs": 12,
-    "train_per_class": None,
-    "optimizer": {"lr": 2e-4, "betas": [0.5, 0.999]},
-    "seed": 3,
-    "history_points": 4,
-}
+SETTINGS = {**TRAIN_SETTINGS, "batch_size": 4, "epochs": 12, "seed": 3, "history_points": 4}
 
 
 def start(tmp_path, mirror, tag):

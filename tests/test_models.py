@@ -34,22 +34,24 @@ def count(module):
     return sum(p.numel() for p in module.parameters())
 
 
+def linear_deconv_params(in_dim):
+    """exp2 (in 256) and exp3 (in 100): Linear to 256x4x4, then three deconvs, two BatchNorms."""
+    return (
+        linear(in_dim, 256 * 4 * 4)
+        + deconv(256, 128, 4)
+        + batchnorm(128)
+        + deconv(128, 64, 4)
+        + batchnorm(64)
+        + deconv(64, 3, 4)
+    )
+
+
 # Parameter counts written out from the spec's layer lists.
 GENERATOR_PARAMS = {
     ("deconv", 100, CIFAR): deconv(100, 256, 8) + deconv(256, 128, 4) + deconv(128, 3, 4),
     ("deconv", 100, MNIST): deconv(100, 256, 7) + deconv(256, 128, 4) + deconv(128, 1, 4),
-    ("linear_deconv", 256, CIFAR): linear(256, 4096)
-    + deconv(256, 128, 4)
-    + batchnorm(128)
-    + deconv(128, 64, 4)
-    + batchnorm(64)
-    + deconv(64, 3, 4),
-    ("linear_deconv", 100, CIFAR): linear(100, 4096)
-    + deconv(256, 128, 4)
-    + batchnorm(128)
-    + deconv(128, 64, 4)
-    + batchnorm(64)
-    + deconv(64, 3, 4),
+    ("linear_deconv", 256, CIFAR): linear_deconv_params(256),
+    ("linear_deconv", 100, CIFAR): linear_deconv_params(100),
 }
 DISCRIMINATOR_PARAMS = {
     ("mlp_sigmoid", CIFAR): linear(3072, 1024) + linear(1024, 512) + linear(512, 128) + linear(128, 10),

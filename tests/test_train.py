@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import OFFLINE_ENCODER
+from conftest import OFFLINE_ENCODER, TRAIN_SETTINGS
 from embedgan import data
 from embedgan.models import TextConditioner
 from embedgan.runtime import select_device
@@ -17,21 +17,7 @@ CPU = torch.device("cpu")
 
 
 def settings(**changes):
-    base = {
-        "dataset": "mnist",
-        "conditioning": "label",
-        "generator": "deconv",
-        "discriminator": "mlp_softmax",
-        "objective": "bce_classifier",
-        "schedule": "alternating",
-        "batch_size": 16,
-        "epochs": 2,
-        "train_per_class": None,
-        "optimizer": {"lr": 2e-4, "betas": [0.5, 0.999]},
-        "seed": 0,
-        "history_points": 3,
-    }
-    return {**base, **changes}
+    return {**TRAIN_SETTINGS, **changes}
 
 
 @pytest.fixture
