@@ -1,11 +1,13 @@
 # embedgan: generators fed a learned label or text embedding instead of noise.
-# Stages: fetch data -> train each experiment -> sample -> render pictures -> report.
+# Stages: fetch data -> train each experiment (and a reference classifier per data set) ->
+# sample -> render pictures -> evaluate -> report.
 
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/render.smk"
+include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -4,11 +4,14 @@ import numpy as np
 import torch
 
 from embedgan.runtime import atomic_path, log_to, select_device
-from embedgan.sampling import generate_per_class
+from embedgan.sampling import draw
 
 with log_to(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)
-    images, classes = generate_per_class(snakemake.input.model, select_device(snakemake.config["device"]))
+    device = select_device(snakemake.config["device"])
+    images, classes, noise_dim = draw(snakemake.input.model, snakemake.params.rows, device)
+    if not noise_dim:
+        images = images[:1]  # without noise every draw of a class is the same image
     with atomic_path(snakemake.output.samples) as tmp:
         with open(tmp, "wb") as handle:
             np.savez(handle, images=images, classes=np.array(classes))

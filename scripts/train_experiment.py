@@ -17,4 +17,5 @@ with log_to(snakemake.log[0]):
         model_out=snakemake.output.model,
         history_out=snakemake.output.history,
         snapshots_out=snakemake.output.snapshots,
+        speedups=snakemake.config["speedups"],
     )

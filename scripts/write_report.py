@@ -6,16 +6,22 @@ from embedgan.report import write_report
 from embedgan.runtime import log_to
 
 with log_to(snakemake.log[0]):
-    read = lambda path: json.loads(open(path).read())
+    read = lambda path: json.loads(open(path).read())  # noqa: E731
     experiments = {}
     for i, (name, presentation) in enumerate(snakemake.params.experiments.items()):
         experiments[name] = {
             "presentation": presentation,
             "history": read(snakemake.input.histories[i]),
             "manifest": read(snakemake.input.manifests[i]),
+            "metrics": read(snakemake.input.metrics[i]),
             "fake": snakemake.input.fakes[i],
             "real": snakemake.input.reals[i],
             "history_png": snakemake.input.history_pngs[i],
             "loss_png": snakemake.input.loss_pngs[i],
+            "nearest": snakemake.input.nearest_pngs[i],
         }
-    write_report(experiments, snakemake.output.report)
+    classifiers = {}
+    for path in snakemake.input.classifiers:
+        summary = read(path)
+        classifiers[summary["dataset"]] = summary
+    write_report(experiments, classifiers, snakemake.input.metrics_png, snakemake.output.report)

@@ -7,6 +7,7 @@ from torch import nn
 from embedgan.models import (
     DISCRIMINATORS,
     LabelConditioner,
+    ProjectionConvTranspose2d,
     build_discriminator,
     build_generator,
 )
@@ -87,6 +88,25 @@ def test_deconv_generator_intermediate_sizes():
             if isinstance(layer, nn.ConvTranspose2d):
                 seen.append(x.shape[-1])
         assert seen == sizes
+
+
+@pytest.mark.parametrize("kernel", [7, 8])
+def test_projection_layer_is_the_transposed_convolution_it_replaces(kernel):
+    """Same parameters, values and gradients as nn.ConvTranspose2d on a 1x1 input (float64)."""
+    torch.manual_seed(0)
+    fast = ProjectionConvTranspose2d(100, 256, kernel).double()
+    stock = nn.ConvTranspose2d(100, 256, kernel).double()
+    stock.load_state_dict(fast.state_dict())
+    x = torch.randn(4, 100, 1, 1, dtype=torch.float64, requires_grad=True)
+    out_fast, out_stock = fast(x), stock(x)
+    torch.testing.assert_close(out_fast, out_stock, rtol=1e-12, atol=1e-12)
+    upstream = torch.randn_like(out_stock)
+    grads_fast = torch.autograd.grad(out_fast, [x, fast.weight, fast.bias], upstream)
+    grads_stock = torch.autograd.grad(out_stock, [x, stock.weight, stock.bias], upstream)
+    for a, b in zip(grads_fast, grads_stock):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+    wider = torch.randn(2, 100, 3, 3, dtype=torch.float64)  # not 1x1: the stock path
+    torch.testing.assert_close(fast(wider), stock(wider), rtol=0, atol=0)
 
 
 def test_linear_deconv_generator_refuses_28x28():

@@ -35,7 +35,7 @@ def keras_dataset(mirror, name):
     return data.Dataset(classes=data.DATASETS[name].classes, **arrays)
 
 
-def run(tmp_path, fetched, tag, experiment_settings):
+def run(tmp_path, fetched, tag, experiment_settings, speedups=None):
     images, manifest = fetched(experiment_settings["dataset"])
     out = tmp_path / tag
     train_experiment(
@@ -48,6 +48,7 @@ def run(tmp_path, fetched, tag, experiment_settings):
         model_out=str(out / "model.pt"),
         history_out=str(out / "history.json"),
         snapshots_out=str(out / "snapshots.npz"),
+        speedups=speedups,
     )
     return out
 
@@ -70,6 +71,15 @@ def test_same_seed_gives_the_same_weights_and_another_seed_does_not(tmp_path, fe
     assert_same_weights(weights(first), weights(second))
     differs = weights(third)["generator"]["net.1.weight"]
     assert not torch.equal(differs, weights(first)["generator"]["net.1.weight"])
+
+
+@pytest.mark.parametrize("experiment", [{}, {"dataset": "cifar10", "objective": "bce_fake_zeros"}])
+def test_cuda_speedups_leave_cpu_results_bit_for_bit(tmp_path, fetched, experiment):
+    experiment = settings(**experiment, discriminator="mlp_sigmoid") if experiment else settings()
+    cuda_only = ("fused_optimizer", "cudnn_benchmark", "graph_capture")
+    on = weights(run(tmp_path, fetched, "on", experiment, {k: True for k in cuda_only}))
+    off = weights(run(tmp_path, fetched, "off", experiment, {k: False for k in cuda_only}))
+    assert_same_weights(on, off)
 
 
 def test_outputs_describe_the_run(tmp_path, fetched):

@@ -1,5 +1,6 @@
 """The Snakemake workflow end to end on tiny data: plan, run, pictures, report, rebuilds."""
 
+import json
 import re
 import subprocess
 import sys
@@ -14,12 +15,17 @@ from PIL import Image
 from conftest import OFFLINE_ENCODER, copy_workflow, write_keras_npz
 
 EXPERIMENTS = ["exp1", "exp2", "exp3", "exp4", "exp5"]
-PICTURES = ["{exp}_fake.png", "{exp}_real.png", "{exp}.png", "{exp}_loss.png"]
+PICTURES = ["{exp}_fake.png", "{exp}_real.png", "{exp}.png", "{exp}_loss.png", "{exp}_nearest.png"]
 
 # Small enough for 12 training images per class; every experiment keeps its own model.
 TINY = {
     "train_threads": 1,
     "real_rows": 2,
+    "classifiers": {
+        "mnist": {"epochs": 2, "batch_size": 16},
+        "cifar10": {"epochs": 1, "batch_size": 32},
+    },
+    "eval_samples_per_class": 3,
     "experiment_defaults": {"history_points": 3},
     "experiments": {
         "exp1": {"epochs": 1, "batch_size": 8},
@@ -94,6 +100,28 @@ def test_every_picture_and_the_report_are_produced(finished_run):
     assert len([line for line in table.splitlines() if re.match(r"\| exp\d ", line)]) == 5
     assert "| exp2 | cifar10 | text | – | pixel_mse | 60 | 2 | 120 |" in table
     assert "| exp4 | mnist | label | mlp_softmax | bce_classifier | 8 | 1 | 60 | 8 |" in table
+    metrics_section = report.split("## Metrics")[1].split("\n## ")[0]
+    assert re.search(r"- mnist: SmallCNN, test accuracy [01]\.\d{4}", metrics_section)
+    assert re.search(r"- cifar10: SmallResNet, test accuracy [01]\.\d{4}", metrics_section)
+    rows = [line for line in metrics_section.splitlines() if re.match(r"\| exp\d \| 0 \| [01]\.\d{3} ", line)]
+    assert len(rows) == 5
+    assert "](metrics.png)" in metrics_section and (results / "metrics.png").stat().st_size > 10_000
+    for exp in EXPERIMENTS:
+        metrics = json.loads((results / exp / "metrics.json").read_text())
+        assert metrics["samples"] == 30 and len(metrics["per_class"]) == 10
+        assert 0 <= metrics["accuracy"] <= 1 and metrics["frechet_distance"] >= 0
+        assert metrics["diversity"] == 0 and "zero by construction" in metrics["degenerate"]
+        assert f"- classifier accuracy on generated images {metrics['accuracy']:.3f}" in report
+
+
+def test_snakemakes_html_report_holds_every_picture(finished_run):
+    workdir, _, args = finished_run
+    snakemake(workdir, *args, "--report", "report.html")
+    html = (workdir / "report.html").read_text()
+    for exp in EXPERIMENTS:
+        for pattern in PICTURES:
+            assert pattern.format(exp=exp) in html, pattern.format(exp=exp)
+    assert "metrics.png" in html
 
 
 def test_each_rule_writes_its_log(finished_run):
@@ -121,6 +149,8 @@ def test_editing_one_experiment_reruns_only_its_chain_and_the_report(finished_ru
         ("train", "exp3"),
         ("sample", "exp3"),
         ("render", "exp3"),
+        ("evaluate", "exp3"),
+        ("plot_metrics", None),
         ("report", None),
         ("all", None),
     }
@@ -136,17 +166,20 @@ def test_editing_one_experiment_reruns_only_its_chain_and_the_report(finished_ru
 def test_dry_run_of_the_default_config_plans_the_whole_study(workflow_copy):
     assert planned_jobs(workflow_copy) == {
         ("fetch_dataset", None),
-        *{(rule, exp) for rule in ("train", "sample", "render") for exp in EXPERIMENTS},
+        ("train_classifier", None),
+        *{(rule, exp) for rule in ("train", "sample", "render", "evaluate") for exp in EXPERIMENTS},
+        ("plot_metrics", None),
         ("report", None),
         ("all", None),
     }
     out = snakemake(workflow_copy, "-n").stdout
     assert re.search(r"fetch_dataset\s+2\b", out) and re.search(r"train\s+5\b", out)
     rulegraph = snakemake(workflow_copy, "--rulegraph").stdout
-    for edge in ("fetch_dataset", "train", "sample", "render", "report"):
+    for edge in ("fetch_dataset", "train", "train_classifier", "sample", "render", "evaluate", "report"):
         assert edge in rulegraph
     dag = snakemake(workflow_copy, "--dag").stdout
-    assert dag.count("[label = ") == 19 and dag.count("dataset: ") == 2
+    assert dag.count("[label = ") == 27 and dag.count("dataset: ") == 2
+    assert dag.count("train_classifier") == 2
     assert all(f"train\\nexp: {exp}" in dag for exp in EXPERIMENTS)
 
 

@@ -76,3 +76,34 @@ def loss_curve(history: dict, title: str, out_path: str) -> None:
     figure.tight_layout()
     figure.savefig(out_path, dpi=100)
     plt.close(figure)
+
+
+def metrics_chart(metrics: dict[str, dict], out_path: str) -> None:
+    """Bars per experiment: classifier accuracy, and Frechet distance beside its real floor.
+
+    metrics: experiment -> {"mean": {...}, "std": {...} or None} over its seeds.
+    """
+    names = list(metrics)
+    x = np.arange(len(names))
+    figure, (left, right) = plt.subplots(1, 2, figsize=(max(6, 1.3 * len(names) + 3), 3.6))
+
+    def bars(axes, key, offset, width, label, color):
+        means = [metrics[n]["mean"][key] for n in names]
+        spreads = [metrics[n]["std"][key] if metrics[n]["std"] else 0 for n in names]
+        axes.bar(x + offset, means, width, yerr=spreads, capsize=3, label=label, color=color)
+
+    bars(left, "accuracy", 0, 0.6, "generated", "tab:blue")
+    left.set_ylim(0, 1)
+    left.set_ylabel("classifier accuracy")
+    bars(right, "frechet_distance", -0.2, 0.4, "generated vs real", "tab:orange")
+    bars(right, "frechet_distance_real_halves", 0.2, 0.4, "real vs real (floor)", "tab:gray")
+    right.set_ylabel("Frechet distance (classifier features)")
+    right.legend(fontsize=8)
+    for axes in (left, right):
+        axes.set_xticks(x)
+        axes.set_xticklabels(names, rotation=30, fontsize=8)
+        axes.grid(axis="y", alpha=0.3)
+    figure.suptitle("Generated images judged by the reference classifiers (error bars: std over seeds)", fontsize=9)
+    figure.tight_layout()
+    figure.savefig(out_path, dpi=100)
+    plt.close(figure)

@@ -11,7 +11,18 @@ from .runtime import atomic_path
 QUESTION = (
     "A GAN turns noise into an image. What if the generator is fed a learned embedding of "
     "the class label (or of a text) instead? Each experiment below trains a generator whose "
-    "only input is such an embedding, so one class gives exactly one image."
+    "input is such an embedding (with `noise_dim` > 0, followed by Gaussian noise; without "
+    "it, one class gives exactly one image)."
+)
+METRICS_NOTE = (
+    "Generated images are judged by a reference classifier per data set, trained on the real "
+    "training split. *accuracy*: share of generated images it assigns to the intended class; "
+    "*CE*: mean cross-entropy to the intended label; *FD*: Frechet distance between generated "
+    "and real test images in the classifier's 128-d feature space (a classifier-feature "
+    "distance, not Inception FID), beside *FD floor*, the same distance between two halves of "
+    "the real test set; *diversity*: mean pairwise feature distance among draws of one class "
+    "(real test images: *real div.*); *NN dist*: mean pixel L2 distance (images in [0, 1]) from "
+    "a generated image to its nearest training image, beside the same for real test images."
 )
 
 
@@ -60,9 +71,13 @@ def experiment_section(name: str, entry: dict, report_dir: Path) -> list[str]:
         f"- trained on {history['device_name']} ({history['device']}), training loop "
         f"{format_seconds(history['wall_time_s'])}",
         "",
-        "| generated (one per class) | real test images |",
+        "| generated | real test images |",
         "| --- | --- |",
         f"| ![{name} generated]({rel(entry['fake'])}) | ![{name} real]({rel(entry['real'])}) |",
+        "",
+        *metrics_lines(entry["metrics"]),
+        "",
+        f"![{name} nearest training images]({rel(entry['nearest'])})",
         "",
         "Generation record (rows: points of training; columns: classes):",
         "",
@@ -72,6 +87,48 @@ def experiment_section(name: str, entry: dict, report_dir: Path) -> list[str]:
         "",
     ]
     return lines
+
+
+def metrics_lines(metrics: dict) -> list[str]:
+    per_class = ", ".join(f"{c['accuracy']:.2f}" for c in metrics["per_class"])
+    lines = [
+        f"- classifier accuracy on generated images {metrics['accuracy']:.3f} "
+        f"(per class: {per_class}), cross-entropy {metrics['cross_entropy']:.3f}",
+        f"- Frechet distance in classifier features {metrics['frechet_distance']:.2f} "
+        f"(real-vs-real floor {metrics['frechet_distance_real_halves']:.2f})",
+        f"- nearest training image: mean L2 {metrics['nearest_train_distance']:.2f} "
+        f"(real test images: {metrics['nearest_train_distance_real_test']:.2f})",
+        f"- diversity {metrics['diversity']:.3f} (real: {metrics['diversity_real']:.3f})",
+    ]
+    if metrics["degenerate"]:
+        lines.append(f"- note: {metrics['degenerate']}")
+    return lines
+
+
+def metrics_table(experiments: dict[str, dict]) -> list[str]:
+    lines = [
+        "| experiment | noise | accuracy | CE | FD | FD floor | diversity | real div. "
+        "| NN dist | NN dist real |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, entry in experiments.items():
+        m, noise = entry["metrics"], entry["history"]["settings"].get("noise_dim", 0)
+        lines.append(
+            f"| {name} | {noise} | {m['accuracy']:.3f} | {m['cross_entropy']:.3f} "
+            f"| {m['frechet_distance']:.2f} | {m['frechet_distance_real_halves']:.2f} "
+            f"| {m['diversity']:.3f} | {m['diversity_real']:.3f} "
+            f"| {m['nearest_train_distance']:.2f} | {m['nearest_train_distance_real_test']:.2f} |"
+        )
+    return lines
+
+
+def classifier_lines(classifiers: dict[str, dict]) -> list[str]:
+    return [
+        f"- {name}: {c['architecture']}, test accuracy {c['test_accuracy']:.4f} on "
+        f"{c['test_images']} test images (trained on {c['train_images']} images, "
+        f"{c['settings']['epochs']} epochs, {format_seconds(c['wall_time_s'])} on {c['device']})"
+        for name, c in classifiers.items()
+    ]
 
 
 def summary_table(experiments: dict[str, dict]) -> list[str]:
@@ -92,8 +149,11 @@ def summary_table(experiments: dict[str, dict]) -> list[str]:
     return lines
 
 
-def write_report(experiments: dict[str, dict], out_path: str) -> None:
-    """experiments: name -> {presentation, history, manifest, fake, real, history_png, loss_png}."""
+def write_report(
+    experiments: dict[str, dict], classifiers: dict[str, dict], metrics_png: str, out_path: str
+) -> None:
+    """experiments: name -> {presentation, history, manifest, metrics, fake, real, history_png,
+    loss_png, nearest}; classifiers: dataset -> the reference classifier's summary."""
     report_dir = Path(out_path).parent
     lines = [
         "# embedgan: generators fed label and text embeddings instead of noise",
@@ -106,6 +166,18 @@ def write_report(experiments: dict[str, dict], out_path: str) -> None:
         "## Summary",
         "",
         *summary_table(experiments),
+        "",
+        "## Metrics",
+        "",
+        METRICS_NOTE,
+        "",
+        "Reference classifiers:",
+        "",
+        *classifier_lines(classifiers),
+        "",
+        *metrics_table(experiments),
+        "",
+        f"![metrics]({os.path.relpath(metrics_png, report_dir)})",
         "",
     ]
     for name, entry in experiments.items():

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from .images import to_uint8
-from .models import build_generator
+from .models import NUM_CLASSES, build_generator
 
 
 def load_generator(model_path: str, device: torch.device):
@@ -14,18 +14,29 @@ def load_generator(model_path: str, device: torch.device):
     saved = torch.load(model_path, map_location="cpu", weights_only=False)
     codes = saved["class_codes"]
     generator = build_generator(
-        saved["settings"]["generator"], codes.shape[1], tuple(saved["image_shape"])
+        saved["settings"]["generator"],
+        codes.shape[1] + saved["noise_dim"],
+        tuple(saved["image_shape"]),
     )
     generator.load_state_dict(saved["networks"]["generator"])
     return generator.to(device).eval(), codes.to(device), saved
 
 
 @torch.no_grad()
-def generate_per_class(model_path: str, device: torch.device) -> tuple[np.ndarray, tuple[str, ...]]:
-    """uint8 images, samples x classes x C x H x W, and the class names.
+def draw(model_path: str, per_class: int, device: torch.device, seed: int = 0):
+    """uint8 images per_class x classes x C x H x W, the class names, and the noise size.
 
-    Without a noise input the generator is deterministic: one image per class.
+    Without a noise input the generator is deterministic: its `per_class` draws of a class
+    are one image, repeated (and computed once).
     """
     generator, codes, saved = load_generator(model_path, device)
-    images = to_uint8(generator(codes))
-    return images[None], tuple(saved["classes"])
+    noise_dim = saved["noise_dim"]
+    if not noise_dim:
+        images = to_uint8(generator(codes))
+        return np.repeat(images[None], per_class, axis=0), tuple(saved["classes"]), 0
+    rng = torch.Generator().manual_seed(seed)
+    rows = []
+    for _ in range(per_class):
+        noise = torch.randn(NUM_CLASSES, noise_dim, generator=rng).to(device)
+        rows.append(to_uint8(generator(torch.cat([codes, noise], dim=1))))
+    return np.stack(rows), tuple(saved["classes"]), noise_dim

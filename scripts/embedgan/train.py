@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
@@ -43,6 +42,15 @@ from .text import captions, load_bert
 log = logging.getLogger("embedgan.train")
 
 LOSS_POINTS = 200  # about this many points on the loss curve, whatever the run length
+CAPTURE_WARMUP_STEPS = 3  # eager steps (on a side stream) before a step is captured
+
+# The config's `speedups`: the CUDA ones never touch the CPU path.
+SPEEDUPS = {
+    "fused_optimizer": True,
+    "flush_denormal": True,
+    "cudnn_benchmark": True,
+    "graph_capture": True,
+}
 
 
 class TrainingError(RuntimeError):
@@ -72,6 +80,27 @@ def stop_on_sigterm():
         signal.signal(signal.SIGTERM, previous)
 
 
+class CapturedStep:
+    """One training step (forwards, backwards, optimiser steps) recorded as a CUDA graph.
+
+    Replaying it launches every kernel of the step at once, which at batch size 4 is most
+    of the time the step would otherwise spend in Python and kernel launches. The batch is
+    copied into the graph's own input tensors first.
+    """
+
+    def __init__(self, step, real: torch.Tensor, labels: torch.Tensor, phase: str):
+        self.real, self.labels = real.clone(), labels.clone()
+        self.graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(self.graph):
+            self.losses = step(self.real, self.labels, phase)
+
+    def __call__(self, real: torch.Tensor, labels: torch.Tensor) -> dict:
+        self.real.copy_(real)
+        self.labels.copy_(labels)
+        self.graph.replay()
+        return {key: value.clone() for key, value in self.losses.items()}
+
+
 @dataclass
 class Networks:
     conditioner: nn.Module
@@ -94,7 +123,8 @@ def build_networks(settings: dict, image_shape: tuple[int, int, int], classes) -
         conditioner = TextConditioner(bert, tokenizer, captions(settings["caption"], classes))
     else:
         raise ValueError(f"unknown conditioning {settings['conditioning']!r}; known: label, text")
-    generator = build_generator(settings["generator"], conditioner.out_dim, image_shape)
+    noise_dim = settings.get("noise_dim", 0)
+    generator = build_generator(settings["generator"], conditioner.out_dim + noise_dim, image_shape)
     discriminator = build_discriminator(settings.get("discriminator"), image_shape)
     return Networks(conditioner, generator, discriminator)
 
@@ -133,9 +163,30 @@ def snapshot_steps(total_steps: int, points: int) -> list[int]:
 
 
 class Trainer:
-    def __init__(self, settings: dict, dataset: datasets.Dataset, device: torch.device):
+    def __init__(
+        self,
+        settings: dict,
+        dataset: datasets.Dataset,
+        device: torch.device,
+        speedups: dict | None = None,
+    ):
         self.settings = settings
         self.device = device
+        self.speedups = speedups = {**SPEEDUPS, **(speedups or {})}
+        on_cuda = device.type == "cuda"
+        if on_cuda:
+            torch.backends.cudnn.benchmark = speedups["cudnn_benchmark"]
+        else:
+            # Adam's first moments of weights whose gradient is zero (behind dead ReLUs) halve
+            # each step (beta1 0.5) into denormals, on which CPU arithmetic is slow: exp4
+            # steps ran ~1.5x slower after a few hundred steps without this.
+            torch.set_flush_denormal(speedups["flush_denormal"])
+        # BERT's forward is not known to be capture-safe (host syncs); text steps run eagerly.
+        self.capture = (
+            on_cuda and speedups["graph_capture"] and settings["conditioning"] == "label"
+        )
+        self.captured: dict[str, CapturedStep] = {}
+        self.warmup_left: dict[str, int] = {}
         self.objective = get_objective(settings["objective"])
         self.phases = phases(settings)
 
@@ -162,7 +213,14 @@ class Trainer:
             module.to(device).train()
         optimizer = settings["optimizer"]
         make_adam = lambda params: torch.optim.Adam(  # noqa: E731
-            params, lr=optimizer["lr"], betas=tuple(optimizer["betas"])
+            params,
+            lr=optimizer["lr"],
+            betas=tuple(optimizer["betas"]),
+            # CPU: the default per-tensor Adam, whose numbers the fused one does not repeat
+            # exactly (foreach does, faster); CUDA: fused, one kernel for all tensors.
+            foreach=None if on_cuda else True,
+            fused=True if on_cuda and speedups["fused_optimizer"] else None,
+            capturable=self.capture,  # step counts on the device, updated inside the graph
         )
         self.g_optimizer = make_adam(
             list(self.nets.conditioner.parameters()) + list(self.nets.generator.parameters())
@@ -171,7 +229,14 @@ class Trainer:
             make_adam(self.nets.discriminator.parameters()) if self.nets.discriminator else None
         )
         self.permutation_rng = torch.Generator(device=device).manual_seed(settings["seed"])
+        self.noise_dim = settings.get("noise_dim", 0)
+        # One fixed noise vector per class for the generation record: rows stay comparable.
+        self.fixed_noise = torch.randn(
+            NUM_CLASSES, self.noise_dim, generator=torch.Generator().manual_seed(settings["seed"])
+        ).to(device)
         self.all_labels = torch.arange(NUM_CLASSES, device=device)
+        # Rows of the identity as one-hot targets: unlike F.one_hot, no host sync (capturable).
+        self.identity = torch.eye(NUM_CLASSES, device=device)
 
         self.epoch = 0  # epochs finished, over all phases
         self.epoch_order: torch.Tensor | None = None  # batch order of the epoch under way
@@ -187,11 +252,11 @@ class Trainer:
     # -- one step ---------------------------------------------------------------------
     def train_step(self, real: torch.Tensor, labels: torch.Tensor, phase: str) -> dict:
         nets, objective = self.nets, self.objective
-        onehot = F.one_hot(labels, NUM_CLASSES).float()
+        onehot = self.identity[labels]
         update_d = phase in ("both", "discriminator")
         update_g = phase in ("both", "generator")
         needs_fake = update_g or (update_d and objective.fake_target is not None)
-        fake = nets.generator(nets.conditioner(labels)) if needs_fake else None
+        fake = nets.generator(self.generator_input(labels)) if needs_fake else None
         losses = {}
         if update_d:
             self.d_optimizer.zero_grad(set_to_none=True)
@@ -212,6 +277,38 @@ class Trainer:
             losses["loss_g"] = loss_g.detach()
         return losses
 
+    def step_batch(self, real: torch.Tensor, labels: torch.Tensor, phase: str) -> dict:
+        """train_step, replayed from a CUDA graph where capture is on (full batches only)."""
+        if not self.capture or len(labels) != self.settings["batch_size"]:
+            return self.train_step(real, labels, phase)
+        if phase in self.captured:
+            return self.captured[phase](real, labels)
+        warmup_left = self.warmup_left.get(phase, CAPTURE_WARMUP_STEPS)
+        if warmup_left > 0:  # lazy initialisations (optimiser state, cuDNN choices) first
+            self.warmup_left[phase] = warmup_left - 1
+            side = torch.cuda.Stream(self.device)
+            side.wait_stream(torch.cuda.current_stream(self.device))
+            with torch.cuda.stream(side):
+                losses = self.train_step(real, labels, phase)
+            torch.cuda.current_stream(self.device).wait_stream(side)
+            return losses
+        try:
+            self.captured[phase] = CapturedStep(self.train_step, real, labels, phase)
+        except RuntimeError as err:  # nothing captured has run yet: going on eagerly is safe
+            log.warning("CUDA graph capture failed (%s); training without it", err)
+            self.capture = False
+            return self.train_step(real, labels, phase)
+        log.info("captured the %r training step as a CUDA graph", phase)
+        return self.captured[phase](real, labels)
+
+    def generator_input(self, labels: torch.Tensor) -> torch.Tensor:
+        """The label's code, followed by fresh Gaussian noise where `noise_dim` > 0."""
+        codes = self.nets.conditioner(labels)
+        if not self.noise_dim:
+            return codes
+        noise = torch.randn(len(labels), self.noise_dim, device=codes.device)
+        return torch.cat([codes, noise], dim=1)
+
     # -- sampling ---------------------------------------------------------------------
     @torch.no_grad()
     def class_codes(self) -> torch.Tensor:
@@ -226,7 +323,7 @@ class Trainer:
     def generate_classes(self) -> np.ndarray:
         generator = self.nets.generator
         generator.eval()
-        images = generator(self.class_codes())
+        images = generator(torch.cat([self.class_codes(), self.fixed_noise], dim=1))
         generator.train()
         return to_uint8(images)
 
@@ -316,16 +413,8 @@ class Trainer:
                     )
                 batches = self.epoch_order.split(batch_size)
                 while self.batch_index < len(batches):
-                    batch = batches[self.batch_index]
-                    real = to_model_range(self.images[batch])
-                    losses = self.train_step(real, self.labels[batch], phase)
-                    for key, value in losses.items():
-                        self.loss_sums[key] = self.loss_sums.get(key, 0) + value
-                    self.loss_count += 1
-                    self.step += 1
+                    self.advance(batches[self.batch_index], phase)
                     self.batch_index += 1
-                    if self.step % self.log_every == 0 or self.step == self.total_steps:
-                        self.record_losses()
                     if self.step in self.snapshot_at:
                         self.take_snapshot()
                     progress.update()
@@ -342,6 +431,17 @@ class Trainer:
                     "epoch %d/%d done, step %d, checkpoint saved", self.epoch, total_epochs, self.step
                 )
         progress.close()
+
+    def advance(self, batch: torch.Tensor, phase: str) -> None:
+        """One training step on the images at indices `batch`, its losses summed on the device."""
+        real = to_model_range(self.images[batch])
+        losses = self.step_batch(real, self.labels[batch], phase)
+        for key, value in losses.items():
+            self.loss_sums[key] = self.loss_sums.get(key, 0) + value
+        self.loss_count += 1
+        self.step += 1
+        if self.step % self.log_every == 0 or self.step == self.total_steps:
+            self.record_losses()
 
     def record_losses(self) -> None:
         """Read the summed losses off the device (once per interval) into the history."""
@@ -368,11 +468,12 @@ def train_experiment(
     model_out: str,
     history_out: str,
     snapshots_out: str,
+    speedups: dict | None = None,
 ) -> None:
     """Train one experiment and write its model, loss history and snapshots."""
     dataset = datasets.load_verified(dataset_path, manifest_path)
     dataset_sha256 = json.loads(Path(manifest_path).read_text())["sha256"]
-    trainer = Trainer(settings, dataset, device)
+    trainer = Trainer(settings, dataset, device, speedups)
     log.info(
         "%s: %d training images, %d steps of batch %d on %s",
         name,
@@ -392,6 +493,7 @@ def train_experiment(
                 "image_shape": trainer.image_shape,
                 "classes": trainer.classes,
                 "class_codes": trainer.class_codes().cpu(),
+                "noise_dim": trainer.noise_dim,
                 "networks": {
                     k: {p: t.cpu() for p, t in m.state_dict().items()}
                     for k, m in trainer.nets.modules().items()
@@ -412,6 +514,7 @@ def train_experiment(
         "steps": trainer.total_steps,
         "steps_per_epoch": trainer.steps_per_epoch,
         "wall_time_s": trainer.elapsed,
+        "cuda_graph_steps": sorted(trainer.captured),
         "loss": trainer.loss_history,
     }
     with atomic_path(history_out) as tmp:

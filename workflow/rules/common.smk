@@ -1,9 +1,12 @@
-import copy
+import sys
 from pathlib import Path
 
-from snakemake.utils import min_version, update_config, validate
+from snakemake.utils import min_version, validate
 
 min_version("9.0")
+
+sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
+from embedgan import settings as experiment_settings  # noqa: E402
 
 
 configfile: "config/config.yaml"
@@ -12,43 +15,36 @@ configfile: "config/config.yaml"
 validate(config, schema="../schemas/config.schema.yaml")
 
 EXPERIMENTS = list(config["experiments"])
-# Keys a merged experiment must have; the schema checks their types and values.
-REQUIRED_SETTINGS = ("dataset", "generator", "objective", "batch_size", "epochs")
-# Presentation only: editing them rewrites the report, not the trained model.
-PRESENTATION_KEYS = ("title", "description")
 PACKAGE = Path(workflow.basedir) / "scripts" / "embedgan"
 
 
 def merged_experiment(exp):
-    settings = copy.deepcopy(config["experiment_defaults"])
-    update_config(settings, copy.deepcopy(config["experiments"][exp]))
-    missing = [key for key in REQUIRED_SETTINGS if key not in settings]
-    if missing:
-        raise ValueError(
-            f"config: experiments.{exp} lacks {', '.join(missing)} "
-            "(set it there or in experiment_defaults)"
-        )
-    return settings
+    return experiment_settings.merged_experiment(config, exp)
 
 
 def training_settings(exp):
     """The experiment's own config slice: the training rule's params."""
-    settings = {
-        k: v for k, v in merged_experiment(exp).items() if k not in PRESENTATION_KEYS
-    }
-    if settings["conditioning"] == "text":
-        settings["text_encoder"] = config["text_encoder"]
-    else:
-        settings.pop("caption", None)
-    return settings
+    return experiment_settings.training_settings(config, exp)
 
 
 def presentation(exp):
-    settings = merged_experiment(exp)
-    return {key: settings.get(key, "") for key in PRESENTATION_KEYS}
+    return experiment_settings.presentation(config, exp)
 
 
 DATASETS = sorted({merged_experiment(exp)["dataset"] for exp in EXPERIMENTS})
+
+
+def classifier_settings(dataset):
+    if dataset not in config.get("classifiers", {}):
+        raise ValueError(
+            f"config: classifiers.{dataset} is missing; experiments use {dataset}, so its "
+            "reference classifier needs settings (epochs, batch_size, lr, seed)"
+        )
+    return config["classifiers"][dataset]
+
+
+for dataset in DATASETS:
+    classifier_settings(dataset)  # fail at the start, not when a job runs
 
 
 def package_modules(*names):

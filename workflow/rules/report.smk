@@ -1,3 +1,26 @@
+rule plot_metrics:
+    input:
+        package_modules("render", "runtime"),
+        metrics=experiment_outputs("results/{exp}/metrics.json"),
+    output:
+        chart=report(
+            "results/metrics.png",
+            caption="../report/metrics.rst",
+            category="Summary",
+            labels={"picture": "metrics"},
+        ),
+    log:
+        "logs/plot_metrics.log",
+    benchmark:
+        "benchmarks/plot_metrics.tsv"
+    conda:
+        "../../environment.yaml"
+    params:
+        experiments=EXPERIMENTS,
+    script:
+        "../../scripts/plot_metrics.py"
+
+
 rule report:
     input:
         package_modules("report", "runtime"),
@@ -6,10 +29,14 @@ rule report:
             f"resources/datasets/{merged_experiment(exp)['dataset']}.json"
             for exp in EXPERIMENTS
         ],
+        metrics=experiment_outputs("results/{exp}/metrics.json"),
+        classifiers=expand("results/classifiers/{dataset}.json", dataset=DATASETS),
+        metrics_png="results/metrics.png",
         fakes=experiment_outputs("results/{exp}/{exp}_fake.png"),
         reals=experiment_outputs("results/{exp}/{exp}_real.png"),
         history_pngs=experiment_outputs("results/{exp}/{exp}.png"),
         loss_pngs=experiment_outputs("results/{exp}/{exp}_loss.png"),
+        nearest_pngs=experiment_outputs("results/{exp}/{exp}_nearest.png"),
     output:
         report="results/report.md",
     log:

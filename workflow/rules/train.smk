@@ -39,5 +39,7 @@ rule sample:
     conda:
         "../../environment.yaml"
     threads: 1
+    params:
+        rows=config["real_rows"],
     script:
         "../../scripts/sample_experiment.py"

@@ -1,0 +1,244 @@
+"""Reference classifiers: trained on the real training split, they judge generated images.
+
+MNIST: a small CNN; CIFAR-10: a small ResNet-style CNN. Both expose `features` (the
+penultimate layer, the space of the Frechet distance) and `forward` (class logits).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm import tqdm
+
+from . import data as datasets
+from .images import nhwc_to_nchw, to_model_range
+from .models import NUM_CLASSES
+from .runtime import atomic_path, seed_everything
+
+log = logging.getLogger("embedgan.classifier")
+
+FEATURE_DIM = 128
+
+
+class SmallCNN(nn.Module):
+    """MNIST: two conv blocks (16, 32 channels) then a 128-d feature layer."""
+
+    def __init__(self, channels: int, size: int):
+        super().__init__()
+
+        def block(c_in, c_out):
+            return [
+                nn.Conv2d(c_in, c_out, 3, padding=1),
+                nn.ReLU(),
+                nn.Conv2d(c_out, c_out, 3, padding=1),
+                nn.ReLU(),
+                nn.MaxPool2d(2),
+            ]
+
+        self.body = nn.Sequential(
+            *block(channels, 16),
+            *block(16, 32),
+            nn.Flatten(),
+            nn.Linear(32 * (size // 4) ** 2, FEATURE_DIM),
+            nn.ReLU(),
+        )
+        self.head = nn.Sequential(nn.Dropout(0.3), nn.Linear(FEATURE_DIM, NUM_CLASSES))
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
+
+
+class ResidualBlock(nn.Module):
+    def __init__(self, c_in: int, c_out: int, stride: int):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c_out)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c_out)
+        self.shortcut = (
+            nn.Identity()
+            if stride == 1 and c_in == c_out
+            else nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out))
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = F.relu(self.bn1(self.conv1(x)))
+        return F.relu(self.bn2(self.conv2(out)) + self.shortcut(x))
+
+
+class SmallResNet(nn.Module):
+    """CIFAR-10: a ResNet-style stem and three stages (32, 64, 128), global average pooling."""
+
+    def __init__(self, channels: int, size: int):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, 32, 3, 1, 1, bias=False),
+            nn.BatchNorm2d(32),
+            nn.ReLU(),
+            ResidualBlock(32, 32, 1),
+            ResidualBlock(32, 64, 2),
+            ResidualBlock(64, FEATURE_DIM, 2),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+        )
+        self.head = nn.Linear(FEATURE_DIM, NUM_CLASSES)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
+
+
+ARCHITECTURES = {"mnist": SmallCNN, "cifar10": SmallResNet}
+
+
+def build_classifier(dataset: str, image_shape: tuple[int, int, int]) -> nn.Module:
+    channels, size, _ = image_shape
+    return ARCHITECTURES[dataset](channels, size)
+
+
+def augment(images: torch.Tensor, flip: bool, generator: torch.Generator) -> torch.Tensor:
+    """A random shift of up to 2 pixels, and per image horizontal flips where `flip` (CIFAR-10)."""
+    n, _, height, width = images.shape
+    padded = F.pad(images, (2, 2, 2, 2), mode="replicate")
+    dy, dx = torch.randint(0, 5, (2,), generator=generator).tolist()  # one shift per batch
+    shifted = padded[:, :, dy : dy + height, dx : dx + width]
+    if flip:
+        mirror = (torch.rand(n, generator=generator) < 0.5).to(images.device)
+        shifted = torch.where(mirror[:, None, None, None], shifted.flip(3), shifted)
+    return shifted
+
+
+@torch.no_grad()
+def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 500):
+    """(logits, features) of uint8 N x C x H x W images, in eval mode."""
+    model.eval()
+    logits, features = [], []
+    for chunk in images.split(batch_size):
+        feats = model.features(to_model_range(chunk))
+        features.append(feats)
+        logits.append(model.head(feats))
+    return torch.cat(logits), torch.cat(features)
+
+
+def train_classifier(
+    name: str,
+    settings: dict,
+    dataset_path: str,
+    manifest_path: str,
+    device: torch.device,
+    checkpoint: str,
+    model_out: str,
+    summary_out: str,
+) -> dict:
+    """Train the reference classifier of one data set; resumes from `checkpoint`."""
+    dataset = datasets.load_verified(dataset_path, manifest_path)
+    images = nhwc_to_nchw(dataset.x_train).to(device)
+    labels = torch.from_numpy(dataset.y_train).to(device)
+    test_images = nhwc_to_nchw(dataset.x_test).to(device)
+    test_labels = torch.from_numpy(dataset.y_test).to(device)
+    image_shape = tuple(images.shape[1:])
+
+    seed_everything(settings["seed"])
+    model = build_classifier(name, image_shape).to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=settings["lr"], weight_decay=5e-4)
+    batch_size, epochs = settings["batch_size"], settings["epochs"]
+    steps_per_epoch = math.ceil(len(labels) / batch_size)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=settings["lr"], total_steps=epochs * steps_per_epoch
+    )
+    order_rng = torch.Generator(device=device).manual_seed(settings["seed"])
+    augment_rng = torch.Generator().manual_seed(settings["seed"] + 1)  # CPU: few numbers
+    token = json.dumps({"settings": settings, "manifest": Path(manifest_path).read_text()})
+    epoch, elapsed = 0, 0.0
+    if Path(checkpoint).exists():
+        saved = torch.load(checkpoint, map_location=device, weights_only=False)
+        if saved["token"] == token:
+            model.load_state_dict(saved["model"])
+            optimizer.load_state_dict(saved["optimizer"])
+            schedule.load_state_dict(saved["schedule"])
+            order_rng.set_state(saved["order_rng"])
+            augment_rng.set_state(saved["augment_rng"])
+            torch.set_rng_state(saved["torch_rng"])
+            epoch, elapsed = saved["epoch"], saved["elapsed"]
+            log.info("resumed from %s after epoch %d", checkpoint, epoch)
+    log.info("%s classifier: %d images, %d epochs of batch %d on %s", name, len(labels), epochs, batch_size, device)
+    progress = tqdm(total=epochs * steps_per_epoch, initial=epoch * steps_per_epoch, file=sys.stderr, mininterval=15, ascii=True)
+    while epoch < epochs:
+        start = time.perf_counter()
+        model.train()
+        loss_sum = torch.zeros((), device=device)
+        order = torch.randperm(len(labels), device=device, generator=order_rng)
+        for batch in order.split(batch_size):
+            real = augment(to_model_range(images[batch]), name == "cifar10", augment_rng)
+            loss = F.cross_entropy(model(real), labels[batch])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            loss_sum += loss.detach()
+            progress.update()
+        epoch += 1
+        elapsed += time.perf_counter() - start
+        accuracy = (predict(model, test_images)[0].argmax(1) == test_labels).float().mean().item()
+        log.info("epoch %d/%d: mean loss %.4f, test accuracy %.4f", epoch, epochs, loss_sum.item() / steps_per_epoch, accuracy)
+        with atomic_path(checkpoint) as tmp:
+            torch.save(
+                {
+                    "token": token,
+                    "epoch": epoch,
+                    "elapsed": elapsed,
+                    "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "schedule": schedule.state_dict(),
+                    "order_rng": order_rng.get_state(),
+                    "augment_rng": augment_rng.get_state(),
+                    "torch_rng": torch.get_rng_state(),
+                },
+                tmp,
+            )
+    progress.close()
+
+    logits = predict(model, test_images)[0]
+    predictions = logits.argmax(1)
+    summary = {
+        "dataset": name,
+        "architecture": type(model).__name__,
+        "settings": settings,
+        "train_images": len(labels),
+        "test_images": len(test_labels),
+        "test_accuracy": (predictions == test_labels).float().mean().item(),
+        "test_accuracy_per_class": [
+            (predictions[test_labels == c] == c).float().mean().item() for c in range(NUM_CLASSES)
+        ],
+        "device": str(device),
+        "wall_time_s": elapsed,
+    }
+    with atomic_path(model_out) as tmp:
+        torch.save(
+            {"dataset": name, "image_shape": image_shape, "state": {k: v.cpu() for k, v in model.state_dict().items()}},
+            tmp,
+        )
+    with atomic_path(summary_out) as tmp:
+        Path(tmp).write_text(json.dumps(summary, indent=1) + "\n")
+    Path(checkpoint).unlink()
+    return summary
+
+
+def load_classifier(path: str, device: torch.device) -> nn.Module:
+    saved = torch.load(path, map_location="cpu", weights_only=False)
+    model = build_classifier(saved["dataset"], tuple(saved["image_shape"]))
+    model.load_state_dict(saved["state"])
+    return model.to(device).eval()

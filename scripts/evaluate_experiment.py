@@ -1,0 +1,51 @@
+"""Snakemake script: metrics.json and the nearest-training-image picture of one experiment."""
+
+import json
+
+import numpy as np
+import torch
+
+from embedgan import data
+from embedgan.classifier import load_classifier
+from embedgan.images import nhwc_to_nchw
+from embedgan.metrics import evaluate
+from embedgan.render import class_grid
+from embedgan.runtime import atomic_path, log_to, select_device
+from embedgan.sampling import draw
+
+with log_to(snakemake.log[0]):
+    torch.set_num_threads(snakemake.threads)
+    device = select_device(snakemake.config["device"])
+    per_class = snakemake.params.samples_per_class
+    images, classes, noise_dim = draw(snakemake.input.model, per_class, device)
+    generated = torch.from_numpy(images.reshape(-1, *images.shape[2:])).to(device)
+    labels = torch.arange(len(classes), device=device).repeat(per_class)
+    dataset = data.load(snakemake.input.images)
+    as_tensor = lambda x: nhwc_to_nchw(x).to(device)  # noqa: E731
+    metrics = evaluate(
+        load_classifier(snakemake.input.classifier, device),
+        generated,
+        labels,
+        as_tensor(dataset.x_test),
+        torch.from_numpy(dataset.y_test).to(device),
+        as_tensor(dataset.x_train),
+        has_noise=noise_dim > 0,
+    )
+    metrics["classifier"] = json.loads(open(snakemake.input.classifier_summary).read())
+    with atomic_path(snakemake.output.metrics) as tmp:
+        with open(tmp, "w") as handle:
+            json.dump(metrics, handle, indent=1)
+
+    # First draw of each class above its nearest training image.
+    first = np.array(metrics["nearest_train_index"][: len(classes)])
+    nearest = np.stack([images[0], dataset.x_train[first].transpose(0, 3, 1, 2)])
+    distances = metrics["nearest_train_distances"][: len(classes)]
+    name = snakemake.wildcards.exp
+    class_grid(
+        nearest,
+        classes,
+        ["generated", "nearest train"],
+        f"{name}: nearest training image (L2 {min(distances):.2f}-{max(distances):.2f})",
+        snakemake.output.nearest,
+    )
+    print(f"accuracy {metrics['accuracy']:.3f}, Frechet distance {metrics['frechet_distance']:.3f}")

@@ -1,0 +1,54 @@
+"""scripts/benchmark.py: its table, on tiny data (the timings themselves are not tested)."""
+
+import re
+
+import yaml
+
+import benchmark
+from conftest import OFFLINE_ENCODER, REPO
+
+ROW = re.compile(r"^\| (?P<label>[\w ]+) \| (?P<batch>\d+) \| (?P<ours>[\d.]+) \| (?P<theirs>[\d.]+) \| (?P<ratio>[\d.]+)x \|")
+
+
+def tiny_config(tmp_path):
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config["text_encoder"] = OFFLINE_ENCODER
+    for entry in config["experiments"].values():
+        entry["batch_size"] = min(entry["batch_size"], 16)
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_benchmark_times_both_loops_and_writes_a_table(tmp_path, mirror):
+    output = tmp_path / "docs" / "benchmarks.md"
+    benchmark.main(
+        ["--configfile", str(tiny_config(tmp_path)), "--mirror", str(mirror),
+         "--experiments", "exp2", "exp4", "--seconds", "0.2", "--rounds", "2", "--warmup", "1",
+         "--skip-dry-run", "--output", str(output)]
+    )
+    text = output.read_text()
+    assert text.startswith("# Benchmarks")
+    assert "## CPU" in text and "Measured " in text
+    rows = {m["label"]: m for m in map(ROW.match, text.splitlines()) if m}
+    assert set(rows) == {"exp2", "exp2 encoder", "exp4"}
+    for row in rows.values():
+        ours, theirs = float(row["ours"]), float(row["theirs"])
+        assert ours > 0 and theirs > 0
+        assert abs(float(row["ratio"]) - ours / theirs) < 0.01 + 0.01 * ours / theirs
+    assert rows["exp4"]["batch"] == "4"
+    assert ">= 1.5x" in text.split("| exp4 |")[1].splitlines()[0]
+
+
+def test_a_rerun_replaces_its_own_device_section_only(tmp_path):
+    output = tmp_path / "benchmarks.md"
+    benchmark.write_section(output, "## CUDA, Some GPU\n\nold gpu table\n")
+    benchmark.write_section(output, "## CPU, x86_64, 2 threads\n\nold cpu table\n")
+    benchmark.write_section(output, "## CPU, x86_64, 2 threads\n\nnew cpu table\n")
+    text = output.read_text()
+    assert "old gpu table" in text and "new cpu table" in text and "old cpu table" not in text
+    assert text.count("## CPU") == 1
+
+
+def test_dry_run_of_the_default_config_is_timed():
+    assert 0 < benchmark.dry_run_seconds(repeats=1) < 60

@@ -1,0 +1,60 @@
+rule train_classifier:
+    input:
+        package_modules("classifier", "data", "images", "models", "runtime"),
+        images="resources/datasets/{dataset}.npz",
+        manifest="resources/datasets/{dataset}.json",
+    output:
+        model="results/classifiers/{dataset}.pt",
+        summary="results/classifiers/{dataset}.json",
+    log:
+        "logs/train_classifier/{dataset}.log",
+    benchmark:
+        "benchmarks/train_classifier/{dataset}.tsv"
+    conda:
+        "../../environment.yaml"
+    threads: config["train_threads"]
+    resources:
+        gpu=1,
+    params:
+        settings=lambda w: classifier_settings(w.dataset),
+        # Outside the declared outputs: a failed or killed job keeps its checkpoint.
+        checkpoint="results/classifiers/{dataset}.checkpoint.pt",
+    script:
+        "../../scripts/train_classifier.py"
+
+
+rule evaluate:
+    input:
+        package_modules(
+            "classifier",
+            "data",
+            "images",
+            "metrics",
+            "models",
+            "render",
+            "runtime",
+            "sampling",
+        ),
+        model="results/{exp}/model.pt",
+        classifier=lambda w: f"results/classifiers/{dataset_of(w)}.pt",
+        classifier_summary=lambda w: f"results/classifiers/{dataset_of(w)}.json",
+        images=lambda w: f"resources/datasets/{dataset_of(w)}.npz",
+    output:
+        metrics="results/{exp}/metrics.json",
+        nearest=report(
+            "results/{exp}/{exp}_nearest.png",
+            caption="../report/nearest.rst",
+            category="{exp}",
+            labels={"experiment": "{exp}", "picture": "nearest training image"},
+        ),
+    log:
+        "logs/evaluate/{exp}.log",
+    benchmark:
+        "benchmarks/evaluate/{exp}.tsv"
+    conda:
+        "../../environment.yaml"
+    threads: config["train_threads"]
+    params:
+        samples_per_class=config["eval_samples_per_class"],
+    script:
+        "../../scripts/evaluate_experiment.py"
