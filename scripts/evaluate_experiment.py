@@ -40,7 +40,7 @@ with log_to(snakemake.log[0]):
     first = np.array(metrics["nearest_train_index"][: len(classes)])
     nearest = np.stack([images[0], dataset.x_train[first].transpose(0, 3, 1, 2)])
     distances = metrics["nearest_train_distances"][: len(classes)]
-    name = snakemake.wildcards.exp
+    name = snakemake.wildcards.run
     class_grid(
         nearest,
         classes,

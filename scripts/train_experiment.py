@@ -8,7 +8,7 @@ from embedgan.train import train_experiment
 with log_to(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)
     train_experiment(
-        snakemake.wildcards.exp,
+        snakemake.wildcards.run,
         snakemake.params.settings,
         dataset_path=snakemake.input.images,
         manifest_path=snakemake.input.manifest,

@@ -7,13 +7,15 @@ from embedgan.runtime import log_to
 
 with log_to(snakemake.log[0]):
     read = lambda path: json.loads(open(path).read())  # noqa: E731
+    runs = snakemake.params.runs
+    run_metrics = dict(zip([r for exp_runs in runs.values() for r in exp_runs], snakemake.input.metrics))
     experiments = {}
     for i, (name, presentation) in enumerate(snakemake.params.experiments.items()):
         experiments[name] = {
             "presentation": presentation,
             "history": read(snakemake.input.histories[i]),
             "manifest": read(snakemake.input.manifests[i]),
-            "metrics": read(snakemake.input.metrics[i]),
+            "metrics": [read(run_metrics[run]) for run in runs[name]],  # first: this run
             "fake": snakemake.input.fakes[i],
             "real": snakemake.input.reals[i],
             "history_png": snakemake.input.history_pngs[i],
@@ -24,4 +26,10 @@ with log_to(snakemake.log[0]):
     for path in snakemake.input.classifiers:
         summary = read(path)
         classifiers[summary["dataset"]] = summary
-    write_report(experiments, classifiers, snakemake.input.metrics_png, snakemake.output.report)
+    write_report(
+        experiments,
+        classifiers,
+        snakemake.params.noise_pairs,
+        snakemake.input.metrics_png,
+        snakemake.output.report,
+    )

@@ -15,10 +15,12 @@ from PIL import Image
 from conftest import OFFLINE_ENCODER, copy_workflow, write_keras_npz
 
 EXPERIMENTS = ["exp1", "exp2", "exp3", "exp4", "exp5"]
-PICTURES = ["{exp}_fake.png", "{exp}_real.png", "{exp}.png", "{exp}_loss.png", "{exp}_nearest.png"]
+PICTURES = ["{exp}_fake.png", "{exp}_real.png", "{exp}.png", "{exp}_loss.png", "nearest.png"]
 
 # Small enough for 12 training images per class; every experiment keeps its own model.
+# Two seeds, and exp4 beside a noise variant: replicates and the noise table are run too.
 TINY = {
+    "seeds": [0, 1],
     "train_threads": 1,
     "real_rows": 2,
     "classifiers": {
@@ -33,6 +35,7 @@ TINY = {
         "exp3": {"epochs": 1, "batch_size": 32},
         "exp4": {"epochs": 1, "batch_size": 8, "train_per_class": 6},
         "exp5": {"epochs": 2, "batch_size": 32},
+        "exp4_noise": {"based_on": "exp4", "noise_dim": 8},
     },
 }
 
@@ -58,7 +61,7 @@ def planned_jobs(workdir: Path, *args: str) -> set[tuple[str, str | None]]:
     for block in re.split(r"\n(?=(?:local)?rule \w+:)", out):
         head = re.match(r"(?:local)?rule (\w+):", block)
         if head:
-            exp = re.search(r"wildcards: .*exp=(\w+)", block)
+            exp = re.search(r"wildcards: .*?(?:exp|run)=([\w/]+)", block)
             jobs.add((head.group(1), exp.group(1) if exp else None))
     return jobs
 
@@ -103,7 +106,7 @@ def test_every_picture_and_the_report_are_produced(finished_run):
     metrics_section = report.split("## Metrics")[1].split("\n## ")[0]
     assert re.search(r"- mnist: SmallCNN, test accuracy [01]\.\d{4}", metrics_section)
     assert re.search(r"- cifar10: SmallResNet, test accuracy [01]\.\d{4}", metrics_section)
-    rows = [line for line in metrics_section.splitlines() if re.match(r"\| exp\d \| 0 \| [01]\.\d{3} ", line)]
+    rows = [line for line in metrics_section.splitlines() if re.match(r"\| exp\d \| 0 \| 2 \| [01]\.\d{3} ± ", line)]
     assert len(rows) == 5
     assert "](metrics.png)" in metrics_section and (results / "metrics.png").stat().st_size > 10_000
     for exp in EXPERIMENTS:
@@ -112,6 +115,23 @@ def test_every_picture_and_the_report_are_produced(finished_run):
         assert 0 <= metrics["accuracy"] <= 1 and metrics["frechet_distance"] >= 0
         assert metrics["diversity"] == 0 and "zero by construction" in metrics["degenerate"]
         assert f"- classifier accuracy on generated images {metrics['accuracy']:.3f}" in report
+        assert (results / exp / "seed1" / "metrics.json").exists()
+        assert re.search(rf"## {exp}: [^#]*- over 2 seeds \(mean ± std\): accuracy [01]\.\d{{3}} ± ", report)
+
+
+def test_a_noise_variant_is_compared_with_its_embedding_only_experiment(finished_run):
+    workdir, _, _ = finished_run
+    results = workdir / "results"
+    noisy = json.loads((results / "exp4_noise" / "metrics.json").read_text())
+    plain = json.loads((results / "exp4" / "metrics.json").read_text())
+    assert noisy["has_noise"] and noisy["degenerate"] is None and noisy["diversity"] > 0
+    assert not plain["has_noise"] and plain["diversity"] == 0
+    report = (results / "report.md").read_text()
+    section = report.split("## The noise question")[1].split("\n## ")[0]
+    assert re.search(r"\| exp4 \| none \| [01]\.\d{3} ± [\d.]+ \|", section)
+    assert re.search(r"\| exp4_noise \| 8 \| [01]\.\d{3} ± [\d.]+ \|", section)
+    history = json.loads((results / "exp4_noise" / "history.json").read_text())
+    assert history["settings"]["noise_dim"] == 8 and history["settings"]["epochs"] == 1
 
 
 def test_snakemakes_html_report_holds_every_picture(finished_run):
@@ -147,9 +167,11 @@ def test_editing_one_experiment_reruns_only_its_chain_and_the_report(finished_ru
     write_config(config_path, config)
     assert planned_jobs(workdir, *args) == {
         ("train", "exp3"),
+        ("train", "exp3/seed1"),
         ("sample", "exp3"),
         ("render", "exp3"),
         ("evaluate", "exp3"),
+        ("evaluate", "exp3/seed1"),
         ("plot_metrics", None),
         ("report", None),
         ("all", None),
@@ -180,7 +202,7 @@ def test_dry_run_of_the_default_config_plans_the_whole_study(workflow_copy):
     dag = snakemake(workflow_copy, "--dag").stdout
     assert dag.count("[label = ") == 27 and dag.count("dataset: ") == 2
     assert dag.count("train_classifier") == 2
-    assert all(f"train\\nexp: {exp}" in dag for exp in EXPERIMENTS)
+    assert all(f"train\\nrun: {exp}" in dag for exp in EXPERIMENTS)
 
 
 def test_cpu_preset_is_valid_and_plans_the_same_jobs(workflow_copy):

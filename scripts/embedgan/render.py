@@ -81,7 +81,7 @@ def loss_curve(history: dict, title: str, out_path: str) -> None:
 def metrics_chart(metrics: dict[str, dict], out_path: str) -> None:
     """Bars per experiment: classifier accuracy, and Frechet distance beside its real floor.
 
-    metrics: experiment -> {"mean": {...}, "std": {...} or None} over its seeds.
+    metrics: experiment -> report.seed_statistics of its runs ({"mean", "std" or None}).
     """
     names = list(metrics)
     x = np.arange(len(names))

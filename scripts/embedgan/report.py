@@ -6,6 +6,8 @@ import datetime
 import os
 from pathlib import Path
 
+import numpy as np
+
 from .runtime import atomic_path
 
 QUESTION = (
@@ -75,7 +77,8 @@ def experiment_section(name: str, entry: dict, report_dir: Path) -> list[str]:
         "| --- | --- |",
         f"| ![{name} generated]({rel(entry['fake'])}) | ![{name} real]({rel(entry['real'])}) |",
         "",
-        *metrics_lines(entry["metrics"]),
+        *metrics_lines(entry["metrics"][0]),
+        *seed_lines(entry["metrics"]),
         "",
         f"![{name} nearest training images]({rel(entry['nearest'])})",
         "",
@@ -105,20 +108,78 @@ def metrics_lines(metrics: dict) -> list[str]:
     return lines
 
 
+SUMMARY_METRICS = (
+    ("accuracy", "{:.3f}"),
+    ("cross_entropy", "{:.3f}"),
+    ("frechet_distance", "{:.2f}"),
+    ("frechet_distance_real_halves", "{:.2f}"),
+    ("diversity", "{:.3f}"),
+    ("diversity_real", "{:.3f}"),
+    ("nearest_train_distance", "{:.2f}"),
+    ("nearest_train_distance_real_test", "{:.2f}"),
+)
+
+
+def seed_statistics(runs: list[dict]) -> dict:
+    """Mean and (with several seeds) sample standard deviation of each summary metric."""
+    values = {key: np.array([run[key] for run in runs], dtype=float) for key, _ in SUMMARY_METRICS}
+    return {
+        "seeds": len(runs),
+        "mean": {key: float(v.mean()) for key, v in values.items()},
+        "std": {key: float(v.std(ddof=1)) for key, v in values.items()} if len(runs) > 1 else None,
+    }
+
+
+def mean_and_spread(stats: dict, key: str, form: str) -> str:
+    text = form.format(stats["mean"][key])
+    return f"{text} ± {form.format(stats['std'][key])}" if stats["std"] else text
+
+
+def seed_lines(runs: list[dict]) -> list[str]:
+    if len(runs) < 2:
+        return []
+    stats = seed_statistics(runs)
+    return [
+        f"- over {stats['seeds']} seeds (mean ± std): accuracy "
+        f"{mean_and_spread(stats, 'accuracy', '{:.3f}')}, Frechet distance "
+        f"{mean_and_spread(stats, 'frechet_distance', '{:.2f}')}, diversity "
+        f"{mean_and_spread(stats, 'diversity', '{:.3f}')}"
+    ]
+
+
 def metrics_table(experiments: dict[str, dict]) -> list[str]:
     lines = [
-        "| experiment | noise | accuracy | CE | FD | FD floor | diversity | real div. "
+        "| experiment | noise | seeds | accuracy | CE | FD | FD floor | diversity | real div. "
         "| NN dist | NN dist real |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, entry in experiments.items():
-        m, noise = entry["metrics"], entry["history"]["settings"].get("noise_dim", 0)
-        lines.append(
-            f"| {name} | {noise} | {m['accuracy']:.3f} | {m['cross_entropy']:.3f} "
-            f"| {m['frechet_distance']:.2f} | {m['frechet_distance_real_halves']:.2f} "
-            f"| {m['diversity']:.3f} | {m['diversity_real']:.3f} "
-            f"| {m['nearest_train_distance']:.2f} | {m['nearest_train_distance_real_test']:.2f} |"
-        )
+        stats = seed_statistics(entry["metrics"])
+        noise = entry["history"]["settings"].get("noise_dim", 0)
+        cells = [mean_and_spread(stats, key, form) for key, form in SUMMARY_METRICS]
+        lines.append(f"| {name} | {noise} | {stats['seeds']} | " + " | ".join(cells) + " |")
+    if any(len(entry["metrics"]) > 1 for entry in experiments.values()):
+        lines += ["", "With several seeds: mean ± sample standard deviation over the seeds."]
+    return lines
+
+
+def noise_table(experiments: dict[str, dict], pairs: list[list[str]]) -> list[str]:
+    """Embedding only beside embedding + noise, per pair of experiments."""
+    lines = [
+        "| experiment | noise | accuracy | FD (floor) | diversity (real) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for pair in pairs:
+        for name in pair:
+            stats = seed_statistics(experiments[name]["metrics"])
+            noise = experiments[name]["history"]["settings"].get("noise_dim", 0)
+            lines.append(
+                f"| {name} | {noise or 'none'} | {mean_and_spread(stats, 'accuracy', '{:.3f}')} "
+                f"| {mean_and_spread(stats, 'frechet_distance', '{:.2f}')} "
+                f"({stats['mean']['frechet_distance_real_halves']:.2f}) "
+                f"| {mean_and_spread(stats, 'diversity', '{:.3f}')} "
+                f"({stats['mean']['diversity_real']:.3f}) |"
+            )
     return lines
 
 
@@ -150,10 +211,15 @@ def summary_table(experiments: dict[str, dict]) -> list[str]:
 
 
 def write_report(
-    experiments: dict[str, dict], classifiers: dict[str, dict], metrics_png: str, out_path: str
+    experiments: dict[str, dict],
+    classifiers: dict[str, dict],
+    noise_pairs: list[list[str]],
+    metrics_png: str,
+    out_path: str,
 ) -> None:
-    """experiments: name -> {presentation, history, manifest, metrics, fake, real, history_png,
-    loss_png, nearest}; classifiers: dataset -> the reference classifier's summary."""
+    """experiments: name -> {presentation, history, manifest, metrics (one per seed, this
+    run's first), fake, real, history_png, loss_png, nearest}; classifiers: dataset -> the
+    reference classifier's summary; noise_pairs: [experiment, its noise variant]."""
     report_dir = Path(out_path).parent
     lines = [
         "# embedgan: generators fed label and text embeddings instead of noise",
@@ -180,6 +246,16 @@ def write_report(
         f"![metrics]({os.path.relpath(metrics_png, report_dir)})",
         "",
     ]
+    if noise_pairs:
+        lines += [
+            "## The noise question: embedding only, and embedding + noise",
+            "",
+            "Each pair: an experiment, then the same with Gaussian noise appended to the "
+            "generator's input (`noise_dim`).",
+            "",
+            *noise_table(experiments, noise_pairs),
+            "",
+        ]
     for name, entry in experiments.items():
         lines += experiment_section(name, entry, report_dir)
     with atomic_path(out_path) as tmp:

@@ -52,14 +52,63 @@ def package_modules(*names):
     return [str(PACKAGE / f"{name}.py") for name in ("__init__", *names)]
 
 
+# Replicates: with `seeds`, each experiment trains once per seed. The first seed's run is the
+# experiment itself (results/<exp>/, with its pictures); the others are results/<exp>/seed<N>/.
+SEEDS = config.get("seeds")
+
+
+def runs_of(exp):
+    if not SEEDS:
+        return [exp]
+    return [exp] + [f"{exp}/seed{seed}" for seed in SEEDS[1:]]
+
+
+RUNS = [run for exp in EXPERIMENTS for run in runs_of(exp)]
+
+
+def experiment_of(run):
+    return run.split("/")[0]
+
+
+def run_settings(run):
+    """A run's training settings: its experiment's, with the run's seed."""
+    settings = training_settings(experiment_of(run))
+    if SEEDS:
+        exp = experiment_of(run)
+        settings["seed"] = (
+            SEEDS[0] if run == exp else int(run[len(exp) + len("/seed") :])
+        )
+    return settings
+
+
+def noise_pairs():
+    """(experiment, its noise variant): entries `based_on` another, with more noise."""
+    pairs = []
+    for exp in EXPERIMENTS:
+        base = config["experiments"][exp].get("based_on")
+        if (
+            base
+            and merged_experiment(exp)["noise_dim"]
+            > merged_experiment(base)["noise_dim"]
+        ):
+            pairs.append([base, exp])
+    return pairs
+
+
 def dataset_of(wildcards):
-    return merged_experiment(wildcards.exp)["dataset"]
+    name = getattr(wildcards, "run", None) or wildcards.exp
+    return merged_experiment(experiment_of(name))["dataset"]
 
 
 def experiment_outputs(pattern):
     return expand(pattern, exp=EXPERIMENTS)
 
 
+def run_outputs(pattern):
+    return expand(pattern, run=RUNS)
+
+
 wildcard_constraints:
     exp="|".join(EXPERIMENTS),
+    run=f"({'|'.join(EXPERIMENTS)})(/seed[0-9]+)?",
     dataset="|".join(DATASETS),

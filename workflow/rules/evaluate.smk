@@ -35,22 +35,22 @@ rule evaluate:
             "runtime",
             "sampling",
         ),
-        model="results/{exp}/model.pt",
+        model="results/{run}/model.pt",
         classifier=lambda w: f"results/classifiers/{dataset_of(w)}.pt",
         classifier_summary=lambda w: f"results/classifiers/{dataset_of(w)}.json",
         images=lambda w: f"resources/datasets/{dataset_of(w)}.npz",
     output:
-        metrics="results/{exp}/metrics.json",
+        metrics="results/{run}/metrics.json",
         nearest=report(
-            "results/{exp}/{exp}_nearest.png",
+            "results/{run}/nearest.png",
             caption="../report/nearest.rst",
-            category="{exp}",
-            labels={"experiment": "{exp}", "picture": "nearest training image"},
+            category="{run}",
+            labels={"experiment": "{run}", "picture": "nearest training image"},
         ),
     log:
-        "logs/evaluate/{exp}.log",
+        "logs/evaluate/{run}.log",
     benchmark:
-        "benchmarks/evaluate/{exp}.tsv"
+        "benchmarks/evaluate/{run}.tsv"
     conda:
         "../../environment.yaml"
     threads: config["train_threads"]

@@ -1,7 +1,7 @@
 rule plot_metrics:
     input:
-        package_modules("render", "runtime"),
-        metrics=experiment_outputs("results/{exp}/metrics.json"),
+        package_modules("render", "report", "runtime"),
+        metrics=run_outputs("results/{run}/metrics.json"),
     output:
         chart=report(
             "results/metrics.png",
@@ -16,7 +16,7 @@ rule plot_metrics:
     conda:
         "../../environment.yaml"
     params:
-        experiments=EXPERIMENTS,
+        runs={exp: runs_of(exp) for exp in EXPERIMENTS},
     script:
         "../../scripts/plot_metrics.py"
 
@@ -29,14 +29,14 @@ rule report:
             f"resources/datasets/{merged_experiment(exp)['dataset']}.json"
             for exp in EXPERIMENTS
         ],
-        metrics=experiment_outputs("results/{exp}/metrics.json"),
+        metrics=run_outputs("results/{run}/metrics.json"),
         classifiers=expand("results/classifiers/{dataset}.json", dataset=DATASETS),
         metrics_png="results/metrics.png",
         fakes=experiment_outputs("results/{exp}/{exp}_fake.png"),
         reals=experiment_outputs("results/{exp}/{exp}_real.png"),
         history_pngs=experiment_outputs("results/{exp}/{exp}.png"),
         loss_pngs=experiment_outputs("results/{exp}/{exp}_loss.png"),
-        nearest_pngs=experiment_outputs("results/{exp}/{exp}_nearest.png"),
+        nearest_pngs=experiment_outputs("results/{exp}/nearest.png"),
     output:
         report="results/report.md",
     log:
@@ -47,5 +47,7 @@ rule report:
         "../../environment.yaml"
     params:
         experiments={exp: presentation(exp) for exp in EXPERIMENTS},
+        runs={exp: runs_of(exp) for exp in EXPERIMENTS},
+        noise_pairs=noise_pairs(),
     script:
         "../../scripts/write_report.py"

@@ -6,22 +6,22 @@ rule train:
         images=lambda w: f"resources/datasets/{dataset_of(w)}.npz",
         manifest=lambda w: f"resources/datasets/{dataset_of(w)}.json",
     output:
-        model="results/{exp}/model.pt",
-        history="results/{exp}/history.json",
-        snapshots="results/{exp}/snapshots.npz",
+        model="results/{run}/model.pt",
+        history="results/{run}/history.json",
+        snapshots="results/{run}/snapshots.npz",
     log:
-        "logs/train/{exp}.log",
+        "logs/train/{run}.log",
     benchmark:
-        "benchmarks/train/{exp}.tsv"
+        "benchmarks/train/{run}.tsv"
     conda:
         "../../environment.yaml"
     threads: config["train_threads"]
     resources:
         gpu=1,
     params:
-        settings=lambda w: training_settings(w.exp),
+        settings=lambda w: run_settings(w.run),
         # Outside the declared outputs: a failed or killed job keeps its checkpoint.
-        checkpoint="results/{exp}/checkpoint.pt",
+        checkpoint="results/{run}/checkpoint.pt",
     script:
         "../../scripts/train_experiment.py"
 
