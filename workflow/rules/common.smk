@@ -75,9 +75,7 @@ def run_settings(run):
     settings = training_settings(experiment_of(run))
     if SEEDS:
         exp = experiment_of(run)
-        settings["seed"] = (
-            SEEDS[0] if run == exp else int(run[len(exp) + len("/seed") :])
-        )
+        settings["seed"] = SEEDS[0] if run == exp else int(run.rsplit("seed", 1)[1])
     return settings
 
 
