@@ -68,7 +68,7 @@ def nearest_training_images(images: torch.Tensor, train: torch.Tensor, batch: in
 def mean_pairwise_distance(features: torch.Tensor) -> float:
     if len(features) < 2:
         return 0.0
-    d = torch.cdist(features, features)
+    d = torch.cdist(features, features, compute_mode="donot_use_mm_for_euclid_dist")  # exact 0s
     return (d.sum() / (len(features) * (len(features) - 1))).item()
 
 

@@ -90,20 +90,26 @@ def metrics_chart(metrics: dict[str, dict], out_path: str) -> None:
     def bars(axes, key, offset, width, label, color):
         means = [metrics[n]["mean"][key] for n in names]
         spreads = [metrics[n]["std"][key] if metrics[n]["std"] else 0 for n in names]
-        axes.bar(x + offset, means, width, yerr=spreads, capsize=3, label=label, color=color)
+        errors = spreads if any(spreads) else None  # one seed: no error bars
+        axes.bar(x + offset, means, width, yerr=errors, capsize=3, label=label, color=color)
 
     bars(left, "accuracy", 0, 0.6, "generated", "tab:blue")
     left.set_ylim(0, 1)
     left.set_ylabel("classifier accuracy")
     bars(right, "frechet_distance", -0.2, 0.4, "generated vs real", "tab:orange")
     bars(right, "frechet_distance_real_halves", 0.2, 0.4, "real vs real (floor)", "tab:gray")
+    right.set_yscale("log")  # MNIST and CIFAR-10 distances differ by orders of magnitude
     right.set_ylabel("Frechet distance (classifier features)")
     right.legend(fontsize=8)
     for axes in (left, right):
         axes.set_xticks(x)
         axes.set_xticklabels(names, rotation=30, fontsize=8)
         axes.grid(axis="y", alpha=0.3)
-    figure.suptitle("Generated images judged by the reference classifiers (error bars: std over seeds)", fontsize=9)
+    figure.suptitle(
+        "Generated images judged by each data set's reference classifier "
+        "(error bars: std over seeds)",
+        fontsize=9,
+    )
     figure.tight_layout()
     figure.savefig(out_path, dpi=100)
     plt.close(figure)
