@@ -2,20 +2,19 @@
 
 import json
 
-from embedgan.report import write_report
+from embedgan.report import metrics_by_experiment, write_report
 from embedgan.runtime import log_to
 
 with log_to(snakemake.log[0]):
     read = lambda path: json.loads(open(path).read())  # noqa: E731
-    runs = snakemake.params.runs
-    run_metrics = dict(zip([r for exp_runs in runs.values() for r in exp_runs], snakemake.input.metrics))
+    metrics = metrics_by_experiment(snakemake.params.runs, snakemake.input.metrics)
     experiments = {}
     for i, (name, presentation) in enumerate(snakemake.params.experiments.items()):
         experiments[name] = {
             "presentation": presentation,
             "history": read(snakemake.input.histories[i]),
             "manifest": read(snakemake.input.manifests[i]),
-            "metrics": [read(run_metrics[run]) for run in runs[name]],  # first: this run
+            "metrics": metrics[name],  # one per seed, this run's first
             "fake": snakemake.input.fakes[i],
             "real": snakemake.input.reals[i],
             "history_png": snakemake.input.history_pngs[i],

@@ -7,9 +7,9 @@ import torch
 
 from conftest import write_keras_npz
 from embedgan import data
-from embedgan.classifier import load_classifier, train_classifier
+from embedgan.classifier import load_classifier, predict, train_classifier
 from embedgan.images import nhwc_to_nchw
-from embedgan.metrics import ClassifierFeatures, evaluate, frechet_distance
+from embedgan.metrics import evaluate, frechet_distance
 
 CPU = torch.device("cpu")
 
@@ -95,7 +95,7 @@ def test_one_image_per_class_is_degenerate_with_zero_diversity(mnist_classifier)
 def test_frechet_distance_grows_with_a_shift_of_the_features(mnist_classifier):
     classifier, dataset, _ = mnist_classifier
     x_test, y_test, _ = tensors(dataset)
-    features = ClassifierFeatures(classifier)
-    same = frechet_distance(features, x_test, x_test)
-    other_class = frechet_distance(features, x_test[y_test == 0], x_test[y_test == 1])
+    _, features = predict(classifier, x_test)
+    same = frechet_distance(features, features)
+    other_class = frechet_distance(features[y_test == 0], features[y_test == 1])
     assert same < 1e-3 < other_class

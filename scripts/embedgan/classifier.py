@@ -21,7 +21,7 @@ from tqdm import tqdm
 from . import data as datasets
 from .images import nhwc_to_nchw, to_model_range
 from .models import NUM_CLASSES
-from .runtime import atomic_path, seed_everything
+from .runtime import atomic_path, fingerprint, seed_everything
 
 log = logging.getLogger("embedgan.classifier")
 
@@ -161,7 +161,7 @@ def train_classifier(
     )
     order_rng = torch.Generator(device=device).manual_seed(settings["seed"])
     augment_rng = torch.Generator().manual_seed(settings["seed"] + 1)  # CPU: few numbers
-    token = json.dumps({"settings": settings, "manifest": Path(manifest_path).read_text()})
+    token = fingerprint(settings, manifest_path)
     epoch, elapsed = 0, 0.0
     if Path(checkpoint).exists():
         saved = torch.load(checkpoint, map_location=device, weights_only=False)

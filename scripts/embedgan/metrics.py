@@ -21,30 +21,24 @@ from torch import nn
 from torchmetrics.image.fid import FrechetInceptionDistance
 
 from .classifier import FEATURE_DIM, predict
-from .images import to_model_range
 from .models import NUM_CLASSES
 
 
-class ClassifierFeatures(nn.Module):
-    """The reference classifier's penultimate layer, as torchmetrics' feature extractor."""
+class PrecomputedFeatures(nn.Module):
+    """torchmetrics' feature extractor for features already computed by the classifier, so
+    each image set passes through the classifier once, however many distances use it."""
 
     num_features = FEATURE_DIM
 
-    def __init__(self, classifier: nn.Module):
-        super().__init__()
-        self.classifier = classifier
-
-    def forward(self, images_u8: torch.Tensor) -> torch.Tensor:
-        return self.classifier.features(to_model_range(images_u8))
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return features
 
 
-def frechet_distance(features: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> float:
-    """Frechet distance between two uint8 image sets in the feature space of `features`."""
-    metric = FrechetInceptionDistance(feature=features).to(real.device)
-    for chunk in real.split(500):
-        metric.update(chunk, real=True)
-    for chunk in fake.split(500):
-        metric.update(chunk, real=False)
+def frechet_distance(real: torch.Tensor, fake: torch.Tensor) -> float:
+    """Frechet distance between two sets of classifier features (N x FEATURE_DIM)."""
+    metric = FrechetInceptionDistance(feature=PrecomputedFeatures()).to(real.device)
+    metric.update(real, real=True)
+    metric.update(fake, real=False)
     return metric.compute().item()
 
 
@@ -84,9 +78,8 @@ def evaluate(
     seed: int = 0,
 ) -> dict:
     """All numbers for uint8 N x C x H x W generated images of the given labels."""
-    classifier.eval()
-    features = ClassifierFeatures(classifier)
     logits, fake_features = predict(classifier, generated)
+    _, real_features = predict(classifier, x_test)
     correct = logits.argmax(1) == generated_labels
     cross_entropy = F.cross_entropy(logits, generated_labels, reduction="none")
     first, second = halves(len(y_test), seed)
@@ -95,27 +88,28 @@ def evaluate(
     for c in range(NUM_CLASSES):
         mine, real = generated_labels == c, y_test == c
         a, b = halves(int(real.sum()), seed + 1 + c)
-        real_c = x_test[real]
+        real_c = real_features[real]
         per_class.append(
             {
                 "accuracy": correct[mine].float().mean().item(),
                 "cross_entropy": cross_entropy[mine].mean().item(),
-                "frechet_distance": frechet_distance(features, real_c, generated[mine]),
-                "frechet_distance_real_halves": frechet_distance(features, real_c[a], real_c[b]),
+                "frechet_distance": frechet_distance(real_c, fake_features[mine]),
+                "frechet_distance_real_halves": frechet_distance(real_c[a], real_c[b]),
                 "diversity": mean_pairwise_distance(fake_features[mine]),
             }
         )
 
     distance, nearest = nearest_training_images(generated, x_train)
     test_distance, _ = nearest_training_images(x_test[first[: len(generated)]], x_train)
-    _, real_features = predict(classifier, x_test)
     return {
         "samples": len(generated_labels),
         "has_noise": has_noise,
         "accuracy": correct.float().mean().item(),
         "cross_entropy": cross_entropy.mean().item(),
-        "frechet_distance": frechet_distance(features, x_test, generated),
-        "frechet_distance_real_halves": frechet_distance(features, x_test[first], x_test[second]),
+        "frechet_distance": frechet_distance(real_features, fake_features),
+        "frechet_distance_real_halves": frechet_distance(
+            real_features[first], real_features[second]
+        ),
         "diversity": float(np.mean([c["diversity"] for c in per_class])),
         "diversity_real": float(
             np.mean([mean_pairwise_distance(real_features[y_test == c][:200]) for c in range(NUM_CLASSES)])

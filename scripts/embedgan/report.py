@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import os
 from pathlib import Path
 
@@ -118,6 +119,16 @@ SUMMARY_METRICS = (
     ("nearest_train_distance", "{:.2f}"),
     ("nearest_train_distance_real_test", "{:.2f}"),
 )
+
+
+def metrics_by_experiment(runs: dict[str, list[str]], paths: list[str]) -> dict[str, list[dict]]:
+    """Each experiment's metrics, one dict per run (its first seed first), from the metrics.json
+    `paths` listed in the order of `runs` (experiment -> its runs)."""
+    files = iter(paths)
+    return {
+        exp: [json.loads(Path(next(files)).read_text()) for _ in exp_runs]
+        for exp, exp_runs in runs.items()
+    }
 
 
 def seed_statistics(runs: list[dict]) -> dict:

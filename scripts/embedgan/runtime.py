@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import logging
 import os
 import random
@@ -46,6 +48,13 @@ def log_to(path: str | os.PathLike):
             raise
         finally:
             root.removeHandler(handler)
+
+
+def fingerprint(settings: dict, manifest_path: str | os.PathLike) -> str:
+    """What a checkpoint must match to be resumed: the settings and the data set's sha256."""
+    dataset_sha256 = json.loads(Path(manifest_path).read_text())["sha256"]
+    text = json.dumps({"settings": settings, "dataset": dataset_sha256}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def select_device(requested: str):

@@ -10,7 +10,6 @@ from it and, on the CPU, ends with the same weights as an uninterrupted run.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import math
@@ -36,7 +35,7 @@ from .models import (
     build_generator,
 )
 from .objectives import get_objective
-from .runtime import atomic_path, seed_everything
+from .runtime import atomic_path, fingerprint, seed_everything
 from .text import captions, load_bert
 
 log = logging.getLogger("embedgan.train")
@@ -147,12 +146,6 @@ def phases(settings: dict) -> list[tuple[str, int]]:
     raise ValueError(
         f"unknown schedule {settings['schedule']!r}; known: alternating, classifier_first"
     )
-
-
-def fingerprint(settings: dict, dataset_sha256: str) -> str:
-    """What a checkpoint must match to be resumed."""
-    text = json.dumps({"settings": settings, "dataset": dataset_sha256}, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def snapshot_steps(total_steps: int, points: int) -> list[int]:
@@ -472,7 +465,6 @@ def train_experiment(
 ) -> None:
     """Train one experiment and write its model, loss history and snapshots."""
     dataset = datasets.load_verified(dataset_path, manifest_path)
-    dataset_sha256 = json.loads(Path(manifest_path).read_text())["sha256"]
     trainer = Trainer(settings, dataset, device, speedups)
     log.info(
         "%s: %d training images, %d steps of batch %d on %s",
@@ -484,7 +476,7 @@ def train_experiment(
     )
     for variable in ("SLURM_JOB_ID", "CUDA_VISIBLE_DEVICES"):
         log.info("%s=%s", variable, os.environ.get(variable, "(unset)"))
-    trainer.run(Path(checkpoint), fingerprint(settings, dataset_sha256))
+    trainer.run(Path(checkpoint), fingerprint(settings, manifest_path))
 
     with atomic_path(model_out) as tmp:
         torch.save(
