@@ -27,7 +27,7 @@ TINY = {
         "mnist": {"epochs": 2, "batch_size": 16},
         "cifar10": {"epochs": 1, "batch_size": 32},
     },
-    "eval_samples_per_class": 3,
+    "eval_samples_per_class": 2,
     "experiment_defaults": {"history_points": 3},
     "experiments": {
         "exp1": {"epochs": 1, "batch_size": 8},

@@ -2,10 +2,14 @@
 
 - class accuracy: does the classifier see the intended class (per class, mean), and the
   mean cross-entropy to the intended label;
-- Frechet distance in the classifier's 128-d feature space (torchmetrics'
-  FrechetInceptionDistance with the classifier as its feature extractor: not Inception FID),
-  generated vs real test images, overall and per class, beside the same distance between two
-  halves of the real test set (the floor);
+- Frechet distance in the classifier's 128-d feature space (the FID formula on the
+  reference classifier's features: a classifier-feature distance, not Inception FID),
+  generated images vs a reference set (a fixed half of each class's test images), overall and
+  per class. The distance is biased by sample size, so it is shown beside what a perfect
+  generator scores on the same work: real test images of exactly the generated set's size per
+  class, drawn from the other half, against the same reference (mean and spread over draws).
+  Per class, beside the best any single point can reach (the distance of the class's mean
+  feature: the trace of its covariance), since without noise a class's draws are one point;
 - nearest real training image (pixel L2, images in [0, 1]) of each generated image, beside
   the same distance for real test images: a prototype or a copy?
 - diversity: mean pairwise feature distance among the draws of one class; zero by
@@ -18,33 +22,90 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torchmetrics.image.fid import FrechetInceptionDistance
 
-from .classifier import FEATURE_DIM, predict
+from .classifier import predict
 from .models import NUM_CLASSES
 
+FLOOR_DRAWS = 10  # real sets drawn for the perfect generator's score (its spread needs several)
 
-class PrecomputedFeatures(nn.Module):
-    """torchmetrics' feature extractor for features already computed by the classifier, so
-    each image set passes through the classifier once, however many distances use it."""
 
-    num_features = FEATURE_DIM
+class MetricsError(ValueError):
+    """The evaluation cannot be done as configured; the message names the setting."""
 
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
-        return features
+
+def covariance(features: torch.Tensor) -> torch.Tensor:
+    """Sample covariance (N - 1 in the denominator); zero for a single point."""
+    if len(features) < 2:
+        return features.new_zeros(features.shape[1], features.shape[1])
+    return torch.cov(features.T)
+
+
+class FrechetReference:
+    """The Gaussian fitted to a real feature set (N x D), against which Frechet distances of
+    other sets are taken: ||mu_r - mu_f||^2 + tr(S_r) + tr(S_f) - 2 tr((S_r S_f)^1/2), the FID
+    formula in float64 (tested equal to torchmetrics' FrechetInceptionDistance).
+
+    tr((S_r S_f)^1/2) is taken as tr((R S_f R)^1/2) with R = S_r^1/2: both symmetric, so two
+    symmetric eigendecompositions replace a general one, and R is computed once per reference.
+    """
+
+    def __init__(self, real: torch.Tensor):
+        real = real.double()
+        self.mean, self.cov = real.mean(0), covariance(real)
+        values, vectors = torch.linalg.eigh(self.cov)
+        self.root = vectors @ torch.diag(values.clamp(min=0).sqrt()) @ vectors.T
+
+    def distance(self, fake: torch.Tensor) -> float:
+        fake = fake.double()
+        cov_fake = covariance(fake)
+        product = self.root @ cov_fake @ self.root
+        root_trace = torch.linalg.eigvalsh((product + product.T) / 2).clamp(min=0).sqrt().sum()
+        mean_term = (self.mean - fake.mean(0)).square().sum()
+        return (mean_term + self.cov.trace() + cov_fake.trace() - 2 * root_trace).item()
 
 
 def frechet_distance(real: torch.Tensor, fake: torch.Tensor) -> float:
-    """Frechet distance between two sets of classifier features (N x FEATURE_DIM)."""
-    metric = FrechetInceptionDistance(feature=PrecomputedFeatures()).to(real.device)
-    metric.update(real, real=True)
-    metric.update(fake, real=False)
-    return metric.compute().item()
+    """Frechet distance between the Gaussians fitted to two feature sets (N x D)."""
+    return FrechetReference(real).distance(fake)
 
 
-def halves(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
-    return order[: n // 2], order[n // 2 :]
+def split_reference(labels: torch.Tensor, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Indices of (reference, held-out pool): a random half of each class's images each."""
+    rng = torch.Generator().manual_seed(seed)
+    reference, pool = [], []
+    for c in range(NUM_CLASSES):
+        members = torch.nonzero(labels.cpu() == c).flatten()
+        members = members[torch.randperm(len(members), generator=rng)]
+        reference.append(members[: len(members) // 2])
+        pool.append(members[len(members) // 2 :])
+    return torch.cat(reference), torch.cat(pool)
+
+
+def draw_like(counts: list[int], pool_labels: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
+    """Positions in the pool of a real set with `counts[c]` images of each class c."""
+    picked = []
+    for c, count in enumerate(counts):
+        members = torch.nonzero(pool_labels.cpu() == c).flatten()
+        if count > len(members):
+            raise MetricsError(
+                f"eval_samples_per_class asks for {count} images of class {c}, but the held-out "
+                f"half of its test images has only {len(members)}: the fair Frechet reference "
+                f"needs real sets of the generated size; set eval_samples_per_class <= "
+                f"{len(members)}"
+            )
+        picked.append(members[torch.randperm(len(members), generator=rng)[:count]])
+    return torch.cat(picked)
+
+
+def best_point_distance(reference: torch.Tensor) -> float:
+    """The smallest Frechet distance any set of identical points reaches against `reference`:
+    ||m - mu||^2 + tr(Sigma) is least at m = mu, where it is tr(Sigma)."""
+    return torch.cov(reference.double().T).trace().item()
+
+
+def floor_stats(values: list[float]) -> dict:
+    """The floor's mean and sample standard deviation over its draws."""
+    return {"frechet_floor": float(np.mean(values)), "frechet_floor_std": float(np.std(values, ddof=1))}
 
 
 def nearest_training_images(images: torch.Tensor, train: torch.Tensor, batch: int = 256):
@@ -76,43 +137,42 @@ def evaluate(
     x_train: torch.Tensor,
     has_noise: bool,
     seed: int = 0,
+    draws: int = FLOOR_DRAWS,
 ) -> dict:
     """All numbers for uint8 N x C x H x W generated images of the given labels."""
     logits, fake_features = predict(classifier, generated)
-    _, real_features = predict(classifier, x_test)
+    _, test_features = predict(classifier, x_test)
     correct = logits.argmax(1) == generated_labels
     cross_entropy = F.cross_entropy(logits, generated_labels, reduction="none")
-    first, second = halves(len(y_test), seed)
+    reference, pool = split_reference(y_test, seed)
+    frechet = frechet_against_reference(
+        fake_features, generated_labels, test_features, y_test, reference, pool, seed, draws
+    )
 
     per_class = []
     for c in range(NUM_CLASSES):
-        mine, real = generated_labels == c, y_test == c
-        a, b = halves(int(real.sum()), seed + 1 + c)
-        real_c = real_features[real]
+        mine = generated_labels == c
         per_class.append(
             {
                 "accuracy": correct[mine].float().mean().item(),
                 "cross_entropy": cross_entropy[mine].mean().item(),
-                "frechet_distance": frechet_distance(real_c, fake_features[mine]),
-                "frechet_distance_real_halves": frechet_distance(real_c[a], real_c[b]),
+                **frechet["per_class"][c],
                 "diversity": mean_pairwise_distance(fake_features[mine]),
             }
         )
 
     distance, nearest = nearest_training_images(generated, x_train)
-    test_distance, _ = nearest_training_images(x_test[first[: len(generated)]], x_train)
+    test_distance, _ = nearest_training_images(x_test[pool[: len(generated)]], x_train)
     return {
         "samples": len(generated_labels),
         "has_noise": has_noise,
         "accuracy": correct.float().mean().item(),
         "cross_entropy": cross_entropy.mean().item(),
-        "frechet_distance": frechet_distance(real_features, fake_features),
-        "frechet_distance_real_halves": frechet_distance(
-            real_features[first], real_features[second]
-        ),
+        **{key: value for key, value in frechet.items() if key != "per_class"},
+        "reference_images": len(reference),
         "diversity": float(np.mean([c["diversity"] for c in per_class])),
         "diversity_real": float(
-            np.mean([mean_pairwise_distance(real_features[y_test == c][:200]) for c in range(NUM_CLASSES)])
+            np.mean([mean_pairwise_distance(test_features[y_test == c][:200]) for c in range(NUM_CLASSES)])
         ),
         "nearest_train_distance": distance.mean().item(),
         "nearest_train_distance_real_test": test_distance.mean().item(),
@@ -123,6 +183,51 @@ def evaluate(
             None
             if has_noise
             else "no noise input: the generator draws one image per class, so diversity is "
-            "zero by construction and the generated covariance in the Frechet distance is zero"
+            "zero by construction and the generated covariance in the Frechet distance is zero "
+            "(per class the distance is at least the best single point's)"
         ),
+    }
+
+
+def frechet_against_reference(
+    fake: torch.Tensor,
+    fake_labels: torch.Tensor,
+    real: torch.Tensor,
+    real_labels: torch.Tensor,
+    reference: torch.Tensor,
+    pool: torch.Tensor,
+    seed: int = 0,
+    draws: int = FLOOR_DRAWS,
+) -> dict:
+    """Frechet distances of generated features against the `reference` real ones, each beside
+    its fair reference: the distance of real sets from the disjoint `pool` with the generated
+    set's count per class (the floor: mean and std over `draws`), and per class the best any
+    single point reaches."""
+    pool_labels = real_labels[pool]
+    counts = [int((fake_labels == c).sum()) for c in range(NUM_CLASSES)]
+    rng = torch.Generator().manual_seed(seed + 1)
+    real_draws = [pool[draw_like(counts, pool_labels, rng)] for _ in range(draws)]
+    class_reference = [reference[real_labels[reference] == c] for c in range(NUM_CLASSES)]
+    # Every class's mean feature, repeated as often as the class is drawn.
+    class_means = torch.cat(
+        [real[idx].mean(0, keepdim=True).expand(n, -1) for idx, n in zip(class_reference, counts)]
+    )
+    per_class = []
+    for c, idx in enumerate(class_reference):
+        fit = FrechetReference(real[idx])
+        floor = [fit.distance(real[d[real_labels[d] == c]]) for d in real_draws]
+        per_class.append(
+            {
+                "frechet_distance": fit.distance(fake[fake_labels == c]),
+                **floor_stats(floor),
+                "frechet_best_point": best_point_distance(real[idx]),
+            }
+        )
+    fit = FrechetReference(real[reference])
+    return {
+        "frechet_distance": fit.distance(fake),
+        **floor_stats([fit.distance(real[d]) for d in real_draws]),
+        "frechet_class_means": fit.distance(class_means),
+        "frechet_floor_draws": draws,
+        "per_class": per_class,
     }

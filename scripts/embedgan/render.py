@@ -79,35 +79,41 @@ def loss_curve(history: dict, title: str, out_path: str) -> None:
 
 
 def metrics_chart(metrics: dict[str, dict], out_path: str) -> None:
-    """Bars per experiment: classifier accuracy, and Frechet distance beside its real floor.
+    """Bars per experiment: classifier accuracy; and the Frechet distance of the generated
+    images beside the distances of a perfect generator and of class-mean points, all three on
+    the same sample sizes against the same reference set, so the bars compare.
 
-    metrics: experiment -> report.seed_statistics of its runs ({"mean", "std" or None}).
+    metrics: experiment -> report.seed_statistics of its runs ({"mean", "std" or None}),
+    with "floor_std": the perfect generator's spread over its draws.
     """
     names = list(metrics)
     x = np.arange(len(names))
     figure, (left, right) = plt.subplots(1, 2, figsize=(max(6, 1.3 * len(names) + 3), 3.6))
 
-    def bars(axes, key, offset, width, label, color):
+    def bars(axes, key, offset, width, label, color, errors=None):
         means = [metrics[n]["mean"][key] for n in names]
-        spreads = [metrics[n]["std"][key] if metrics[n]["std"] else 0 for n in names]
-        errors = spreads if any(spreads) else None  # one seed: no error bars
+        if errors is None:  # spread over seeds, where there are several
+            spreads = [metrics[n]["std"][key] if metrics[n]["std"] else 0 for n in names]
+            errors = spreads if any(spreads) else None
         axes.bar(x + offset, means, width, yerr=errors, capsize=3, label=label, color=color)
 
     bars(left, "accuracy", 0, 0.6, "generated", "tab:blue")
     left.set_ylim(0, 1)
     left.set_ylabel("classifier accuracy")
-    bars(right, "frechet_distance", -0.2, 0.4, "generated vs real", "tab:orange")
-    bars(right, "frechet_distance_real_halves", 0.2, 0.4, "real vs real (floor)", "tab:gray")
+    bars(right, "frechet_distance", -0.27, 0.27, "generated", "tab:orange")
+    floor_std = [metrics[n]["floor_std"] for n in names]
+    bars(right, "frechet_floor", 0, 0.27, "perfect generator (± std over draws)", "tab:gray", floor_std)
+    bars(right, "frechet_class_means", 0.27, 0.27, "class-mean points", "tab:olive")
     right.set_yscale("log")  # MNIST and CIFAR-10 distances differ by orders of magnitude
-    right.set_ylabel("Frechet distance (classifier features)")
-    right.legend(fontsize=8)
+    right.set_ylabel("Frechet distance to the reference")
+    right.legend(fontsize=7)
     for axes in (left, right):
         axes.set_xticks(x)
         axes.set_xticklabels(names, rotation=30, fontsize=8)
         axes.grid(axis="y", alpha=0.3)
     figure.suptitle(
         "Generated images judged by each data set's reference classifier "
-        "(error bars: std over seeds)",
+        "(same sample sizes in every bar; error bars on generated: std over seeds)",
         fontsize=9,
     )
     figure.tight_layout()
