@@ -1,4 +1,4 @@
-"""Layer shapes and parameter counts of the networks against EXPERIMENTS.md."""
+"""Layer shapes and parameter counts of the networks against docs/experiments.md."""
 
 import pytest
 import torch

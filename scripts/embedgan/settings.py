@@ -54,8 +54,9 @@ def training_settings(config: dict, exp: str) -> dict:
     }
     if settings["conditioning"] == "text":
         settings["text_encoder"] = config["text_encoder"]
-    else:
+    else:  # text-only settings: changing them must not rerun label-conditioned experiments
         settings.pop("caption", None)
+        settings.pop("encoder_dropout", None)
     return settings
 
 

@@ -119,7 +119,9 @@ def build_networks(settings: dict, image_shape: tuple[int, int, int], classes) -
         conditioner = LabelConditioner()
     elif settings["conditioning"] == "text":
         tokenizer, bert = load_bert(settings["text_encoder"])
-        conditioner = TextConditioner(bert, tokenizer, captions(settings["caption"], classes))
+        conditioner = TextConditioner(
+            bert, tokenizer, captions(settings["caption"], classes), settings["encoder_dropout"]
+        )
     else:
         raise ValueError(f"unknown conditioning {settings['conditioning']!r}; known: label, text")
     noise_dim = settings.get("noise_dim", 0)
