@@ -129,6 +129,7 @@ def bad_copy(mirror, name, **changes):
         ({"y_train": np.zeros(3, np.uint8)}, "120 images but 3 labels in the train split"),
         ({"x_test": np.zeros((40, 28, 28), np.float32)}, "x_test has dtype float32, expected uint8"),
         ({"y_test": None}, r"missing arrays \['y_test'\]"),
+        ({"y_train": np.zeros(120, np.uint8)}, r"the train split has no images of class 1 \(1\), 2 \(2\)"),
     ],
 )
 def test_bad_mirror_content_is_refused_and_nothing_is_written(tmp_path, mirror, change, message):

@@ -9,6 +9,7 @@ import torch
 from conftest import OFFLINE_ENCODER, TRAIN_SETTINGS
 from embedgan import data
 from embedgan.models import TextConditioner
+from embedgan.errors import EncoderError
 from embedgan.runtime import select_device
 from embedgan.text import captions, load_bert, resolve_encoder
 from embedgan.train import SPEEDUPS, Trainer, TrainingError, train_experiment
@@ -221,6 +222,10 @@ def test_offline_encoder_is_named_through_its_package():
     assert resolve_encoder("bert-base-uncased") == "bert-base-uncased"
     with pytest.raises(RuntimeError, match="package 'no_such_pkg' is not installed"):
         resolve_encoder("package:no_such_pkg")
+    for folder in ("./models/no-such-bert", "/no/such/bert", "models/bert/v1"):
+        with pytest.raises(EncoderError, match="the folder .*no-such-bert|the folder .*bert.* does not exist"):
+            resolve_encoder(folder)
+    assert resolve_encoder("sentence-transformers/all-MiniLM-L6-v2") == "sentence-transformers/all-MiniLM-L6-v2"
 
 
 def test_batch_larger_than_the_dataset_is_refused(mirror):

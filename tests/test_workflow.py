@@ -243,8 +243,28 @@ def test_an_experiment_missing_a_required_setting_is_named(workflow_copy):
     path = write_config(workflow_copy / "config" / "config.yaml", config)
     result = snakemake(workflow_copy, "-n", check=False)
     assert result.returncode != 0
-    assert "experiments.exp6 lacks objective, batch_size, epochs" in result.stdout + result.stderr
+    output = (result.stdout + result.stderr).strip()
+    assert output.splitlines()[-1] == (
+        "error: config: experiments.exp6 lacks objective, batch_size, epochs "
+        "(set it there or in experiment_defaults)"
+    )
+    assert 'File "' not in output  # the one message, no traceback
     assert path.exists()
+
+
+def test_a_damaged_mirror_file_stops_the_job_with_one_message(workflow_copy, mirror):
+    (mirror / "mnist.npz").write_bytes((mirror / "mnist.npz").read_bytes()[:500])
+    result = snakemake(
+        workflow_copy, "--cores", "1", "resources/datasets/mnist.npz",
+        "--config", f"mirror={mirror}", check=False,
+    )
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    message = f"error: {mirror / 'mnist.npz'}: cannot be read as .npz"
+    assert message in output and "Traceback" not in output
+    log = (workflow_copy / "logs" / "fetch_dataset" / "mnist.log").read_text()
+    assert log.strip().splitlines()[-1].startswith(message) and "Traceback" not in log
+    assert not (workflow_copy / "resources" / "datasets" / "mnist.npz").exists()
 
 
 def test_a_second_run_on_the_same_results_is_refused_while_the_first_runs(workflow_copy, mirror):

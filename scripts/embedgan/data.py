@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import DataSourceError
 from .runtime import atomic_path
 
 SPLITS = ("train", "test")
@@ -58,10 +59,6 @@ DATASETS = {
         torchvision_folder="cifar-10-batches-py",
     ),
 }
-
-
-class DataSourceError(RuntimeError):
-    """A data source cannot deliver a valid data set; the message says what to do."""
 
 
 @dataclass
@@ -118,6 +115,13 @@ def _validate(name: str, arrays: dict[str, np.ndarray], origin: str) -> dict:
             bad = y[(y < 0) | (y > 9)][:5] if np.issubdtype(y.dtype, np.number) else y[:5]
             raise DataSourceError(
                 f"{origin}: y_{split} holds labels outside 0-9 (e.g. {bad.tolist()})"
+            )
+        missing = sorted(set(range(len(info.classes))) - set(y.tolist()))
+        if missing:
+            names = ", ".join(f"{c} ({info.classes[c]})" for c in missing)
+            raise DataSourceError(
+                f"{origin}: the {split} split has no images of class {names}; every one of the "
+                f"{len(info.classes)} classes needs {split} images: is this the right file?"
             )
         canonical[f"x_{split}"] = np.ascontiguousarray(x)
         canonical[f"y_{split}"] = y.astype(np.int64)

@@ -24,12 +24,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from .classifier import predict
+from .errors import ConfigError
 from .models import NUM_CLASSES
 
 FLOOR_DRAWS = 10  # real sets drawn for the perfect generator's score (its spread needs several)
 
 
-class MetricsError(ValueError):
+class MetricsError(ConfigError):
     """The evaluation cannot be done as configured; the message names the setting."""
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .errors import ConfigError
+
 NUM_CLASSES = 10
 LABEL_EMBEDDING_DIM = 100
 TEXT_PROJECTION_DIM = 256
@@ -115,7 +117,7 @@ class LinearDeconvGenerator(nn.Module):
         super().__init__()
         channels, height, width = image_shape
         if (height, width) != (32, 32):
-            raise ValueError(
+            raise ConfigError(
                 f"generator 'linear_deconv' draws 32x32 images, the dataset has {height}x{width}"
             )
         self.net = nn.Sequential(
@@ -187,7 +189,7 @@ CONDITIONINGS = ("label", "text")
 
 def build_generator(name: str, in_dim: int, image_shape: tuple[int, int, int]) -> nn.Module:
     if name not in GENERATORS:
-        raise ValueError(f"unknown generator {name!r}; known: {', '.join(GENERATORS)}")
+        raise ConfigError(f"unknown generator {name!r}; known: {', '.join(GENERATORS)}")
     return GENERATORS[name](in_dim, image_shape)
 
 
@@ -195,7 +197,7 @@ def build_discriminator(name: str | None, image_shape: tuple[int, int, int]) -> 
     if name is None:
         return None
     if name not in DISCRIMINATORS:
-        raise ValueError(
+        raise ConfigError(
             f"unknown discriminator {name!r}; known: {', '.join(DISCRIMINATORS)} or null"
         )
     return DISCRIMINATORS[name](image_shape)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from .errors import ConfigError
+
 
 @dataclass(frozen=True)
 class Objective:
@@ -46,5 +48,5 @@ OBJECTIVES = {
 
 def get_objective(name: str) -> Objective:
     if name not in OBJECTIVES:
-        raise ValueError(f"unknown objective {name!r}; known: {', '.join(OBJECTIVES)}")
+        raise ConfigError(f"unknown objective {name!r}; known: {', '.join(OBJECTIVES)}")
     return OBJECTIVES[name]

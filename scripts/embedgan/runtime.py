@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import DeviceError, ExpectedError
+
 
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike):
@@ -32,7 +34,12 @@ def atomic_path(target: str | os.PathLike):
 
 @contextlib.contextmanager
 def log_to(path: str | os.PathLike):
-    """Send stdout, stderr and `logging` of the block to a log file, tracebacks included."""
+    """Send stdout, stderr and `logging` of the block to a log file.
+
+    An error raised on purpose (errors.ExpectedError) ends the log, and the process, with its
+    one message: the job fails with exit status 1 and that line on stderr, no traceback. Any
+    other exception is logged with its traceback and raised on.
+    """
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a", buffering=1) as log_file:
         handler = logging.StreamHandler(log_file)
@@ -43,6 +50,9 @@ def log_to(path: str | os.PathLike):
         try:
             with contextlib.redirect_stdout(log_file), contextlib.redirect_stderr(log_file):
                 yield log_file
+        except ExpectedError as err:
+            log_file.write(f"error: {err}\n")
+            raise SystemExit(f"error: {err}") from None
         except BaseException:
             traceback.print_exc(file=log_file)
             raise
@@ -64,7 +74,7 @@ def select_device(requested: str):
     if requested == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if requested.startswith("cuda") and not torch.cuda.is_available():
-        raise RuntimeError(
+        raise DeviceError(
             f"config key `device` is {requested!r} but no CUDA GPU is available "
             "(torch.cuda.is_available() is False); use `device: auto` or `device: cpu`"
         )

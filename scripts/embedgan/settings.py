@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 
+from .errors import ConfigError
+
 # Keys a merged experiment must have; the config schema checks their types and values.
 REQUIRED_SETTINGS = ("dataset", "generator", "objective", "batch_size", "epochs")
 # Presentation only: editing them rewrites the report, not the trained model.
@@ -28,9 +30,9 @@ def own_entry(config: dict, exp: str, seen: tuple[str, ...] = ()) -> dict:
     if base is None:
         return entry
     if base not in config["experiments"]:
-        raise ValueError(f"config: experiments.{exp}.based_on names unknown experiment {base!r}")
+        raise ConfigError(f"config: experiments.{exp}.based_on names unknown experiment {base!r}")
     if base in seen or base == exp:
-        raise ValueError(f"config: experiments.{exp}.based_on forms a cycle: {' -> '.join((*seen, exp, base))}")
+        raise ConfigError(f"config: experiments.{exp}.based_on forms a cycle: {' -> '.join((*seen, exp, base))}")
     merged = deep_merge(own_entry(config, base, (*seen, exp)), entry)
     del merged["based_on"]
     return merged
@@ -40,7 +42,7 @@ def merged_experiment(config: dict, exp: str) -> dict:
     settings = deep_merge(config["experiment_defaults"], own_entry(config, exp))
     missing = [key for key in REQUIRED_SETTINGS if key not in settings]
     if missing:
-        raise ValueError(
+        raise ConfigError(
             f"config: experiments.{exp} lacks {', '.join(missing)} "
             "(set it there or in experiment_defaults)"
         )

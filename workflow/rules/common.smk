@@ -7,6 +7,7 @@ min_version("9.0")
 
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 from embedgan import settings as experiment_settings  # noqa: E402
+from embedgan.errors import ConfigError, ExpectedError  # noqa: E402
 
 
 configfile: "config/config.yaml"
@@ -31,20 +32,28 @@ def presentation(exp):
     return experiment_settings.presentation(config, exp)
 
 
-DATASETS = sorted({merged_experiment(exp)["dataset"] for exp in EXPERIMENTS})
-
-
 def classifier_settings(dataset):
     if dataset not in config.get("classifiers", {}):
-        raise ValueError(
+        raise ConfigError(
             f"config: classifiers.{dataset} is missing; experiments use {dataset}, so its "
             "reference classifier needs settings (epochs, batch_size, lr, seed)"
         )
     return config["classifiers"][dataset]
 
 
-for dataset in DATASETS:
-    classifier_settings(dataset)  # fail at the start, not when a job runs
+def check_config():
+    """Every experiment's settings and classifier, at the start rather than when a job runs;
+    a problem stops the workflow with its one message (no traceback)."""
+    try:
+        datasets = sorted({merged_experiment(exp)["dataset"] for exp in EXPERIMENTS})
+        for dataset in datasets:
+            classifier_settings(dataset)
+    except ExpectedError as err:
+        sys.exit(f"error: {err}")
+    return datasets
+
+
+DATASETS = check_config()
 
 
 def package_modules(*names):
