@@ -58,7 +58,7 @@ DATASETS = check_config()
 
 def package_modules(*names):
     """Package modules a script imports: inputs, since Snakemake does not track imports."""
-    return [str(PACKAGE / f"{name}.py") for name in ("__init__", *names)]
+    return [str(PACKAGE / f"{name}.py") for name in ("__init__", "errors", *names)]
 
 
 # Replicates: with `seeds`, each experiment trains once per seed. The first seed's run is the
