@@ -40,7 +40,7 @@ from embedgan import data as datasets
 from embedgan.models import ProjectionConvTranspose2d
 from embedgan.runtime import select_device
 from embedgan.settings import training_settings
-from embedgan.train import Trainer
+from embedgan.train import CAPTURE_WARMUP_STEPS, SPEEDUPS, Trainer, apply_process_switches
 
 REPO = Path(__file__).resolve().parents[1]
 # Targets of the issue that asked for this benchmark: (device type, experiment) -> ratio.
@@ -52,6 +52,7 @@ TARGETS = {
     ("cuda", "exp4"): 5.0,
 }
 SNAKEMAKE_DRY_RUN_TARGET_S = 3.0
+NO_SPEEDUPS = dict.fromkeys(SPEEDUPS, False)
 
 
 class NotebookImages(torch.utils.data.Dataset):
@@ -100,7 +101,7 @@ class NotebookLoop:
         return conditioner.projection(conditioner.bert(**tokens).last_hidden_state[:, 0])
 
     def step(self, phase: str) -> None:
-        torch.set_flush_denormal(False)  # the default the notebook ran with
+        apply_process_switches(self.device, NO_SPEEDUPS)  # PyTorch's defaults, as the notebook ran
         nets, objective = self.trainer.nets, self.trainer.objective
         real, labels = next(self.batches)
         real, labels = real.to(self.device), labels.to(self.device)
@@ -169,10 +170,9 @@ def trainer_steps(trainer: Trainer, phase: str):
             yield from order.split(batch_size)
 
     source = batches()
-    flush_denormal = trainer.speedups["flush_denormal"] and trainer.device.type == "cpu"
 
     def step():
-        torch.set_flush_denormal(flush_denormal)  # process-wide: set for each loop's turn
+        apply_process_switches(trainer.device, trainer.speedups)  # process-wide: each loop's own
         trainer.advance(next(source), phase)
 
     return step
@@ -197,7 +197,7 @@ def benchmark_experiment(name, settings, dataset, device, speedups, args):
     trainer = Trainer(settings, dataset, device, speedups)
     trainer.log_every = 10**9  # losses are read at the end, as once per logging interval
     notebook_trainer = with_stock_layers(
-        Trainer(settings, dataset, device, {key: False for key in speedups})
+        Trainer(settings, dataset, device, NO_SPEEDUPS)
     )
     text = settings["conditioning"] == "text"
     captions = notebook_trainer.nets.conditioner.captions if text else []
@@ -317,7 +317,8 @@ def main(argv=None) -> None:
     parser.add_argument("--experiments", nargs="+", help="default: all of the config")
     parser.add_argument("--seconds", type=float, default=10.0, help="timing per loop and phase")
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per timing")
-    parser.add_argument("--warmup", type=int, default=3)
+    # Past the capture's own eager warm-up, so that no timed round includes the capture.
+    parser.add_argument("--warmup", type=int, default=CAPTURE_WARMUP_STEPS + 2)
     parser.add_argument("--skip-dry-run", action="store_true")
     parser.add_argument("--output", default=str(REPO / "docs" / "benchmarks.md"))
     args = parser.parse_args(argv)

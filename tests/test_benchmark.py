@@ -52,3 +52,29 @@ def test_a_rerun_replaces_its_own_device_section_only(tmp_path):
 
 def test_dry_run_of_the_default_config_is_timed():
     assert 0 < benchmark.dry_run_seconds(repeats=1) < 60
+
+
+def test_each_loop_runs_with_its_own_process_wide_switches(mirror):
+    """Building the notebook loop (speed-ups off) must not turn them off for the workflow loop:
+    each step sets them for itself."""
+    from test_train import denormal_survives, keras_dataset, settings
+
+    dataset = keras_dataset(mirror, "mnist")
+    try:
+        trainer = benchmark.Trainer(settings(batch_size=4), dataset, benchmark.torch.device("cpu"))
+        notebook = benchmark.NotebookLoop(
+            benchmark.with_stock_layers(
+                benchmark.Trainer(settings(batch_size=4), dataset, trainer.device, benchmark.NO_SPEEDUPS)
+            ),
+            dataset,
+            [],
+        )
+        workflow_step = benchmark.trainer_steps(trainer, "both")
+        workflow_step()
+        assert not denormal_survives()  # flush_denormal on, as configured
+        notebook.step("both")
+        assert denormal_survives()  # the notebook's default
+        workflow_step()
+        assert not denormal_survives()
+    finally:
+        benchmark.torch.set_flush_denormal(False)

@@ -4,10 +4,12 @@ Run them alone on a GPU machine with `python -m pytest -m cuda`.
 """
 
 import json
+import signal
 
 import pytest
 import torch
 
+from test_interrupt import finish, interrupt_after_first_checkpoint, resume, start
 from test_train import fetched, run, settings  # noqa: F401  (fetched: a fixture)
 
 pytestmark = [
@@ -51,3 +53,32 @@ def test_captured_fused_training_matches_eager_training(tmp_path, fetched, caplo
     fast_losses, eager_losses = late_losses(fast), late_losses(eager)
     for key in fast_losses:
         assert fast_losses[key] == pytest.approx(eager_losses[key], rel=LOSS_RTOL), key
+
+
+def test_a_run_killed_on_the_gpu_resumes_there_to_the_uninterrupted_losses(tmp_path, mirror):
+    """SIGTERM mid-run (as Slurm preempts), then the same command: the checkpoint is read on
+    the CPU and resumed on the GPU, with capture and fused Adam as configured."""
+    process, reference = start(tmp_path, mirror, "reference", device="cuda")
+    code, output = finish(process)
+    assert code == 0, output
+    out, output = interrupt_after_first_checkpoint(tmp_path, mirror, signal.SIGTERM, device="cuda")
+    assert "Preempted: SIGTERM at step" in output
+    out, output = resume(tmp_path, mirror, device="cuda")
+    history = json.loads((out / "history.json").read_text())
+    assert history["device"].startswith("cuda") and history["steps"] == 12 * 30
+    resumed_losses, reference_losses = late_losses(out), late_losses(reference)
+    for key in resumed_losses:
+        assert resumed_losses[key] == pytest.approx(reference_losses[key], rel=LOSS_RTOL), key
+
+
+@pytest.mark.skipif(torch.cuda.device_count() < 2, reason="needs two or more CUDA GPUs")
+def test_training_on_the_second_gpu_trains_there(tmp_path, fetched):  # noqa: F811
+    """device cuda:1: the graph is captured on cuda:1, so its replays train (losses move)."""
+    from embedgan.runtime import select_device
+
+    device = select_device("cuda:1")
+    out = run(tmp_path, fetched, "second", three_hundred_steps(), ALL_ON, device=device)
+    history = json.loads((out / "history.json").read_text())
+    assert history["device"] == "cuda:1" and history["graph_capture"] is True
+    losses = [row["loss_g"] for row in history["loss"]]
+    assert len(set(losses)) > 1, "constant losses: the replayed graph did nothing"

@@ -20,16 +20,17 @@ from embedgan.train import train_experiment
 torch.set_num_threads(1)
 args = json.loads(sys.argv[1])
 data.fetch(args["dataset"], args["images"], args["manifest"], args["mirror"], args["out"])
-train_experiment("exp", args["settings"], args["images"], args["manifest"], torch.device("cpu"),
+train_experiment("exp", args["settings"], args["images"], args["manifest"], torch.device(args["device"]),
                  args["checkpoint"], args["model"], args["history"], args["snapshots"])
 """
 
 SETTINGS = {**TRAIN_SETTINGS, "batch_size": 4, "epochs": 12, "seed": 3, "history_points": 4}
 
 
-def start(tmp_path, mirror, tag):
+def start(tmp_path, mirror, tag, device="cpu"):
     out = tmp_path / tag
     args = {
+        "device": device,
         "dataset": "mnist",
         "mirror": str(mirror),
         "out": str(out),
@@ -71,8 +72,8 @@ def reference(tmp_path_factory):
     return networks(out), json.loads((out / "history.json").read_text())["loss"]
 
 
-def interrupt_after_first_checkpoint(tmp_path, mirror, sig):
-    process, out = start(tmp_path, mirror, "interrupted")
+def interrupt_after_first_checkpoint(tmp_path, mirror, sig, device="cpu"):
+    process, out = start(tmp_path, mirror, "interrupted", device)
     deadline = time.monotonic() + 120
     while not (out / "checkpoint.pt").exists():
         assert process.poll() is None, finish(process)[1]
@@ -86,8 +87,8 @@ def interrupt_after_first_checkpoint(tmp_path, mirror, sig):
     return out, output
 
 
-def resume(tmp_path, mirror):
-    process, out = start(tmp_path, mirror, "interrupted")
+def resume(tmp_path, mirror, device="cpu"):
+    process, out = start(tmp_path, mirror, "interrupted", device)
     code, output = finish(process)
     assert code == 0, output
     assert "resumed from" in output
@@ -107,7 +108,7 @@ def assert_same(reference, out):
 def test_sigterm_saves_a_mid_epoch_checkpoint_exits_nonzero_and_resumes(tmp_path, mirror, reference):
     out, output = interrupt_after_first_checkpoint(tmp_path, mirror, signal.SIGTERM)
     assert "Preempted: SIGTERM at step" in output
-    saved = torch.load(out / "checkpoint.pt", weights_only=False)
+    saved = torch.load(out / "checkpoint.pt", weights_only=False)["state"]
     assert saved["batch_index"] > 0, "the SIGTERM checkpoint should be mid-epoch"
     assert saved["step"] == saved["epoch"] * 30 + saved["batch_index"]  # 120 images, batch 4
     out, output = resume(tmp_path, mirror)
@@ -117,7 +118,7 @@ def test_sigterm_saves_a_mid_epoch_checkpoint_exits_nonzero_and_resumes(tmp_path
 
 def test_sigkill_resumes_from_the_last_epoch_checkpoint(tmp_path, mirror, reference):
     out, _ = interrupt_after_first_checkpoint(tmp_path, mirror, signal.SIGKILL)
-    saved = torch.load(out / "checkpoint.pt", weights_only=False)
+    saved = torch.load(out / "checkpoint.pt", weights_only=False)["state"]
     assert saved["epoch"] >= 1 and saved["batch_index"] == 0 and saved["epoch_order"] is None
     out, _ = resume(tmp_path, mirror)
     assert_same(reference, out)

@@ -21,6 +21,7 @@ from tqdm import tqdm
 from . import data as datasets
 from .images import nhwc_to_nchw, to_model_range
 from .models import NUM_CLASSES
+from . import checkpoints
 from .runtime import atomic_path, fingerprint, seed_everything
 
 log = logging.getLogger("embedgan.classifier")
@@ -109,14 +110,18 @@ def build_classifier(dataset: str, image_shape: tuple[int, int, int]) -> nn.Modu
     return ARCHITECTURES[dataset](channels, size)
 
 
-def augment(images: torch.Tensor, flip: bool, generator: torch.Generator) -> torch.Tensor:
-    """A random shift of up to 2 pixels, and per image horizontal flips where `flip` (CIFAR-10)."""
+def augment(
+    images: torch.Tensor, shift_rng: torch.Generator, flip_rng: torch.Generator | None
+) -> torch.Tensor:
+    """A random shift of up to 2 pixels (one per batch, drawn on the CPU: slicing needs it
+    there), and with `flip_rng` (CIFAR-10) a horizontal flip of each image with probability
+    1/2, drawn on the images' device by that generator (no host copy per batch)."""
     n, _, height, width = images.shape
     padded = F.pad(images, (2, 2, 2, 2), mode="replicate")
-    dy, dx = torch.randint(0, 5, (2,), generator=generator).tolist()  # one shift per batch
+    dy, dx = torch.randint(0, 5, (2,), generator=shift_rng).tolist()
     shifted = padded[:, :, dy : dy + height, dx : dx + width]
-    if flip:
-        mirror = (torch.rand(n, generator=generator) < 0.5).to(images.device)
+    if flip_rng is not None:
+        mirror = torch.rand(n, generator=flip_rng, device=images.device) < 0.5
         shifted = torch.where(mirror[:, None, None, None], shifted.flip(3), shifted)
     return shifted
 
@@ -160,20 +165,19 @@ def train_classifier(
         optimizer, max_lr=settings["lr"], total_steps=epochs * steps_per_epoch
     )
     order_rng = torch.Generator(device=device).manual_seed(settings["seed"])
-    augment_rng = torch.Generator().manual_seed(settings["seed"] + 1)  # CPU: few numbers
-    token = fingerprint(settings, manifest_path)
+    shift_rng = torch.Generator().manual_seed(settings["seed"] + 1)
+    flip_rng = torch.Generator(device=device).manual_seed(settings["seed"] + 2)
+    generators = (order_rng, shift_rng, flip_rng)
+    run_identity = checkpoints.identity(fingerprint(settings, manifest_path), device)
     epoch, elapsed = 0, 0.0
-    if Path(checkpoint).exists():
-        saved = torch.load(checkpoint, map_location=device, weights_only=False)
-        if saved["token"] == token:
-            model.load_state_dict(saved["model"])
-            optimizer.load_state_dict(saved["optimizer"])
-            schedule.load_state_dict(saved["schedule"])
-            order_rng.set_state(saved["order_rng"])
-            augment_rng.set_state(saved["augment_rng"])
-            torch.set_rng_state(saved["torch_rng"])
-            epoch, elapsed = saved["epoch"], saved["elapsed"]
-            log.info("resumed from %s after epoch %d", checkpoint, epoch)
+    saved = checkpoints.load(checkpoint, run_identity)
+    if saved is not None:
+        model.load_state_dict(saved["model"])
+        checkpoints.load_optimizer(optimizer, saved["optimizer"])
+        schedule.load_state_dict(saved["schedule"])
+        checkpoints.restore_rng(saved["rng"], device, *generators)
+        epoch, elapsed = saved["epoch"], saved["elapsed"]
+        log.info("resumed from %s after epoch %d", checkpoint, epoch)
     log.info("%s classifier: %d images, %d epochs of batch %d on %s", name, len(labels), epochs, batch_size, device)
     progress = tqdm(total=epochs * steps_per_epoch, initial=epoch * steps_per_epoch, file=sys.stderr, mininterval=15, ascii=True)
     while epoch < epochs:
@@ -182,7 +186,9 @@ def train_classifier(
         loss_sum = torch.zeros((), device=device)
         order = torch.randperm(len(labels), device=device, generator=order_rng)
         for batch in order.split(batch_size):
-            real = augment(to_model_range(images[batch]), name == "cifar10", augment_rng)
+            real = augment(
+                to_model_range(images[batch]), shift_rng, flip_rng if name == "cifar10" else None
+            )
             loss = F.cross_entropy(model(real), labels[batch])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -194,21 +200,18 @@ def train_classifier(
         elapsed += time.perf_counter() - start
         accuracy = (predict(model, test_images)[0].argmax(1) == test_labels).float().mean().item()
         log.info("epoch %d/%d: mean loss %.4f, test accuracy %.4f", epoch, epochs, loss_sum.item() / steps_per_epoch, accuracy)
-        with atomic_path(checkpoint) as tmp:
-            torch.save(
-                {
-                    "token": token,
-                    "epoch": epoch,
-                    "elapsed": elapsed,
-                    "model": model.state_dict(),
-                    "optimizer": optimizer.state_dict(),
-                    "schedule": schedule.state_dict(),
-                    "order_rng": order_rng.get_state(),
-                    "augment_rng": augment_rng.get_state(),
-                    "torch_rng": torch.get_rng_state(),
-                },
-                tmp,
-            )
+        checkpoints.save(
+            checkpoint,
+            run_identity,
+            {
+                "epoch": epoch,
+                "elapsed": elapsed,
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "schedule": schedule.state_dict(),
+                "rng": checkpoints.rng_state(device, *generators),
+            },
+        )
     progress.close()
 
     logits = predict(model, test_images)[0]

@@ -78,7 +78,19 @@ def select_device(requested: str):
             f"config key `device` is {requested!r} but no CUDA GPU is available "
             "(torch.cuda.is_available() is False); use `device: auto` or `device: cpu`"
         )
-    return torch.device(requested)
+    device = torch.device(requested)
+    if device.type == "cuda":
+        count = torch.cuda.device_count()
+        if device.index is not None and device.index >= count:
+            raise DeviceError(
+                f"config key `device` is {requested!r} but this job sees {count} CUDA GPU(s), "
+                f"cuda:0 to cuda:{count - 1} (CUDA_VISIBLE_DEVICES="
+                f"{os.environ.get('CUDA_VISIBLE_DEVICES', 'unset')}); use `device: cuda` or a "
+                "listed index"
+            )
+        # The current device is where CUDA graphs are captured and where new work defaults.
+        torch.cuda.set_device(device)
+    return device
 
 
 def seed_everything(seed: int) -> None:

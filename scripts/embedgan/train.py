@@ -36,6 +36,7 @@ from .models import (
     build_generator,
 )
 from .objectives import get_objective
+from . import checkpoints
 from .runtime import atomic_path, fingerprint, seed_everything
 from .text import captions, load_bert
 
@@ -51,6 +52,21 @@ SPEEDUPS = {
     "cudnn_benchmark": True,
     "graph_capture": True,
 }
+CUDA_SPEEDUPS = ("fused_optimizer", "cudnn_benchmark", "graph_capture")
+CPU_SPEEDUPS = ("flush_denormal",)
+
+
+def apply_process_switches(device: torch.device, speedups: dict) -> None:
+    """Set the speed-ups that are process-wide switches, not part of a model, for the loop
+    about to run (another loop in the same process, as in the benchmark, may have changed them).
+    """
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = speedups["cudnn_benchmark"]
+    else:
+        # Adam's first moments of weights whose gradient is zero (behind dead ReLUs) halve
+        # each step (beta1 0.5) into denormals, on which CPU arithmetic is slow: exp4 steps
+        # ran ~1.5x slower after a few hundred steps without this.
+        torch.set_flush_denormal(speedups["flush_denormal"])
 
 
 class TrainingError(ExpectedError, RuntimeError):
@@ -99,6 +115,20 @@ class CapturedStep:
         self.labels.copy_(labels)
         self.graph.replay()
         return {key: value.clone() for key, value in self.losses.items()}
+
+
+@contextlib.contextmanager
+def frozen(module: nn.Module | None):
+    """No gradients for `module` in the block; restored however the block ends (a failed
+    CUDA-graph capture must not leave the discriminator frozen for the eager steps after it)."""
+    if module is None:
+        yield
+        return
+    module.requires_grad_(False)
+    try:
+        yield
+    finally:
+        module.requires_grad_(True)
 
 
 @dataclass
@@ -170,13 +200,14 @@ class Trainer:
         self.device = device
         self.speedups = speedups = {**SPEEDUPS, **(speedups or {})}
         on_cuda = device.type == "cuda"
+        # The switches in force on this device: part of a checkpoint's identity.
+        self.applied_speedups = {
+            key: speedups[key]
+            for key in (CUDA_SPEEDUPS if on_cuda else CPU_SPEEDUPS)
+        }
         if on_cuda:
-            torch.backends.cudnn.benchmark = speedups["cudnn_benchmark"]
-        else:
-            # Adam's first moments of weights whose gradient is zero (behind dead ReLUs) halve
-            # each step (beta1 0.5) into denormals, on which CPU arithmetic is slow: exp4
-            # steps ran ~1.5x slower after a few hundred steps without this.
-            torch.set_flush_denormal(speedups["flush_denormal"])
+            torch.cuda.set_device(device)  # graphs are captured and replayed on the current device
+        apply_process_switches(device, speedups)
         # BERT's forward is not known to be capture-safe (host syncs); text steps run eagerly.
         self.capture = (
             on_cuda and speedups["graph_capture"] and settings["conditioning"] == "label"
@@ -263,12 +294,9 @@ class Trainer:
             losses["loss_d"] = loss_d.detach()
         if update_g:
             self.g_optimizer.zero_grad(set_to_none=True)
-            if nets.discriminator is not None:
-                nets.discriminator.requires_grad_(False)  # G's loss must not touch D
-            loss_g = objective.generator_loss(nets.discriminator, fake, real, onehot)
-            loss_g.backward()
-            if nets.discriminator is not None:
-                nets.discriminator.requires_grad_(True)
+            with frozen(nets.discriminator):  # G's loss must not touch D
+                loss_g = objective.generator_loss(nets.discriminator, fake, real, onehot)
+                loss_g.backward()
             self.g_optimizer.step()
             losses["loss_g"] = loss_g.detach()
         return losses
@@ -343,28 +371,25 @@ class Trainer:
             "networks": {k: m.state_dict() for k, m in self.nets.modules().items()},
             "g_optimizer": self.g_optimizer.state_dict(),
             "d_optimizer": self.d_optimizer.state_dict() if self.d_optimizer else None,
-            "rng": {
-                "torch": torch.get_rng_state(),
-                "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
-                "permutation": self.permutation_rng.get_state(),
-            },
+            "rng": checkpoints.rng_state(self.device, self.permutation_rng),
         }
 
     def load_state(self, state: dict) -> None:
+        """Resume from a state read on the CPU: device tensors are moved to the run's device."""
         self.epoch, self.step, self.elapsed = state["epoch"], state["step"], state["elapsed"]
-        self.epoch_order, self.batch_index = state["epoch_order"], state["batch_index"]
+        order = state["epoch_order"]
+        self.epoch_order = None if order is None else order.to(self.device)
+        self.batch_index = state["batch_index"]
         self.loss_history = state["loss_history"]
-        self.loss_sums, self.loss_count = state["loss_sums"], state["loss_count"]
+        self.loss_sums = {key: total.to(self.device) for key, total in state["loss_sums"].items()}
+        self.loss_count = state["loss_count"]
         self.snapshots, self.snapshot_steps = state["snapshots"], state["snapshot_steps"]
         for name, module in self.nets.modules().items():
             module.load_state_dict(state["networks"][name])
-        self.g_optimizer.load_state_dict(state["g_optimizer"])
+        checkpoints.load_optimizer(self.g_optimizer, state["g_optimizer"])
         if self.d_optimizer:
-            self.d_optimizer.load_state_dict(state["d_optimizer"])
-        torch.set_rng_state(state["rng"]["torch"])
-        if state["rng"]["cuda"] is not None and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(state["rng"]["cuda"])
-        self.permutation_rng.set_state(state["rng"]["permutation"])
+            checkpoints.load_optimizer(self.d_optimizer, state["d_optimizer"])
+        checkpoints.restore_rng(state["rng"], self.device, self.permutation_rng)
 
     # -- the loop ---------------------------------------------------------------------
     def epoch_phase(self, epoch: int) -> str:
@@ -374,24 +399,17 @@ class Trainer:
             epoch -= epochs
         raise IndexError(epoch)
 
-    def save_checkpoint(self, checkpoint: Path, token: str) -> None:
+    def save_checkpoint(self, checkpoint: Path, run_identity: dict) -> None:
         now = time.perf_counter()
         self.elapsed += now - self.clock
         self.clock = now
-        with atomic_path(checkpoint) as tmp:
-            torch.save({"fingerprint": token, **self.state()}, tmp)
+        checkpoints.save(checkpoint, run_identity, self.state())
 
-    def run(self, checkpoint: Path, token: str) -> None:
-        if checkpoint.exists():
-            saved = torch.load(checkpoint, map_location=self.device, weights_only=False)
-            if saved["fingerprint"] == token:
-                self.load_state(saved)
-                log.info("resumed from %s at epoch %d, step %d", checkpoint, self.epoch, self.step)
-            else:
-                log.warning(
-                    "checkpoint %s was written with other settings or data; starting afresh",
-                    checkpoint,
-                )
+    def run(self, checkpoint: Path, run_identity: dict) -> None:
+        saved = checkpoints.load(checkpoint, run_identity)
+        if saved is not None:
+            self.load_state(saved)
+            log.info("resumed from %s at epoch %d, step %d", checkpoint, self.epoch, self.step)
         self.clock = time.perf_counter()
         if self.step == 0 and 0 in self.snapshot_at:
             self.take_snapshot()
@@ -415,14 +433,14 @@ class Trainer:
                         self.take_snapshot()
                     progress.update()
                     if stop.requested:
-                        self.save_checkpoint(checkpoint, token)
+                        self.save_checkpoint(checkpoint, run_identity)
                         raise Preempted(
                             f"SIGTERM at step {self.step}: checkpoint saved to {checkpoint}; "
                             "rerun to resume from it"
                         )
                 self.epoch_order, self.batch_index = None, 0
                 self.epoch += 1
-                self.save_checkpoint(checkpoint, token)
+                self.save_checkpoint(checkpoint, run_identity)
                 log.info(
                     "epoch %d/%d done, step %d, checkpoint saved", self.epoch, total_epochs, self.step
                 )
@@ -479,7 +497,10 @@ def train_experiment(
     )
     for variable in ("SLURM_JOB_ID", "CUDA_VISIBLE_DEVICES"):
         log.info("%s=%s", variable, os.environ.get(variable, "(unset)"))
-    trainer.run(Path(checkpoint), fingerprint(settings, manifest_path))
+    run_identity = checkpoints.identity(
+        fingerprint(settings, manifest_path), device, trainer.applied_speedups
+    )
+    trainer.run(Path(checkpoint), run_identity)
 
     with atomic_path(model_out) as tmp:
         torch.save(
@@ -510,6 +531,7 @@ def train_experiment(
         "steps_per_epoch": trainer.steps_per_epoch,
         "wall_time_s": trainer.elapsed,
         "cuda_graph_steps": sorted(trainer.captured),
+        "graph_capture": trainer.capture,  # False where capture was off or fell back to eager
         "loss": trainer.loss_history,
     }
     with atomic_path(history_out) as tmp:

@@ -1,3 +1,4 @@
+import ast
 import sys
 from pathlib import Path
 
@@ -16,7 +17,8 @@ configfile: "config/config.yaml"
 validate(config, schema="../schemas/config.schema.yaml")
 
 EXPERIMENTS = list(config["experiments"])
-PACKAGE = Path(workflow.basedir) / "scripts" / "embedgan"
+SCRIPTS = Path(workflow.basedir) / "scripts"
+PACKAGE = SCRIPTS / "embedgan"
 
 
 def merged_experiment(exp):
@@ -56,9 +58,29 @@ def check_config():
 DATASETS = check_config()
 
 
-def package_modules(*names):
-    """Package modules a script imports: inputs, since Snakemake does not track imports."""
-    return [str(PACKAGE / f"{name}.py") for name in ("__init__", "errors", *names)]
+def imported_modules(path):
+    """Names of the package modules `path` imports itself (embedgan.X or, inside, .X)."""
+    found = set()
+    for node in ast.walk(ast.parse(Path(path).read_text())):
+        if isinstance(node, ast.ImportFrom):
+            inside = node.level == 1 and path.parent == PACKAGE
+            if node.module == "embedgan" or (inside and node.module is None):
+                found.update(alias.name for alias in node.names)
+            elif node.module and (node.module.startswith("embedgan.") or inside):
+                found.add(node.module.split(".")[-1])
+    return found
+
+
+def package_modules(script):
+    """The package modules `script` imports, directly or through each other: rule inputs,
+    since Snakemake does not track imports (so editing one reruns the rules that use it)."""
+    seen, todo = {"__init__"}, imported_modules(SCRIPTS / script)
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo |= imported_modules(PACKAGE / f"{name}.py")
+    return [str(PACKAGE / f"{name}.py") for name in sorted(seen)]
 
 
 # Replicates: with `seeds`, each experiment trains once per seed. The first seed's run is the

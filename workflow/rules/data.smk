@@ -4,7 +4,7 @@ localrules:
 
 rule fetch_dataset:
     input:
-        package_modules("data", "runtime"),
+        package_modules("fetch_dataset.py"),
     output:
         images="resources/datasets/{dataset}.npz",
         manifest="resources/datasets/{dataset}.json",

@@ -1,6 +1,6 @@
 rule train_classifier:
     input:
-        package_modules("classifier", "data", "images", "models", "runtime"),
+        package_modules("train_classifier.py"),
         images="resources/datasets/{dataset}.npz",
         manifest="resources/datasets/{dataset}.json",
     output:
@@ -25,16 +25,7 @@ rule train_classifier:
 
 rule evaluate:
     input:
-        package_modules(
-            "classifier",
-            "data",
-            "images",
-            "metrics",
-            "models",
-            "render",
-            "runtime",
-            "sampling",
-        ),
+        package_modules("evaluate_experiment.py"),
         model="results/{run}/model.pt",
         classifier=lambda w: f"results/classifiers/{dataset_of(w)}.pt",
         classifier_summary=lambda w: f"results/classifiers/{dataset_of(w)}.json",

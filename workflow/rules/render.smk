@@ -1,6 +1,6 @@
 rule render:
     input:
-        package_modules("data", "images", "render", "runtime"),
+        package_modules("render_experiment.py"),
         samples="results/{exp}/samples.npz",
         snapshots="results/{exp}/snapshots.npz",
         history="results/{exp}/history.json",

@@ -1,6 +1,6 @@
 rule plot_metrics:
     input:
-        package_modules("render", "report", "runtime"),
+        package_modules("plot_metrics.py"),
         metrics=run_outputs("results/{run}/metrics.json"),
     output:
         chart=report(
@@ -23,7 +23,7 @@ rule plot_metrics:
 
 rule report:
     input:
-        package_modules("report", "runtime"),
+        package_modules("write_report.py"),
         histories=experiment_outputs("results/{exp}/history.json"),
         manifests=[
             f"resources/datasets/{merged_experiment(exp)['dataset']}.json"

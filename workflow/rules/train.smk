@@ -1,8 +1,6 @@
 rule train:
     input:
-        package_modules(
-            "data", "images", "models", "objectives", "runtime", "text", "train"
-        ),
+        package_modules("train_experiment.py"),
         images=lambda w: f"resources/datasets/{dataset_of(w)}.npz",
         manifest=lambda w: f"resources/datasets/{dataset_of(w)}.json",
     output:
@@ -28,7 +26,7 @@ rule train:
 
 rule sample:
     input:
-        package_modules("images", "models", "runtime", "sampling"),
+        package_modules("sample_experiment.py"),
         model="results/{exp}/model.pt",
     output:
         samples="results/{exp}/samples.npz",

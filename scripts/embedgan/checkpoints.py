@@ -1,0 +1,90 @@
+"""Checkpoints of a training run (GAN trainer and reference classifier alike).
+
+A checkpoint is written atomically and read on the CPU: tensors go to the run's device only
+where the run puts them (load_state_dict copies into parameters already on the device), and
+random-number states stay the CPU byte tensors that torch's setters accept. It is resumed only
+by a run of the same identity: settings and data set, device type and the speed-ups in force.
+A CPU checkpoint resumed on a GPU would silently train without graph capture, and a GPU one
+on a CPU with fused Adam, breaking "same seed, same CPU weights"; such a checkpoint is refused
+with a log line naming what differs, and training starts afresh.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import torch
+
+from .runtime import atomic_path
+
+log = logging.getLogger("embedgan.checkpoints")
+
+# What each part of a run's identity means, for the log line of a refused checkpoint.
+IDENTITY_PARTS = {
+    "run": "other settings or data",
+    "device": "another device type",
+    "speedups": "other speed-ups",
+}
+OPTIMIZER_FLAGS = ("fused", "foreach", "capturable")
+
+
+def identity(run_fingerprint: str, device: torch.device, speedups: dict | None = None) -> dict:
+    """What a checkpoint must match to be resumed (speedups: the switches that apply)."""
+    return {"run": run_fingerprint, "device": device.type, "speedups": speedups or {}}
+
+
+def save(path: str | Path, run_identity: dict, state: dict) -> None:
+    with atomic_path(path) as tmp:
+        torch.save({"identity": run_identity, "state": state}, tmp)
+
+
+def load(path: str | Path, run_identity: dict) -> dict | None:
+    """The saved state, on the CPU, if `path` holds a checkpoint of this run; else None."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    saved = torch.load(path, map_location="cpu", weights_only=False)
+    written = saved.get("identity", {})
+    differs = [part for part in IDENTITY_PARTS if written.get(part) != run_identity[part]]
+    if differs:
+        log.warning(
+            "checkpoint %s was written with %s (%s); starting afresh",
+            path,
+            " and ".join(IDENTITY_PARTS[part] for part in differs),
+            "; ".join(
+                f"{part}: {written.get(part)} there, {run_identity[part]} here"
+                for part in differs
+                if part != "run"
+            )
+            or "settings or data set changed",
+        )
+        return None
+    return saved["state"]
+
+
+def rng_state(device: torch.device, *generators: torch.Generator) -> dict:
+    """The global torch RNG, the run's CUDA device's RNG (only that one: reading every GPU's
+    would initialise CUDA on CPU runs), and the run's own generators."""
+    return {
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
+        "generators": [generator.get_state() for generator in generators],
+    }
+
+
+def restore_rng(state: dict, device: torch.device, *generators: torch.Generator) -> None:
+    torch.set_rng_state(state["torch"])
+    if device.type == "cuda":
+        torch.cuda.set_rng_state(state["cuda"], device)
+    for generator, saved in zip(generators, state["generators"], strict=True):
+        generator.set_state(saved)
+
+
+def load_optimizer(optimizer: torch.optim.Optimizer, state: dict) -> None:
+    """load_state_dict, keeping this run's fused / foreach / capturable flags: the saved ones
+    come back with the state otherwise."""
+    flags = [{k: group[k] for k in OPTIMIZER_FLAGS if k in group} for group in optimizer.param_groups]
+    optimizer.load_state_dict(state)
+    for group, kept in zip(optimizer.param_groups, flags):
+        group.update(kept)
