@@ -284,3 +284,18 @@ def test_a_second_run_on_the_same_results_is_refused_while_the_first_runs(workfl
     assert second.returncode != 0
     assert "Directory cannot be locked" in second.stdout + second.stderr
     assert (workflow_copy / "results" / "exp4" / "model.pt").exists()
+
+
+def test_each_rule_lists_every_package_module_its_script_imports(workflow_copy):
+    """Derived from the imports (through each other), so editing any of them reruns the rule."""
+    plan = snakemake(workflow_copy, "-n", "--forceall", "results/exp4/model.pt", "results/metrics.png").stdout
+    inputs = {
+        rule: set(re.findall(r"embedgan/(\w+)\.py", block.split("\n    output:")[0]))
+        for rule, block in re.findall(r"rule (\w+):\n(.*?)\n\n", plan, re.S)
+    }
+    assert inputs["train"] == {
+        "__init__", "checkpoints", "data", "errors", "images", "models", "objectives",
+        "runtime", "text", "train",
+    }
+    assert {"images", "render", "report", "runtime", "errors"} <= inputs["plot_metrics"]
+    assert {"classifier", "checkpoints", "metrics", "sampling"} <= inputs["evaluate"]
