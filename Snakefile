@@ -1,6 +1,6 @@
 # embedgan: generators fed a learned label or text embedding instead of noise.
 # Stages: fetch data -> train each experiment (and a reference classifier per data set) ->
-# sample -> render pictures -> evaluate -> report.
+# sample -> render pictures -> evaluate -> report; `publish`: the results page under docs/.
 
 
 include: "workflow/rules/common.smk"
@@ -9,6 +9,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/render.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/publish.smk"
 
 
 report: "workflow/report/workflow.rst"

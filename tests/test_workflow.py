@@ -111,12 +111,32 @@ def test_every_picture_and_the_report_are_produced(finished_run):
     assert "](metrics.png)" in metrics_section and (results / "metrics.png").stat().st_size > 10_000
     for exp in EXPERIMENTS:
         metrics = json.loads((results / exp / "metrics.json").read_text())
-        assert metrics["samples"] == 30 and len(metrics["per_class"]) == 10
+        assert metrics["samples"] == 20 and len(metrics["per_class"]) == 10
         assert 0 <= metrics["accuracy"] <= 1 and metrics["frechet_distance"] >= 0
         assert metrics["diversity"] == 0 and "zero by construction" in metrics["degenerate"]
         assert f"- classifier accuracy on generated images {metrics['accuracy']:.3f}" in report
         assert (results / exp / "seed1" / "metrics.json").exists()
         assert re.search(rf"## {exp}: [^#]*- over 2 seeds \(mean ± std\): accuracy [01]\.\d{{3}} ± ", report)
+
+
+def test_publish_writes_the_results_page_and_remaking_it_changes_no_byte(finished_run):
+    workdir, _, args = finished_run
+    snakemake(workdir, "publish", *args)
+    docs = workdir / "docs"
+    page = (docs / "results.md").read_text()
+    written = {path: path.read_bytes() for path in docs.rglob("*") if path.is_file()}
+    assert len(written) == 1 + 6 * 5 + 1  # the page, 5 pictures of each of 6 experiments, the chart
+    for link in re.findall(r"\]\((results/[\w.]+\.png)\)", page):
+        assert (docs / link).is_file(), link
+    assert "](results/exp4_nearest.png)" in page and "](results/metrics.png)" in page
+    assert re.search(r"\n    snakemake publish --configfile \S+tiny.yaml --config mirror=", page)
+    assert "| exp4 | 60 | 8 | 1 | 8 | 60,000 | 4 | 50 | 750,000 |" in page
+    assert "| exp4_noise | 60 | 8 | 1 | 8 | not in the notebook | | | |" in page
+    answer = page.split("## The answer")[1].split("\n## ")[0]
+    assert "- exp4_noise: " in answer and "- exp4 -> exp4_noise: diversity 0.00 -> " in answer
+    assert "| train exp4 (training loop, all attempts) |" in page and "| evaluate exp4/seed1 |" in page
+    snakemake(workdir, "publish", "--forcerun", "publish", *args)
+    assert {path: path.read_bytes() for path in docs.rglob("*") if path.is_file()} == written
 
 
 def test_a_noise_variant_is_compared_with_its_embedding_only_experiment(finished_run):

@@ -30,6 +30,8 @@ class DatasetInfo:
     mirror_files: tuple[str, ...]
     # Folder torchvision's own layout keeps under its root.
     torchvision_folder: str
+    # Training images of the complete data set (the notebook's scale).
+    full_train_images: int
 
 
 DATASETS = {
@@ -39,6 +41,7 @@ DATASETS = {
         classes=tuple(str(d) for d in range(10)),
         mirror_files=("mnist.npz",),
         torchvision_folder="MNIST",
+        full_train_images=60_000,
     ),
     "cifar10": DatasetInfo(
         torchvision_class="CIFAR10",
@@ -57,6 +60,7 @@ DATASETS = {
         ),
         mirror_files=("cifar10.npz", "cifar10-subset.npz"),
         torchvision_folder="cifar-10-batches-py",
+        full_train_images=50_000,
     ),
 }
 

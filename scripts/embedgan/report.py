@@ -253,6 +253,38 @@ def summary_table(experiments: dict[str, dict]) -> list[str]:
     return lines
 
 
+PICTURE_INPUTS = {
+    "fake": "fakes",
+    "real": "reals",
+    "history_png": "history_pngs",
+    "loss_png": "loss_pngs",
+    "nearest": "nearest_pngs",
+}
+
+
+def read_json(path: str) -> dict:
+    return json.loads(Path(path).read_text())
+
+
+def gather(presentations: dict[str, dict], runs: dict[str, list[str]], inputs) -> tuple[dict, dict]:
+    """(experiments, classifiers) for write_report from a rule's named inputs, listed in the
+    order of `presentations` (experiment -> title and description); `runs`: experiment -> its
+    runs, in the order of inputs.metrics."""
+    metrics = metrics_by_experiment(runs, inputs.metrics)
+    experiments = {
+        name: {
+            "presentation": presentation,
+            "history": read_json(inputs.histories[i]),
+            "manifest": read_json(inputs.manifests[i]),
+            "metrics": metrics[name],  # one per seed, this run's first
+            **{key: getattr(inputs, listed)[i] for key, listed in PICTURE_INPUTS.items()},
+        }
+        for i, (name, presentation) in enumerate(presentations.items())
+    }
+    classifiers = {summary["dataset"]: summary for summary in map(read_json, inputs.classifiers)}
+    return experiments, classifiers
+
+
 def write_report(
     experiments: dict[str, dict],
     classifiers: dict[str, dict],

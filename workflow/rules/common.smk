@@ -1,14 +1,18 @@
 import ast
+import os
 import sys
 from pathlib import Path
 
+import yaml
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
 
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 from embedgan import settings as experiment_settings  # noqa: E402
+from embedgan.data import dataset_info  # noqa: E402
 from embedgan.errors import ConfigError, ExpectedError  # noqa: E402
+from embedgan.publish import page_pictures  # noqa: E402
 
 
 configfile: "config/config.yaml"
@@ -141,3 +145,40 @@ wildcard_constraints:
     exp="|".join(EXPERIMENTS),
     run=f"({'|'.join(EXPERIMENTS)})(/seed[0-9]+)?",
     dataset="|".join(DATASETS),
+
+
+# The notebook's scale of each experiment: the workflow's own config/config.yaml (the notebook's
+# batch sizes and epochs) on the complete data sets; None for experiments it does not have.
+NOTEBOOK_CONFIG = yaml.safe_load((Path(workflow.basedir) / "config" / "config.yaml").read_text())
+
+
+def notebook_scale(exp):
+    entry = NOTEBOOK_CONFIG["experiments"].get(exp)
+    if entry is None or "dataset" not in entry:
+        return None
+    images = dataset_info(entry["dataset"]).full_train_images
+    return {"images": images, "batch_size": entry["batch_size"], "epochs": entry["epochs"]}
+
+
+def run_command():
+    """The snakemake command line of this run, as far as it shapes the results."""
+    parts = ["snakemake", "publish"]  # the target first: --config takes every word after it
+    configfiles = [os.path.relpath(f) for f in workflow.config_settings.configfiles]
+    if configfiles:
+        parts += ["--configfile", *configfiles]
+    if workflow.config_settings.config:
+        parts += ["--config", *(f"{k}={v}" for k, v in workflow.config_settings.config.items())]
+    return " ".join(parts)
+
+
+def job_benchmarks():
+    """Each job of the run -> its benchmark file (the rules' `benchmark:` paths)."""
+    jobs = {f"fetch_dataset {d}": f"benchmarks/fetch_dataset/{d}.tsv" for d in DATASETS}
+    for exp in EXPERIMENTS:
+        for rule in ("sample", "render"):
+            jobs[f"{rule} {exp}"] = f"benchmarks/{rule}/{exp}.tsv"
+    for run in RUNS:
+        jobs[f"evaluate {run}"] = f"benchmarks/evaluate/{run}.tsv"
+    jobs["plot_metrics"] = "benchmarks/plot_metrics.tsv"
+    jobs["report"] = "benchmarks/report.tsv"
+    return jobs

@@ -21,9 +21,9 @@ rule plot_metrics:
         "../../scripts/plot_metrics.py"
 
 
-rule report:
-    input:
-        package_modules("write_report.py"),
+def report_inputs():
+    """What the report and the results page are made from, by name (report.gather)."""
+    return dict(
         histories=experiment_outputs("results/{exp}/history.json"),
         manifests=[
             f"resources/datasets/{merged_experiment(exp)['dataset']}.json"
@@ -37,6 +37,13 @@ rule report:
         history_pngs=experiment_outputs("results/{exp}/{exp}.png"),
         loss_pngs=experiment_outputs("results/{exp}/{exp}_loss.png"),
         nearest_pngs=experiment_outputs("results/{exp}/nearest.png"),
+    )
+
+
+rule report:
+    input:
+        package_modules("write_report.py"),
+        **report_inputs(),
     output:
         report="results/report.md",
     log:
