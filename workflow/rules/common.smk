@@ -77,7 +77,8 @@ def imported_modules(path):
 
 def package_modules(script):
     """The package modules `script` imports, directly or through each other: rule inputs,
-    since Snakemake does not track imports (so editing one reruns the rules that use it)."""
+    since Snakemake does not track imports (so editing one reruns the rules that use it).
+    """
     seen, todo = {"__init__"}, imported_modules(SCRIPTS / script)
     while todo:
         name = todo.pop()
@@ -141,15 +142,11 @@ def run_outputs(pattern):
     return expand(pattern, run=RUNS)
 
 
-wildcard_constraints:
-    exp="|".join(EXPERIMENTS),
-    run=f"({'|'.join(EXPERIMENTS)})(/seed[0-9]+)?",
-    dataset="|".join(DATASETS),
-
-
 # The notebook's scale of each experiment: the workflow's own config/config.yaml (the notebook's
 # batch sizes and epochs) on the complete data sets; None for experiments it does not have.
-NOTEBOOK_CONFIG = yaml.safe_load((Path(workflow.basedir) / "config" / "config.yaml").read_text())
+NOTEBOOK_CONFIG = yaml.safe_load(
+    (Path(workflow.basedir) / "config" / "config.yaml").read_text()
+)
 
 
 def notebook_scale(exp):
@@ -157,17 +154,27 @@ def notebook_scale(exp):
     if entry is None or "dataset" not in entry:
         return None
     images = dataset_info(entry["dataset"]).full_train_images
-    return {"images": images, "batch_size": entry["batch_size"], "epochs": entry["epochs"]}
+    return {
+        "images": images,
+        "batch_size": entry["batch_size"],
+        "epochs": entry["epochs"],
+    }
 
 
 def run_command():
     """The snakemake command line of this run, as far as it shapes the results."""
-    parts = ["snakemake", "publish"]  # the target first: --config takes every word after it
+    parts = [
+        "snakemake",
+        "publish",
+    ]  # the target first: --config takes every word after it
     configfiles = [os.path.relpath(f) for f in workflow.config_settings.configfiles]
     if configfiles:
         parts += ["--configfile", *configfiles]
     if workflow.config_settings.config:
-        parts += ["--config", *(f"{k}={v}" for k, v in workflow.config_settings.config.items())]
+        parts += [
+            "--config",
+            *(f"{k}={v}" for k, v in workflow.config_settings.config.items()),
+        ]
     return " ".join(parts)
 
 
@@ -175,10 +182,35 @@ def job_benchmarks():
     """Each job of the run -> its benchmark file (the rules' `benchmark:` paths)."""
     jobs = {f"fetch_dataset {d}": f"benchmarks/fetch_dataset/{d}.tsv" for d in DATASETS}
     for exp in EXPERIMENTS:
-        for rule in ("sample", "render"):
-            jobs[f"{rule} {exp}"] = f"benchmarks/{rule}/{exp}.tsv"
+        for stage in ("sample", "render"):
+            jobs[f"{stage} {exp}"] = f"benchmarks/{stage}/{exp}.tsv"
     for run in RUNS:
         jobs[f"evaluate {run}"] = f"benchmarks/evaluate/{run}.tsv"
     jobs["plot_metrics"] = "benchmarks/plot_metrics.tsv"
     jobs["report"] = "benchmarks/report.tsv"
     return jobs
+
+
+def report_inputs():
+    """What the report and the results page are made from, by name (report.gather)."""
+    return dict(
+        histories=experiment_outputs("results/{exp}/history.json"),
+        manifests=[
+            f"resources/datasets/{merged_experiment(exp)['dataset']}.json"
+            for exp in EXPERIMENTS
+        ],
+        metrics=run_outputs("results/{run}/metrics.json"),
+        classifiers=expand("results/classifiers/{dataset}.json", dataset=DATASETS),
+        metrics_png="results/metrics.png",
+        fakes=experiment_outputs("results/{exp}/{exp}_fake.png"),
+        reals=experiment_outputs("results/{exp}/{exp}_real.png"),
+        history_pngs=experiment_outputs("results/{exp}/{exp}.png"),
+        loss_pngs=experiment_outputs("results/{exp}/{exp}_loss.png"),
+        nearest_pngs=experiment_outputs("results/{exp}/nearest.png"),
+    )
+
+
+wildcard_constraints:
+    exp="|".join(EXPERIMENTS),
+    run=f"({'|'.join(EXPERIMENTS)})(/seed[0-9]+)?",
+    dataset="|".join(DATASETS),

@@ -21,25 +21,6 @@ rule plot_metrics:
         "../../scripts/plot_metrics.py"
 
 
-def report_inputs():
-    """What the report and the results page are made from, by name (report.gather)."""
-    return dict(
-        histories=experiment_outputs("results/{exp}/history.json"),
-        manifests=[
-            f"resources/datasets/{merged_experiment(exp)['dataset']}.json"
-            for exp in EXPERIMENTS
-        ],
-        metrics=run_outputs("results/{run}/metrics.json"),
-        classifiers=expand("results/classifiers/{dataset}.json", dataset=DATASETS),
-        metrics_png="results/metrics.png",
-        fakes=experiment_outputs("results/{exp}/{exp}_fake.png"),
-        reals=experiment_outputs("results/{exp}/{exp}_real.png"),
-        history_pngs=experiment_outputs("results/{exp}/{exp}.png"),
-        loss_pngs=experiment_outputs("results/{exp}/{exp}_loss.png"),
-        nearest_pngs=experiment_outputs("results/{exp}/nearest.png"),
-    )
-
-
 rule report:
     input:
         package_modules("write_report.py"),
