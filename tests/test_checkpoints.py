@@ -16,30 +16,14 @@ from embedgan.runtime import select_device
 from embedgan.train import Trainer
 from test_train import (  # noqa: F401  (fetched: a fixture)
     CPU,
-    Interrupted,
     assert_same_weights,
     fetched,
+    interrupted_run,
     keras_dataset,
     run,
     settings,
     weights,
 )
-
-
-def interrupted_run(tmp_path, fetched, monkeypatch, experiment):  # noqa: F811
-    """A run stopped mid-way through its second epoch, leaving its checkpoint."""
-    original_step = Trainer.train_step
-
-    def dying_step(self, *args):
-        if self.step == self.steps_per_epoch + 2:
-            raise Interrupted
-        return original_step(self, *args)
-
-    monkeypatch.setattr(Trainer, "train_step", dying_step)
-    with pytest.raises(Interrupted):
-        run(tmp_path, fetched, "run", experiment)
-    monkeypatch.setattr(Trainer, "train_step", original_step)
-    return tmp_path / "run" / "checkpoint.pt"
 
 
 def rewrite(path, change):

@@ -158,18 +158,24 @@ def test_an_interrupted_run_resumes_to_the_same_weights(tmp_path, fetched, monke
     )
 
 
-def test_a_checkpoint_from_other_settings_is_not_resumed(tmp_path, fetched, monkeypatch, caplog):
+def interrupted_run(tmp_path, fetched, monkeypatch, experiment, tag="run"):
+    """A run stopped mid-way through its second epoch, leaving its checkpoint."""
     original_step = Trainer.train_step
 
     def dying_step(self, *args):
-        if self.step == self.steps_per_epoch + 1:
+        if self.step == self.steps_per_epoch + 2:
             raise Interrupted
         return original_step(self, *args)
 
     monkeypatch.setattr(Trainer, "train_step", dying_step)
     with pytest.raises(Interrupted):
-        run(tmp_path, fetched, "exp", settings(seed=5))
+        run(tmp_path, fetched, tag, experiment)
     monkeypatch.setattr(Trainer, "train_step", original_step)
+    return tmp_path / tag / "checkpoint.pt"
+
+
+def test_a_checkpoint_from_other_settings_is_not_resumed(tmp_path, fetched, monkeypatch, caplog):
+    interrupted_run(tmp_path, fetched, monkeypatch, settings(seed=5), tag="exp")
     changed = run(tmp_path, fetched, "exp", settings())
     assert "written with other settings" in caplog.text
     assert_same_weights(weights(changed), weights(run(tmp_path, fetched, "fresh", settings())))
