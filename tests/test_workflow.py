@@ -319,3 +319,43 @@ def test_each_rule_lists_every_package_module_its_script_imports(workflow_copy):
     }
     assert {"images", "render", "report", "runtime", "errors"} <= inputs["plot_metrics"]
     assert {"classifier", "checkpoints", "metrics", "sampling"} <= inputs["evaluate"]
+
+
+DEPLOYING_SNAKEFILE = """configfile: "config/config.yaml"
+
+
+module embedgan:
+    snakefile:
+        "{snakefile}"
+    config:
+        config
+
+
+use rule * from embedgan
+"""
+
+
+def test_the_workflow_runs_as_a_module_of_another_project(tmp_path, mirror):
+    """Deployed as snakedeploy writes it: another folder, its own config, `use rule *`."""
+    source = copy_workflow(tmp_path / "embedgan")
+    project = tmp_path / "project"
+    (project / "config").mkdir(parents=True)
+    (project / "Snakefile").write_text(DEPLOYING_SNAKEFILE.format(snakefile=source / "Snakefile"))
+    config = yaml.safe_load((source / "config" / "config.yaml").read_text())
+    config.update(
+        mirror=str(mirror), train_threads=1, real_rows=2, eval_samples_per_class=2,
+        classifiers={"mnist": {"epochs": 1, "batch_size": 16, "lr": 3e-3, "seed": 0}},
+        experiments={"exp5": {**config["experiments"]["exp5"], "epochs": 1, "batch_size": 32}},
+    )
+    write_config(project / "config" / "config.yaml", config)
+    snakemake(project, "--cores", "2")
+    assert "## exp5: " in (project / "results" / "report.md").read_text()
+    assert not (source / "results").exists()  # every output in the deploying project
+    assert "Nothing to be done" in snakemake(project, "-n").stdout
+    # Editing the package (in the module's source) reruns the rules that import the module.
+    time.sleep(1)
+    with open(source / "scripts" / "embedgan" / "metrics.py", "a") as module:
+        module.write("# edited\n")
+    assert planned_jobs(project, "-n") == {
+        ("evaluate", "exp5"), ("plot_metrics", None), ("report", None), ("all", None)
+    }

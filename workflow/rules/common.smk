@@ -8,7 +8,13 @@ from snakemake.utils import min_version, validate
 
 min_version("9.0")
 
-sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
+# The workflow's own files are found from this file: used as a module in another project,
+# workflow.basedir is that project's folder. (A module from a remote source, github(...), needs
+# the package installed: see the README, "Use it in your own project".)
+SOURCE = Path(str(workflow.current_basedir)).parents[1]
+SCRIPTS = SOURCE / "scripts"
+if (SCRIPTS / "embedgan").is_dir():
+    sys.path.insert(0, str(SCRIPTS))
 from embedgan import settings as experiment_settings  # noqa: E402
 from embedgan.data import dataset_info  # noqa: E402
 from embedgan.errors import ConfigError, ExpectedError  # noqa: E402
@@ -21,8 +27,7 @@ configfile: "config/config.yaml"
 validate(config, schema="../schemas/config.schema.yaml")
 
 EXPERIMENTS = list(config["experiments"])
-SCRIPTS = Path(workflow.basedir) / "scripts"
-PACKAGE = SCRIPTS / "embedgan"
+PACKAGE = Path(experiment_settings.__file__).parent
 
 
 def merged_experiment(exp):
@@ -79,6 +84,8 @@ def package_modules(script):
     """The package modules `script` imports, directly or through each other: rule inputs,
     since Snakemake does not track imports (so editing one reruns the rules that use it).
     """
+    if not (SCRIPTS / script).is_file():  # a remote module: its scripts are not on disk
+        return sorted(str(path) for path in PACKAGE.glob("*.py"))
     seen, todo = {"__init__"}, imported_modules(SCRIPTS / script)
     while todo:
         name = todo.pop()
@@ -143,14 +150,18 @@ def run_outputs(pattern):
 
 
 # The notebook's scale of each experiment: the workflow's own config/config.yaml (the notebook's
-# batch sizes and epochs) on the complete data sets; None for experiments it does not have.
-NOTEBOOK_CONFIG = yaml.safe_load(
-    (Path(workflow.basedir) / "config" / "config.yaml").read_text()
+# batch sizes and epochs) on the complete data sets; None for experiments it does not have (and
+# for all, where the workflow's files are not on disk: a module from a remote source).
+NOTEBOOK_CONFIG = SOURCE / "config" / "config.yaml"
+NOTEBOOK_EXPERIMENTS = (
+    yaml.safe_load(NOTEBOOK_CONFIG.read_text())["experiments"]
+    if NOTEBOOK_CONFIG.is_file()
+    else {}
 )
 
 
 def notebook_scale(exp):
-    entry = NOTEBOOK_CONFIG["experiments"].get(exp)
+    entry = NOTEBOOK_EXPERIMENTS.get(exp)
     if entry is None or "dataset" not in entry:
         return None
     images = dataset_info(entry["dataset"]).full_train_images
