@@ -37,7 +37,7 @@ from torch.utils.data import DataLoader
 from torchvision import transforms
 
 from embedgan import data as datasets
-from embedgan.models import ProjectionConvTranspose2d
+from embedgan.models import ProjectionConvTranspose2d, generator_input
 from embedgan.runtime import select_device
 from embedgan.settings import training_settings
 from embedgan.train import CAPTURE_WARMUP_STEPS, SPEEDUPS, Trainer, apply_process_switches
@@ -111,7 +111,7 @@ class NotebookLoop:
             d_optimizer = self.trainer.d_optimizer
             d_optimizer.zero_grad()
             if objective.fake_target is not None:
-                fake = nets.generator(self.encode(labels))
+                fake = nets.generator(generator_input(self.encode(labels), self.trainer.noise_dim))
             detached = fake.detach() if fake is not None else None
             loss_d = objective.discriminator_loss(nets.discriminator, real, detached, onehot)
             loss_d.backward()
@@ -121,7 +121,7 @@ class NotebookLoop:
             g_optimizer = self.trainer.g_optimizer
             g_optimizer.zero_grad()
             if fake is None:
-                fake = nets.generator(self.encode(labels))
+                fake = nets.generator(generator_input(self.encode(labels), self.trainer.noise_dim))
             loss_g = objective.generator_loss(nets.discriminator, fake, real, onehot)
             loss_g.backward()
             g_optimizer.step()

@@ -187,6 +187,22 @@ DISCRIMINATORS = {
 CONDITIONINGS = ("label", "text")
 
 
+def generator_input(
+    codes: torch.Tensor, noise_dim: int, rng: torch.Generator | None = None
+) -> torch.Tensor:
+    """What a generator is fed: the class codes, followed by `noise_dim` fresh Gaussian noise
+    values per row where noise_dim > 0 (0: the notebook, one image per class). Noise comes
+    from `rng` (drawn where it lives, then moved) or else from torch's global RNG on the
+    codes' device."""
+    if not noise_dim:
+        return codes
+    if rng is None:
+        noise = torch.randn(len(codes), noise_dim, device=codes.device)
+    else:
+        noise = torch.randn(len(codes), noise_dim, generator=rng, device=rng.device).to(codes.device)
+    return torch.cat([codes, noise], dim=1)
+
+
 def build_generator(name: str, in_dim: int, image_shape: tuple[int, int, int]) -> nn.Module:
     if name not in GENERATORS:
         raise ConfigError(f"unknown generator {name!r}; known: {', '.join(GENERATORS)}")

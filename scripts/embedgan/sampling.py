@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from .images import to_uint8
-from .models import NUM_CLASSES, build_generator
+from .models import build_generator, generator_input
 
 
 def load_generator(model_path: str, device: torch.device):
@@ -35,8 +35,5 @@ def draw(model_path: str, per_class: int, device: torch.device, seed: int = 0):
         images = to_uint8(generator(codes))
         return np.repeat(images[None], per_class, axis=0), tuple(saved["classes"]), 0
     rng = torch.Generator().manual_seed(seed)
-    rows = []
-    for _ in range(per_class):
-        noise = torch.randn(NUM_CLASSES, noise_dim, generator=rng).to(device)
-        rows.append(to_uint8(generator(torch.cat([codes, noise], dim=1))))
+    rows = [to_uint8(generator(generator_input(codes, noise_dim, rng))) for _ in range(per_class)]
     return np.stack(rows), tuple(saved["classes"]), noise_dim

@@ -34,6 +34,7 @@ from .models import (
     TextConditioner,
     build_discriminator,
     build_generator,
+    generator_input,
 )
 from .objectives import get_objective
 from . import checkpoints
@@ -257,10 +258,6 @@ class Trainer:
         )
         self.permutation_rng = torch.Generator(device=device).manual_seed(settings["seed"])
         self.noise_dim = settings.get("noise_dim", 0)
-        # One fixed noise vector per class for the generation record: rows stay comparable.
-        self.fixed_noise = torch.randn(
-            NUM_CLASSES, self.noise_dim, generator=torch.Generator().manual_seed(settings["seed"])
-        ).to(device)
         self.all_labels = torch.arange(NUM_CLASSES, device=device)
         # Rows of the identity as one-hot targets: unlike F.one_hot, no host sync (capturable).
         self.identity = torch.eye(NUM_CLASSES, device=device)
@@ -326,12 +323,8 @@ class Trainer:
         return self.captured[phase](real, labels)
 
     def generator_input(self, labels: torch.Tensor) -> torch.Tensor:
-        """The label's code, followed by fresh Gaussian noise where `noise_dim` > 0."""
-        codes = self.nets.conditioner(labels)
-        if not self.noise_dim:
-            return codes
-        noise = torch.randn(len(labels), self.noise_dim, device=codes.device)
-        return torch.cat([codes, noise], dim=1)
+        """The labels' codes, with fresh noise where the generator has a noise input."""
+        return generator_input(self.nets.conditioner(labels), self.noise_dim)
 
     # -- sampling ---------------------------------------------------------------------
     @torch.no_grad()
@@ -347,7 +340,9 @@ class Trainer:
     def generate_classes(self) -> np.ndarray:
         generator = self.nets.generator
         generator.eval()
-        images = generator(torch.cat([self.class_codes(), self.fixed_noise], dim=1))
+        # The same noise for every snapshot (a generator seeded alike): rows stay comparable.
+        fixed = torch.Generator().manual_seed(self.settings["seed"])
+        images = generator(generator_input(self.class_codes(), self.noise_dim, fixed))
         generator.train()
         return to_uint8(images)
 
