@@ -32,6 +32,13 @@ with log_to(snakemake.log[0]):
         has_noise=noise_dim > 0,
     )
     metrics["classifier"] = json.loads(open(snakemake.input.classifier_summary).read())
+    settings = torch.load(snakemake.input.model, map_location="cpu", weights_only=False)["settings"]
+    metrics["run"] = {  # each metrics file names the run it judges
+        "name": snakemake.wildcards.run,
+        "experiment": snakemake.wildcards.run.split("/")[0],
+        "seed": settings["seed"],
+        "dataset": settings["dataset"],
+    }
     with atomic_path(snakemake.output.metrics) as tmp:
         with open(tmp, "w") as handle:
             json.dump(metrics, handle, indent=1)

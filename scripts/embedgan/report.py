@@ -148,13 +148,10 @@ SUMMARY_METRICS = (
 
 
 def metrics_by_experiment(runs: dict[str, list[str]], paths: list[str]) -> dict[str, list[dict]]:
-    """Each experiment's metrics, one dict per run (its first seed first), from the metrics.json
-    `paths` listed in the order of `runs` (experiment -> its runs)."""
-    files = iter(paths)
-    return {
-        exp: [json.loads(Path(next(files)).read_text()) for _ in exp_runs]
-        for exp, exp_runs in runs.items()
-    }
+    """Each experiment's metrics, one dict per run in the order of `runs` (experiment -> its
+    runs, its first seed first), matched by the run each metrics.json names, not by position."""
+    by_run = {metrics["run"]["name"]: metrics for metrics in map(read_json, paths)}
+    return {exp: [by_run[run] for run in exp_runs] for exp, exp_runs in runs.items()}
 
 
 def seed_statistics(runs: list[dict]) -> dict:
