@@ -40,7 +40,8 @@ from embedgan import data as datasets
 from embedgan.models import ProjectionConvTranspose2d, generator_input
 from embedgan.runtime import select_device
 from embedgan.settings import training_settings
-from embedgan.train import CAPTURE_WARMUP_STEPS, SPEEDUPS, Trainer, apply_process_switches
+from embedgan.capture import WARMUP_STEPS
+from embedgan.train import SPEEDUPS, Trainer, apply_process_switches
 
 REPO = Path(__file__).resolve().parents[1]
 # Targets of the issue that asked for this benchmark: (device type, experiment) -> ratio.
@@ -318,7 +319,7 @@ def main(argv=None) -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="timing per loop and phase")
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per timing")
     # Past the capture's own eager warm-up, so that no timed round includes the capture.
-    parser.add_argument("--warmup", type=int, default=CAPTURE_WARMUP_STEPS + 2)
+    parser.add_argument("--warmup", type=int, default=WARMUP_STEPS + 2)
     parser.add_argument("--skip-dry-run", action="store_true")
     parser.add_argument("--output", default=str(REPO / "docs" / "benchmarks.md"))
     args = parser.parse_args(argv)

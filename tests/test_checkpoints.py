@@ -4,6 +4,7 @@ These are the GPU path's defects that can be shown without a GPU; tests/test_cud
 ones that need one.
 """
 
+import functools
 import logging
 
 import pytest
@@ -11,6 +12,7 @@ import torch
 
 from conftest import TRAIN_SETTINGS
 from embedgan import checkpoints
+from embedgan.capture import GraphedStep
 from embedgan.errors import DeviceError
 from embedgan.runtime import select_device
 from embedgan.train import Trainer
@@ -103,25 +105,27 @@ def test_a_failed_capture_leaves_the_discriminator_trainable_and_training_goes_o
     """Capture fails inside the generator step, while the discriminator is frozen: the eager
     steps after it must still train the discriminator."""
     trainer = Trainer(settings(), keras_dataset(mirror, "mnist"), CPU)
-    trainer.capture, trainer.warmup_left["both"] = True, 0  # as on CUDA, warm-up done
+    graphed = GraphedStep(functools.partial(trainer.train_step, phase="both"), CPU, "both")
+    graphed.warmup_left = 0  # as on CUDA, warm-up done
+    trainer.graphed = {"both": graphed}
 
     class FailingCapture:
-        def __init__(self, step, real, labels, phase):
+        def __init__(self, step, tensors):
             def refuse(module, inputs):
                 if not any(p.requires_grad for p in module.parameters()):  # the G step
                     raise RuntimeError("operation not permitted when stream is capturing")
 
             hook = trainer.nets.discriminator.register_forward_pre_hook(refuse)
             try:
-                step(real, labels, phase)
+                step(*tensors)
             finally:
                 hook.remove()
 
-    monkeypatch.setattr("embedgan.train.CapturedStep", FailingCapture)
+    monkeypatch.setattr("embedgan.capture.CapturedStep", FailingCapture)
     batch = torch.arange(TRAIN_SETTINGS["batch_size"])
     real = trainer.images[batch].float().div(127.5).sub(1)
     losses = trainer.step_batch(real, trainer.labels[batch], "both")
-    assert "CUDA graph capture failed" in caplog.text and trainer.capture is False
+    assert "CUDA graph capture failed" in caplog.text and graphed.enabled is False
     assert {"loss_d", "loss_g"} <= set(losses)
     assert all(p.requires_grad for p in trainer.nets.discriminator.parameters())
     trainer.step_batch(real, trainer.labels[batch], "both")  # the next eager step trains D

@@ -95,7 +95,7 @@ def test_cuda_speedups_do_not_apply_on_the_cpu(mirror):
     for optimizer in (trainer.g_optimizer, trainer.d_optimizer):
         assert optimizer.defaults["foreach"] is True
         assert not optimizer.defaults["fused"] and not optimizer.defaults["capturable"]
-    assert trainer.capture is False and not torch.backends.cudnn.benchmark
+    assert trainer.capture is False and trainer.graphed == {} and not torch.backends.cudnn.benchmark
 
 
 def test_outputs_describe_the_run(tmp_path, fetched):

@@ -10,6 +10,7 @@ from it and, on the CPU, ends with the same weights as an uninterrupted run.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import math
@@ -38,13 +39,13 @@ from .models import (
 )
 from .objectives import get_objective
 from . import checkpoints
+from .capture import GraphedStep
 from .runtime import atomic_path, fingerprint, seed_everything
 from .text import captions, load_bert
 
 log = logging.getLogger("embedgan.train")
 
 LOSS_POINTS = 200  # about this many points on the loss curve, whatever the run length
-CAPTURE_WARMUP_STEPS = 3  # eager steps (on a side stream) before a step is captured
 
 # The config's `speedups`: the CUDA ones never touch the CPU path.
 SPEEDUPS = {
@@ -95,27 +96,6 @@ def stop_on_sigterm():
         yield flag
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-class CapturedStep:
-    """One training step (forwards, backwards, optimiser steps) recorded as a CUDA graph.
-
-    Replaying it launches every kernel of the step at once, which at batch size 4 is most
-    of the time the step would otherwise spend in Python and kernel launches. The batch is
-    copied into the graph's own input tensors first.
-    """
-
-    def __init__(self, step, real: torch.Tensor, labels: torch.Tensor, phase: str):
-        self.real, self.labels = real.clone(), labels.clone()
-        self.graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(self.graph):
-            self.losses = step(self.real, self.labels, phase)
-
-    def __call__(self, real: torch.Tensor, labels: torch.Tensor) -> dict:
-        self.real.copy_(real)
-        self.labels.copy_(labels)
-        self.graph.replay()
-        return {key: value.clone() for key, value in self.losses.items()}
 
 
 @contextlib.contextmanager
@@ -213,10 +193,13 @@ class Trainer:
         self.capture = (
             on_cuda and speedups["graph_capture"] and settings["conditioning"] == "label"
         )
-        self.captured: dict[str, CapturedStep] = {}
-        self.warmup_left: dict[str, int] = {}
         self.objective = get_objective(settings["objective"])
         self.phases = phases(settings)
+        self.graphed = {
+            phase: GraphedStep(functools.partial(self.train_step, phase=phase), device, phase)
+            for phase, _ in self.phases
+            if self.capture
+        }
 
         keep = datasets.balanced_indices(dataset.y_train, settings.get("train_per_class"))
         self.images = nhwc_to_nchw(dataset.x_train[keep]).to(device)  # uint8 N x C x H x W
@@ -300,27 +283,9 @@ class Trainer:
 
     def step_batch(self, real: torch.Tensor, labels: torch.Tensor, phase: str) -> dict:
         """train_step, replayed from a CUDA graph where capture is on (full batches only)."""
-        if not self.capture or len(labels) != self.settings["batch_size"]:
+        if phase not in self.graphed or len(labels) != self.settings["batch_size"]:
             return self.train_step(real, labels, phase)
-        if phase in self.captured:
-            return self.captured[phase](real, labels)
-        warmup_left = self.warmup_left.get(phase, CAPTURE_WARMUP_STEPS)
-        if warmup_left > 0:  # lazy initialisations (optimiser state, cuDNN choices) first
-            self.warmup_left[phase] = warmup_left - 1
-            side = torch.cuda.Stream(self.device)
-            side.wait_stream(torch.cuda.current_stream(self.device))
-            with torch.cuda.stream(side):
-                losses = self.train_step(real, labels, phase)
-            torch.cuda.current_stream(self.device).wait_stream(side)
-            return losses
-        try:
-            self.captured[phase] = CapturedStep(self.train_step, real, labels, phase)
-        except RuntimeError as err:  # nothing captured has run yet: going on eagerly is safe
-            log.warning("CUDA graph capture failed (%s); training without it", err)
-            self.capture = False
-            return self.train_step(real, labels, phase)
-        log.info("captured the %r training step as a CUDA graph", phase)
-        return self.captured[phase](real, labels)
+        return self.graphed[phase](real, labels)
 
     def generator_input(self, labels: torch.Tensor) -> torch.Tensor:
         """The labels' codes, with fresh noise where the generator has a noise input."""
@@ -525,8 +490,9 @@ def train_experiment(
         "steps": trainer.total_steps,
         "steps_per_epoch": trainer.steps_per_epoch,
         "wall_time_s": trainer.elapsed,
-        "cuda_graph_steps": sorted(trainer.captured),
-        "graph_capture": trainer.capture,  # False where capture was off or fell back to eager
+        "cuda_graph_steps": sorted(p for p, step in trainer.graphed.items() if step.captured),
+        # False where capture was off, or fell back to eager steps after a failed capture.
+        "graph_capture": bool(trainer.graphed) and all(s.enabled for s in trainer.graphed.values()),
         "loss": trainer.loss_history,
     }
     with atomic_path(history_out) as tmp:
