@@ -28,6 +28,17 @@ TRAIN_SETTINGS = {
     "seed": 0,
     "history_points": 3,
 }
+# What turns TRAIN_SETTINGS into each kind of experiment (exp5 is exp4's kind).
+EXPERIMENT_KINDS = {
+    "exp1": dict(dataset="cifar10", discriminator="mlp_sigmoid", objective="bce_fake_zeros"),
+    "exp3": dict(
+        dataset="cifar10",
+        generator="linear_deconv",
+        discriminator="cnn_softmax",
+        objective="bce_fake_complement",
+    ),
+    "exp4": {},
+}
 
 
 def class_images(name: str, per_class: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -12,19 +12,14 @@ import hashlib
 import pytest
 import torch
 
+from conftest import EXPERIMENT_KINDS
 from test_train import fetched, run, settings  # noqa: F401  (fetched: a fixture)
 
 RECORDED_ON = {"torch": "2.14.1+cu130", "cpu_capability": "AVX2"}
 RUNS = {
     "exp4_noise": settings(noise_dim=8),
-    "exp1": settings(dataset="cifar10", discriminator="mlp_sigmoid", objective="bce_fake_zeros"),
-    "exp3": settings(
-        dataset="cifar10",
-        generator="linear_deconv",
-        discriminator="cnn_softmax",
-        objective="bce_fake_complement",
-        batch_size=32,
-    ),
+    "exp1": settings(**EXPERIMENT_KINDS["exp1"]),
+    "exp3": settings(**EXPERIMENT_KINDS["exp3"], batch_size=32),
 }
 DIGESTS = {
     "exp4_noise": "d97c5b31f95dc67d2a1f04e6602f86c3e0cc83fc7b8d68997cb9c94f5c102096",

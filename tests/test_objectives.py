@@ -11,7 +11,7 @@ import pytest
 import torch
 from torch import nn
 
-from conftest import TRAIN_SETTINGS, class_images
+from conftest import EXPERIMENT_KINDS, TRAIN_SETTINGS, class_images
 from embedgan import data
 from embedgan.models import ProjectionConvTranspose2d, build_discriminator, build_generator
 from embedgan.objectives import get_objective
@@ -92,18 +92,6 @@ def test_the_classifier_of_exp4_and_exp5_is_never_shown_a_fake():
 
 
 # -- which parameters a step changes ------------------------------------------------------
-
-EXPERIMENT_KINDS = {
-    "exp1": dict(dataset="cifar10", discriminator="mlp_sigmoid", objective="bce_fake_zeros"),
-    "exp3": dict(
-        dataset="cifar10",
-        generator="linear_deconv",
-        discriminator="cnn_softmax",
-        objective="bce_fake_complement",
-    ),
-    "exp4": {},
-}
-
 
 def trainer_for(kind: str, **changes) -> Trainer:
     settings = {**TRAIN_SETTINGS, **EXPERIMENT_KINDS[kind], **changes}
