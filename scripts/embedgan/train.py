@@ -37,9 +37,9 @@ from .models import (
     build_generator,
     generator_input,
 )
-from .objectives import get_objective
 from . import checkpoints
 from .capture import GraphedStep
+from .objectives import get_objective
 from .runtime import atomic_path, fingerprint, seed_everything
 from .text import captions, load_bert
 
@@ -132,7 +132,10 @@ def build_networks(settings: dict, image_shape: tuple[int, int, int], classes) -
     elif settings["conditioning"] == "text":
         tokenizer, bert = load_bert(settings["text_encoder"])
         conditioner = TextConditioner(
-            bert, tokenizer, captions(settings["caption"], classes), settings["encoder_dropout"]
+            bert,
+            tokenizer,
+            captions(settings["caption"], classes),
+            dropout=settings.get("encoder_dropout", False),  # absent in configs older than it
         )
     else:
         raise ConfigError(f"unknown conditioning {settings['conditioning']!r}; known: label, text")
