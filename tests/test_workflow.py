@@ -314,7 +314,7 @@ def test_each_rule_lists_every_package_module_its_script_imports(workflow_copy):
         for rule, block in re.findall(r"rule (\w+):\n(.*?)\n\n", plan, re.S)
     }
     assert inputs["train"] == {
-        "__init__", "checkpoints", "data", "errors", "images", "models", "objectives",
+        "__init__", "capture", "checkpoints", "data", "errors", "images", "models", "objectives",
         "runtime", "text", "train",
     }
     assert {"images", "render", "report", "runtime", "errors"} <= inputs["plot_metrics"]
