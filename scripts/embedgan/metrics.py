@@ -64,6 +64,11 @@ class FrechetReference:
         mean_term = (self.mean - fake.mean(0)).square().sum()
         return (mean_term + self.cov.trace() + cov_fake.trace() - 2 * root_trace).item()
 
+    def best_point(self) -> float:
+        """The smallest distance any set of identical points reaches against this reference:
+        ||m - mu||^2 + tr(Sigma) is least at m = mu, where it is tr(Sigma)."""
+        return self.cov.trace().item()
+
 
 def frechet_distance(real: torch.Tensor, fake: torch.Tensor) -> float:
     """Frechet distance between the Gaussians fitted to two feature sets (N x D)."""
@@ -99,9 +104,12 @@ def draw_like(counts: list[int], pool_labels: torch.Tensor, rng: torch.Generator
 
 
 def best_point_distance(reference: torch.Tensor) -> float:
-    """The smallest Frechet distance any set of identical points reaches against `reference`:
-    ||m - mu||^2 + tr(Sigma) is least at m = mu, where it is tr(Sigma)."""
-    return torch.cov(reference.double().T).trace().item()
+    """FrechetReference.best_point of a real feature set."""
+    return FrechetReference(reference).best_point()
+
+
+def class_counts(labels: torch.Tensor) -> list[int]:
+    return [int((labels == c).sum()) for c in range(NUM_CLASSES)]
 
 
 def floor_stats(values: list[float]) -> dict:
@@ -163,7 +171,11 @@ def evaluate(
         )
 
     distance, nearest = nearest_training_images(generated, x_train)
-    test_distance, _ = nearest_training_images(x_test[pool[: len(generated)]], x_train)
+    # Real held-out images with the generated set's class counts (the pool is ordered by class).
+    like_generated = draw_like(
+        class_counts(generated_labels), y_test[pool], torch.Generator().manual_seed(seed)
+    )
+    test_distance, _ = nearest_training_images(x_test[pool[like_generated]], x_train)
     return {
         "samples": len(generated_labels),
         "has_noise": has_noise,
@@ -205,7 +217,7 @@ def frechet_against_reference(
     set's count per class (the floor: mean and std over `draws`), and per class the best any
     single point reaches."""
     pool_labels = real_labels[pool]
-    counts = [int((fake_labels == c).sum()) for c in range(NUM_CLASSES)]
+    counts = class_counts(fake_labels)
     rng = torch.Generator().manual_seed(seed + 1)
     real_draws = [pool[draw_like(counts, pool_labels, rng)] for _ in range(draws)]
     class_reference = [reference[real_labels[reference] == c] for c in range(NUM_CLASSES)]
@@ -221,7 +233,7 @@ def frechet_against_reference(
             {
                 "frechet_distance": fit.distance(fake[fake_labels == c]),
                 **floor_stats(floor),
-                "frechet_best_point": best_point_distance(real[idx]),
+                "frechet_best_point": fit.best_point(),
             }
         )
     fit = FrechetReference(real[reference])

@@ -13,6 +13,7 @@ import csv
 import math
 import os
 import shutil
+from statistics import fmean
 from pathlib import Path
 
 from . import report
@@ -96,14 +97,9 @@ def wall_time_table(
         )
     for job, path in benchmarks.items():
         seconds = benchmark_seconds(path)
-        if seconds is not None and not job.startswith("train"):
+        if seconds is not None:
             lines.append(f"| {job} | {report.format_seconds(seconds)} |")
     return lines
-
-
-def mean(values) -> float:
-    values = list(values)
-    return sum(values) / len(values)
 
 
 def answer(
@@ -139,9 +135,9 @@ def answer(
         for name in single:
             per_class = experiments[name]["metrics"][0]["per_class"]
             lines.append(
-                f"- {name}: {mean(c['frechet_distance'] for c in per_class):.2f} / "
-                f"{mean(c['frechet_best_point'] for c in per_class):.2f} / "
-                f"{mean(c['frechet_floor'] for c in per_class):.2f}"
+                f"- {name}: {fmean(c['frechet_distance'] for c in per_class):.2f} / "
+                f"{fmean(c['frechet_best_point'] for c in per_class):.2f} / "
+                f"{fmean(c['frechet_floor'] for c in per_class):.2f}"
             )
     if noise_pairs:
         lines += ["", "What adding 100-d Gaussian noise to the embedding changes:", ""]
@@ -181,7 +177,8 @@ def write_page(
 ) -> None:
     """experiments, classifiers: as report.gather gives them; notebook: experiment -> the
     notebook's scale (images, batch_size, epochs) or None; benchmarks: job -> its benchmark
-    file; command: the snakemake command of the run."""
+    file (all but the training jobs, whose loop times come from their records); command: the
+    snakemake command of the run."""
     page_dir = Path(out_path).parent
     metrics_png = copy_pictures(experiments, metrics_png, page_dir / Path(out_path).stem)
     rel = lambda path: os.path.relpath(path, page_dir)  # noqa: E731
