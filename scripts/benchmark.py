@@ -83,7 +83,7 @@ class NotebookLoop:
         self.captions = captions
         self.loader = DataLoader(
             NotebookImages(dataset.x_train, dataset.y_train),
-            batch_size=trainer.settings["batch_size"],
+            batch_size=trainer.settings.batch_size,
             shuffle=True,
         )
         self.batches = self.endless_batches()
@@ -97,9 +97,12 @@ class NotebookLoop:
         conditioner = self.trainer.nets.conditioner
         if not self.captions:
             return conditioner(labels)
-        texts = [self.captions[label] for label in labels.tolist()]  # one caption per image
-        tokens = conditioner.tokenizer(texts, padding=True, return_tensors="pt").to(self.device)
-        return conditioner.projection(conditioner.bert(**tokens).last_hidden_state[:, 0])
+        # BERT on the caption of every image, as the notebook's loop
+        return conditioner.encode_texts([self.captions[label] for label in labels.tolist()])
+
+    def generator_input(self, labels: torch.Tensor) -> torch.Tensor:
+        codes, _ = generator_input(self.encode(labels), self.trainer.settings.noise_dim)
+        return codes
 
     def step(self, phase: str) -> None:
         apply_process_switches(self.device, NO_SPEEDUPS)  # PyTorch's defaults, as the notebook ran
@@ -112,7 +115,7 @@ class NotebookLoop:
             d_optimizer = self.trainer.d_optimizer
             d_optimizer.zero_grad()
             if objective.fake_target is not None:
-                fake = nets.generator(generator_input(self.encode(labels), self.trainer.noise_dim))
+                fake = nets.generator(self.generator_input(labels))
             detached = fake.detach() if fake is not None else None
             loss_d = objective.discriminator_loss(nets.discriminator, real, detached, onehot)
             loss_d.backward()
@@ -122,7 +125,7 @@ class NotebookLoop:
             g_optimizer = self.trainer.g_optimizer
             g_optimizer.zero_grad()
             if fake is None:
-                fake = nets.generator(generator_input(self.encode(labels), self.trainer.noise_dim))
+                fake = nets.generator(self.generator_input(labels))
             loss_g = objective.generator_loss(nets.discriminator, fake, real, onehot)
             loss_g.backward()
             g_optimizer.step()
@@ -161,14 +164,11 @@ def compare(workflow_step, notebook_step, device, warmup: int, seconds: float, r
 
 def trainer_steps(trainer: Trainer, phase: str):
     """A step function running the Trainer's own loop body over its permutations."""
-    batch_size = trainer.settings["batch_size"]
+    batch_size = trainer.settings.batch_size
 
     def batches():
         while True:
-            order = torch.randperm(
-                len(trainer.labels), device=trainer.device, generator=trainer.permutation_rng
-            )
-            yield from order.split(batch_size)
+            yield from trainer.draw_epoch_order().split(batch_size)
 
     source = batches()
 

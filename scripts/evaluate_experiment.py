@@ -17,7 +17,7 @@ with log_to(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)
     device = select_device(snakemake.config["device"])
     per_class = snakemake.params.samples_per_class
-    images, classes, noise_dim = draw(snakemake.input.model, per_class, device)
+    images, classes, stochastic = draw(snakemake.input.model, per_class, device)
     generated = torch.from_numpy(images.reshape(-1, *images.shape[2:])).to(device)
     labels = torch.arange(len(classes), device=device).repeat(per_class)
     dataset = data.load(snakemake.input.images)
@@ -29,16 +29,10 @@ with log_to(snakemake.log[0]):
         as_tensor(dataset.x_test),
         torch.from_numpy(dataset.y_test).to(device),
         as_tensor(dataset.x_train),
-        has_noise=noise_dim > 0,
+        has_noise=stochastic,
     )
     metrics["classifier"] = json.loads(open(snakemake.input.classifier_summary).read())
-    settings = torch.load(snakemake.input.model, map_location="cpu", weights_only=False)["settings"]
-    metrics["run"] = {  # each metrics file names the run it judges
-        "name": snakemake.wildcards.run,
-        "experiment": snakemake.wildcards.run.split("/")[0],
-        "seed": settings["seed"],
-        "dataset": settings["dataset"],
-    }
+    metrics["run"] = snakemake.params.run  # each metrics file names the run it judges
     with atomic_path(snakemake.output.metrics) as tmp:
         with open(tmp, "w") as handle:
             json.dump(metrics, handle, indent=1)

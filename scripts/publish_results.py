@@ -6,7 +6,10 @@ from embedgan.runtime import log_to
 
 with log_to(snakemake.log[0]):
     experiments, classifiers = gather(
-        snakemake.params.experiments, snakemake.params.runs, snakemake.input
+        snakemake.params.experiments,
+        snakemake.params.runs,
+        snakemake.input.classifiers,
+        snakemake.params.probes,
     )
     write_page(
         experiments,

@@ -9,8 +9,8 @@ from embedgan.sampling import draw
 with log_to(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)
     device = select_device(snakemake.config["device"])
-    images, classes, noise_dim = draw(snakemake.input.model, snakemake.params.rows, device)
-    if not noise_dim:
+    images, classes, stochastic = draw(snakemake.input.model, snakemake.params.rows, device)
+    if not stochastic:
         images = images[:1]  # without noise every draw of a class is the same image
     with atomic_path(snakemake.output.samples) as tmp:
         with open(tmp, "wb") as handle:

@@ -34,7 +34,7 @@ def assert_nothing_written(out):
 def test_keras_mirror_gives_canonical_arrays_and_manifest(tmp_path, mirror, name):
     out, record = fetch_into(tmp_path, name, mirror)
     dataset = data.load(out / f"{name}.npz")
-    height, width, channels = data.DATASETS[name].image_shape
+    height, width, channels = data.DATASETS[name].stored_shape
     assert dataset.x_train.shape == (120, height, width, channels)
     assert dataset.x_test.shape == (40, height, width, channels)
     assert dataset.x_train.dtype == np.uint8 and dataset.y_train.dtype == np.int64

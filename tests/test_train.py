@@ -217,7 +217,7 @@ def test_encoder_dropout_gives_every_image_its_own_code_in_training_only():
     assert not torch.equal(codes[0], codes[1])  # one label, two dropout masks
     conditioner.eval()
     assert not conditioner.bert.training
-    torch.testing.assert_close(conditioner(torch.tensor([2, 2])), conditioner.class_codes()[[2, 2]])
+    torch.testing.assert_close(conditioner(torch.tensor([2, 2])), conditioner.caption_codes()[[2, 2]])
     off = TextConditioner(bert, tokenizer, captions("{name}", names)).train()
     assert not off.bert.training  # the default: dropout off while fine-tuned
 

@@ -2,6 +2,7 @@
 
 import json
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -18,7 +19,8 @@ EXPERIMENTS = ["exp1", "exp2", "exp3", "exp4", "exp5"]
 PICTURES = ["{exp}_fake.png", "{exp}_real.png", "{exp}.png", "{exp}_loss.png", "nearest.png"]
 
 # Small enough for 12 training images per class; every experiment keeps its own model.
-# Two seeds, and exp4 beside a noise variant: replicates and the noise table are run too.
+# Two seeds, and exp4 beside a noise variant: replicates and the noise table are run too;
+# exp2 with caption templates and probes, exp4_ca with the options beyond the notebook.
 TINY = {
     "seeds": [0, 1],
     "train_threads": 1,
@@ -31,11 +33,24 @@ TINY = {
     "experiment_defaults": {"history_points": 3},
     "experiments": {
         "exp1": {"epochs": 1, "batch_size": 8},
-        "exp2": {"epochs": 2, "batch_size": 60},
+        "exp2": {
+            "epochs": 2,
+            "batch_size": 60,
+            "caption_templates": ["{name}", "a photo of a {name}"],
+            "heldout_captions": {"templates": ["a blurry {name}"], "synonyms": {"cat": ["kitten"]}},
+            "prompts": ["a kitten", "a red car"],
+            "morphs": [["cat", "dog"]],
+        },
         "exp3": {"epochs": 1, "batch_size": 32},
         "exp4": {"epochs": 1, "batch_size": 8, "train_per_class": 6},
         "exp5": {"epochs": 2, "batch_size": 32},
         "exp4_noise": {"based_on": "exp4", "noise_dim": 8},
+        "exp4_ca": {
+            "based_on": "exp4",
+            "conditioning_augmentation": {"kl_weight": 1.0},
+            "image_prior": {"tv_weight": 0.1, "l2_weight": 0.01},
+            "morphs": [["1", "7"], ["3", "8"]],
+        },
     },
 }
 
@@ -125,7 +140,7 @@ def test_publish_writes_the_results_page_and_remaking_it_changes_no_byte(finishe
     docs = workdir / "docs"
     page = (docs / "results.md").read_text()
     written = {path: path.read_bytes() for path in docs.rglob("*") if path.is_file()}
-    assert len(written) == 1 + 6 * 5 + 1  # the page, 5 pictures of each of 6 experiments, the chart
+    assert len(written) == 1 + 7 * 5 + 1  # the page, 5 pictures of each of 7 experiments, the chart
     for link in re.findall(r"\]\((results/[\w.]+\.png)\)", page):
         assert (docs / link).is_file(), link
     assert "](results/exp4_nearest.png)" in page and "](results/metrics.png)" in page
@@ -152,6 +167,39 @@ def test_a_noise_variant_is_compared_with_its_embedding_only_experiment(finished
     assert re.search(r"\| exp4_noise \| 8 \| [01]\.\d{3} ± [\d.]+ \|", section)
     history = json.loads((results / "exp4_noise" / "history.json").read_text())
     assert history["settings"]["noise_dim"] == 8 and history["settings"]["epochs"] == 1
+
+
+def test_the_options_beyond_the_notebook_are_reported(finished_run):
+    workdir, _, _ = finished_run
+    results = workdir / "results"
+    report = (results / "report.md").read_text()
+    section = report.split("## Beyond the notebook")[1].split("\n## ")[0]
+    assert re.search(r"\| exp4_ca \| – \| KL weight 1 \| TV 0\.1, L2 0\.01 \| [01]\.\d{3} ± ", section)
+    assert re.search(r"\| exp4 \| – \| – \| – \| [01]\.\d{3} ± [\d.]+ \| 0\.000 ± 0\.000 ", section)
+    ca = json.loads((results / "exp4_ca" / "metrics.json").read_text())
+    assert ca["has_noise"] and ca["diversity"] > 0  # augmentation: many images per class
+    captions = json.loads((results / "exp2" / "captions.json").read_text())
+    assert captions["encoder"] == "fine-tuned"
+    assert {kind: captions[kind]["captions"] for kind in ("seen", "unseen_templates", "synonyms")} == {
+        "seen": 20, "unseen_templates": 10, "synonyms": 2}
+    assert re.search(r"\| exp2 \| fine-tuned \| 2 \| [01]\.\d{3} \(20 captions\) \| [01]\.\d{3} \(10 captions\) "
+                     r"\| [01]\.\d{3} \(2 captions\) \|", section)
+    for picture in ("exp2/prompts.png", "exp2/morph.png", "exp4_ca/morph.png"):
+        assert f"]({picture})" in section and (results / picture).stat().st_size > 5_000
+    history = json.loads((results / "exp4_ca" / "history.json").read_text())
+    assert history["settings"]["conditioning_augmentation"] == {"kl_weight": 1.0}
+
+
+def test_editing_a_probe_reruns_only_its_picture(finished_run):
+    workdir, config_path, args = finished_run
+    config = yaml.safe_load(config_path.read_text())
+    original = config["experiments"]["exp2"]["prompts"]
+    config["experiments"]["exp2"]["prompts"] = original + ["a ship"]
+    write_config(config_path, config)
+    assert planned_jobs(workdir, *args) == {("prompts", "exp2"), ("report", None), ("all", None)}
+    config["experiments"]["exp2"]["prompts"] = original
+    write_config(config_path, config)
+    assert planned_jobs(workdir, *args) == set()
 
 
 def test_snakemakes_html_report_holds_every_picture(finished_run):
@@ -298,7 +346,12 @@ def test_a_second_run_on_the_same_results_is_refused_while_the_first_runs(workfl
     while not (locks.is_dir() and any(locks.iterdir())):
         assert first.poll() is None and time.monotonic() < deadline, first.communicate()[0]
         time.sleep(0.02)
-    second = snakemake(workflow_copy, *args, check=False)
+    # Paused while the second starts: it holds the lock however slowly the second starts up.
+    first.send_signal(signal.SIGSTOP)
+    try:
+        second = snakemake(workflow_copy, *args, check=False)
+    finally:
+        first.send_signal(signal.SIGCONT)
     output, _ = first.communicate(timeout=300)
     assert first.returncode == 0, output
     assert second.returncode != 0
@@ -315,7 +368,7 @@ def test_each_rule_lists_every_package_module_its_script_imports(workflow_copy):
     }
     assert inputs["train"] == {
         "__init__", "capture", "checkpoints", "data", "errors", "images", "models", "objectives",
-        "runtime", "text", "train",
+        "runtime", "settings", "text", "train",
     }
     assert {"images", "render", "report", "runtime", "errors"} <= inputs["plot_metrics"]
     assert {"classifier", "checkpoints", "metrics", "sampling"} <= inputs["evaluate"]

@@ -24,7 +24,7 @@ SPLITS = ("train", "test")
 @dataclass(frozen=True)
 class DatasetInfo:
     torchvision_class: str
-    image_shape: tuple[int, int, int]  # H, W, C
+    image_shape: tuple[int, int, int]  # C, H, W, as the models take images
     classes: tuple[str, ...]
     # Keras-layout file names looked for in a mirror folder, in this order.
     mirror_files: tuple[str, ...]
@@ -33,11 +33,17 @@ class DatasetInfo:
     # Training images of the complete data set (the notebook's scale).
     full_train_images: int
 
+    @property
+    def stored_shape(self) -> tuple[int, int, int]:
+        """H, W, C: how the data set's arrays hold an image (N x H x W x C, Keras layout)."""
+        channels, height, width = self.image_shape
+        return height, width, channels
+
 
 DATASETS = {
     "mnist": DatasetInfo(
         torchvision_class="MNIST",
-        image_shape=(28, 28, 1),
+        image_shape=(1, 28, 28),
         classes=tuple(str(d) for d in range(10)),
         mirror_files=("mnist.npz",),
         torchvision_folder="MNIST",
@@ -45,7 +51,7 @@ DATASETS = {
     ),
     "cifar10": DatasetInfo(
         torchvision_class="CIFAR10",
-        image_shape=(32, 32, 3),
+        image_shape=(3, 32, 32),
         classes=(
             "airplane",
             "automobile",
@@ -101,10 +107,10 @@ def _validate(name: str, arrays: dict[str, np.ndarray], origin: str) -> dict:
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
         if x.ndim == 3:
             x = x[..., None]
-        if x.ndim != 4 or tuple(x.shape[1:]) != info.image_shape:
+        if x.ndim != 4 or tuple(x.shape[1:]) != info.stored_shape:
             raise DataSourceError(
                 f"{origin}: x_{split} has shape {tuple(arrays[f'x_{split}'].shape)}, "
-                f"expected N x {' x '.join(map(str, info.image_shape))} for {name}"
+                f"expected N x {' x '.join(map(str, info.stored_shape))} for {name}"
             )
         if x.dtype != np.uint8:
             raise DataSourceError(

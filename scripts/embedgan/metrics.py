@@ -26,6 +26,7 @@ from torch import nn
 from .classifier import predict
 from .errors import ConfigError
 from .models import NUM_CLASSES
+from .objectives import total_variation
 
 FLOOR_DRAWS = 10  # real sets drawn for the perfect generator's score (its spread needs several)
 
@@ -137,6 +138,12 @@ def mean_pairwise_distance(features: torch.Tensor) -> float:
 
 
 @torch.no_grad()
+def mean_total_variation(images: torch.Tensor) -> float:
+    """Total variation per image of uint8 images (pixels scaled to [0, 1]), mean over images
+    (images of one size: the mean over all of them at once)."""
+    return total_variation(images.double() / 255).item()
+
+
 def evaluate(
     classifier: nn.Module,
     generated: torch.Tensor,
@@ -175,7 +182,8 @@ def evaluate(
     like_generated = draw_like(
         class_counts(generated_labels), y_test[pool], torch.Generator().manual_seed(seed)
     )
-    test_distance, _ = nearest_training_images(x_test[pool[like_generated]], x_train)
+    real_like_generated = x_test[pool[like_generated]]
+    test_distance, _ = nearest_training_images(real_like_generated, x_train)
     return {
         "samples": len(generated_labels),
         "has_noise": has_noise,
@@ -189,6 +197,9 @@ def evaluate(
         ),
         "nearest_train_distance": distance.mean().item(),
         "nearest_train_distance_real_test": test_distance.mean().item(),
+        # Speckle: mean total variation of an image in [0, 1], beside real test images'.
+        "total_variation": mean_total_variation(generated),
+        "total_variation_real": mean_total_variation(real_like_generated),
         "nearest_train_index": nearest.tolist(),
         "nearest_train_distances": distance.tolist(),
         "per_class": per_class,

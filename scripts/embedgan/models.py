@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from .errors import ConfigError
+from .text import captions, load_bert
 
 NUM_CLASSES = 10
 LABEL_EMBEDDING_DIM = 100
@@ -32,12 +33,14 @@ class LabelConditioner(nn.Module):
 class TextConditioner(nn.Module):
     """BERT's last-layer [CLS] state of the class caption, then Linear(hidden, 256).
 
-    The encoder is fine-tuned with the generator. With BERT's dropout off (the default:
-    from_pretrained leaves the model in eval mode), one label always gives one code, so each
-    of the 10 distinct captions is encoded once per call and the codes are gathered by label:
-    identical, value and gradient, to encoding the caption of every image. With `dropout`,
-    every image's caption is encoded on its own (its own dropout mask), as the notebook's loop
-    would.
+    `captions`: one per class, or one per class for each of several templates (template-major:
+    caption t * 10 + c is template t of class c; template 0 is the class's own caption).
+    The encoder is fine-tuned with the generator (unless frozen). With BERT's dropout off (the
+    default: from_pretrained leaves the model in eval mode), one caption always gives one
+    code, so each distinct caption is encoded once per call and the codes are gathered by
+    row: identical, value and gradient, to encoding the caption of every image. With
+    `dropout`, every image's caption is encoded on its own (its own dropout mask), as the
+    notebook's loop would.
     """
 
     out_dim = TEXT_PROJECTION_DIM
@@ -57,18 +60,28 @@ class TextConditioner(nn.Module):
         self.bert.train(mode and self.dropout)
         return self
 
-    def encode(self, rows: torch.Tensor) -> torch.Tensor:
-        """Codes of the captions at `rows` of the tokenized class captions."""
-        hidden = self.bert(input_ids=self.input_ids[rows], attention_mask=self.attention_mask[rows])
+    def codes_of(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask)
         return self.projection(hidden.last_hidden_state[:, 0])
 
-    def class_codes(self) -> torch.Tensor:
+    def encode(self, rows: torch.Tensor) -> torch.Tensor:
+        """Codes of the captions at `rows` of the tokenized class captions."""
+        return self.codes_of(self.input_ids[rows], self.attention_mask[rows])
+
+    def caption_codes(self) -> torch.Tensor:
         return self.encode(torch.arange(len(self.captions), device=self.input_ids.device))
 
-    def forward(self, labels: torch.Tensor) -> torch.Tensor:
+    def encode_texts(self, texts: list[str]) -> torch.Tensor:
+        """Codes of any captions (prompts, captions never seen in training)."""
+        tokens = self.tokenizer(texts, padding=True, return_tensors="pt").to(self.input_ids.device)
+        return self.codes_of(tokens["input_ids"], tokens["attention_mask"])
+
+    def forward(self, labels: torch.Tensor, templates: torch.Tensor | None = None) -> torch.Tensor:
+        """Codes of each label's caption (of template `templates`, else the class's own)."""
+        rows = labels if templates is None else templates * NUM_CLASSES + labels
         if self.bert.training:  # dropout: a mask of its own for every image's caption
-            return self.encode(labels)
-        return self.class_codes()[labels]
+            return self.encode(rows)
+        return self.caption_codes()[rows]
 
 
 class ProjectionConvTranspose2d(nn.ConvTranspose2d):
@@ -187,20 +200,71 @@ DISCRIMINATORS = {
 CONDITIONINGS = ("label", "text")
 
 
-def generator_input(
-    codes: torch.Tensor, noise_dim: int, rng: torch.Generator | None = None
-) -> torch.Tensor:
-    """What a generator is fed: the class codes, followed by `noise_dim` fresh Gaussian noise
-    values per row where noise_dim > 0 (0: the notebook, one image per class). Noise comes
-    from `rng` (drawn where it lives, then moved) or else from torch's global RNG on the
-    codes' device."""
-    if not noise_dim:
-        return codes
+class ConditioningAugmentation(nn.Module):
+    """StackGAN's conditioning augmentation (Zhang et al. 2017): a code is turned into the mean
+    and log-variance of a Gaussian, and the generator gets a draw mu + sigma * eps from it, so
+    one class is a distribution of inputs, not a point. Linear(dim, 2 * dim), no activation
+    (StackGAN puts a ReLU before the split, which keeps every sigma >= 1)."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.linear = nn.Linear(dim, 2 * dim)
+
+    def forward(
+        self, codes: torch.Tensor, rng: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(a draw per row, KL(N(mu, sigma^2) || N(0, I)) per row, averaged over the rows)."""
+        mu, log_variance = self.linear(codes).chunk(2, dim=1)
+        eps = gaussian(mu.shape, mu.device, rng)
+        return mu + (0.5 * log_variance).exp() * eps, kl_to_standard_normal(mu, log_variance)
+
+
+def kl_to_standard_normal(mu: torch.Tensor, log_variance: torch.Tensor) -> torch.Tensor:
+    """KL(N(mu, exp(log_variance)) || N(0, I)), summed over dimensions, mean over rows."""
+    return 0.5 * (mu.square() + log_variance.exp() - 1 - log_variance).sum(dim=1).mean()
+
+
+def gaussian(shape, device: torch.device, rng: torch.Generator | None = None) -> torch.Tensor:
+    """Standard normal values from `rng` (drawn where it lives, then moved) or else from
+    torch's global RNG on `device`."""
     if rng is None:
-        noise = torch.randn(len(codes), noise_dim, device=codes.device)
-    else:
-        noise = torch.randn(len(codes), noise_dim, generator=rng, device=rng.device).to(codes.device)
-    return torch.cat([codes, noise], dim=1)
+        return torch.randn(shape, device=device)
+    return torch.randn(shape, generator=rng, device=rng.device).to(device)
+
+
+def generator_input(
+    codes: torch.Tensor,
+    noise_dim: int,
+    rng: torch.Generator | None = None,
+    augmentation: ConditioningAugmentation | None = None,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """What a generator is fed, and the augmentation's KL term (None without one): the class
+    codes (with conditioning augmentation, a draw around each), followed by `noise_dim` fresh
+    Gaussian noise values per row where noise_dim > 0 (0: the notebook, one image per class).
+    Random values come from `rng`, or else torch's global RNG on the codes' device."""
+    kl = None
+    if augmentation is not None:
+        codes, kl = augmentation(codes, rng)
+    if not noise_dim:
+        return codes, kl
+    return torch.cat([codes, gaussian((len(codes), noise_dim), codes.device, rng)], dim=1), kl
+
+
+def build_conditioner(settings, classes: tuple[str, ...]) -> nn.Module:
+    """The conditioner of a run's Settings (untrained: set the seed first; BERT pretrained)."""
+    if settings.conditioning == "label":
+        return LabelConditioner()
+    if settings.conditioning != "text":
+        raise ConfigError(f"unknown conditioning {settings.conditioning!r}; known: label, text")
+    tokenizer, bert = load_bert(settings.text_encoder)
+    if settings.freeze_encoder:
+        bert.requires_grad_(False)
+    return TextConditioner(
+        bert,
+        tokenizer,
+        [caption for template in settings.templates for caption in captions(template, classes)],
+        dropout=settings.encoder_dropout,
+    )
 
 
 def build_generator(name: str, in_dim: int, image_shape: tuple[int, int, int]) -> nn.Module:

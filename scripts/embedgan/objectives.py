@@ -50,3 +50,17 @@ def get_objective(name: str) -> Objective:
     if name not in OBJECTIVES:
         raise ConfigError(f"unknown objective {name!r}; known: {', '.join(OBJECTIVES)}")
     return OBJECTIVES[name]
+
+
+def total_variation(images: torch.Tensor) -> torch.Tensor:
+    """Mean absolute difference of vertically and of horizontally neighbouring pixels
+    (anisotropic total variation, per pixel): 0 for a constant image."""
+    vertical = (images[..., 1:, :] - images[..., :-1, :]).abs().mean()
+    horizontal = (images[..., :, 1:] - images[..., :, :-1]).abs().mean()
+    return vertical + horizontal
+
+
+def image_prior_penalty(images: torch.Tensor, prior) -> torch.Tensor:
+    """An image prior for generators trained against a fixed classifier (as in Mahendran and
+    Vedaldi 2015, DeepInversion): weighted total variation and mean squared pixel value."""
+    return prior.tv_weight * total_variation(images) + prior.l2_weight * images.square().mean()

@@ -35,9 +35,8 @@ def class_grid(
         padding=PADDING,
         pad_value=255,
     )
-    figure, axes = plt.subplots(
-        figsize=(columns * INCHES_PER_IMAGE + 1.2, rows * INCHES_PER_IMAGE + 0.9)
-    )
+    width = max(columns * INCHES_PER_IMAGE + 1.2, 0.08 * len(title))  # room for the title
+    figure, axes = plt.subplots(figsize=(width, rows * INCHES_PER_IMAGE + 0.9))
     axes.imshow(grid.permute(1, 2, 0).numpy(), interpolation="nearest")
     axes.set_xticks([PADDING + c * (width + PADDING) + width / 2 for c in range(columns)])
     axes.set_xticklabels(class_names, rotation=45 if max(map(len, class_names)) > 3 else 0)

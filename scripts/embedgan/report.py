@@ -9,7 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .runs import Run, read_experiment, read_json
 from .runtime import atomic_path
+from .settings import Settings
 
 QUESTION = (
     "A GAN turns noise into an image. What if the generator is fed a learned embedding of "
@@ -55,27 +57,26 @@ def data_line(manifest: dict, train_images: int) -> str:
 
 
 def experiment_section(name: str, entry: dict, report_dir: Path) -> list[str]:
-    history, settings = entry["history"], entry["history"]["settings"]
+    history, settings = entry["history"], Settings.of(entry["history"]["settings"])
     title, description = entry["presentation"]["title"], entry["presentation"]["description"]
     rel = lambda path: os.path.relpath(path, report_dir)  # noqa: E731
-    optimizer = settings["optimizer"]
     lines = [
         f"## {name}: {title}" if title else f"## {name}",
         "",
         description.strip(),
         "",
         f"- data: {data_line(entry['manifest'], history['train_images'])}",
-        f"- conditioning: {settings['conditioning']}"
+        f"- conditioning: {settings.conditioning}"
         + (
-            f" (text encoder `{settings['text_encoder']}`, caption `{settings['caption']}`)"
-            if settings["conditioning"] == "text"
+            f" (text encoder `{settings.text_encoder}`, caption `{settings.caption}`)"
+            if settings.conditioning == "text"
             else " (nn.Embedding(10, 100))"
         ),
-        f"- generator `{settings['generator']}`, discriminator `{settings.get('discriminator')}`, "
-        f"objective `{settings['objective']}`, schedule `{settings['schedule']}`",
-        f"- batch {settings['batch_size']}, {settings['epochs']} epochs "
-        f"({history['steps']} steps), Adam lr {optimizer['lr']} betas "
-        f"{tuple(optimizer['betas'])}, seed {settings['seed']}",
+        f"- generator `{settings.generator}`, discriminator `{settings.discriminator}`, "
+        f"objective `{settings.objective}`, schedule `{settings.schedule}`",
+        f"- batch {settings.batch_size}, {settings.epochs} epochs "
+        f"({history['steps']} steps), Adam lr {settings.optimizer.lr} betas "
+        f"{settings.optimizer.betas}, seed {settings.seed}",
         f"- trained on {history['device_name']} ({history['device']}), training loop "
         f"{format_seconds(history['wall_time_s'])}",
         "",
@@ -147,13 +148,6 @@ SUMMARY_METRICS = (
 )
 
 
-def metrics_by_experiment(runs: dict[str, list[str]], paths: list[str]) -> dict[str, list[dict]]:
-    """Each experiment's metrics, one dict per run in the order of `runs` (experiment -> its
-    runs, its first seed first), matched by the run each metrics.json names, not by position."""
-    by_run = {metrics["run"]["name"]: metrics for metrics in map(read_json, paths)}
-    return {exp: [by_run[run] for run in exp_runs] for exp, exp_runs in runs.items()}
-
-
 def seed_statistics(runs: list[dict]) -> dict:
     """Mean and (with several seeds) sample standard deviation of each summary metric, and
     the perfect generator's spread over its draws (the same real sets for every seed)."""
@@ -192,7 +186,7 @@ def metrics_table(experiments: dict[str, dict]) -> list[str]:
     ]
     for name, entry in experiments.items():
         stats = seed_statistics(entry["metrics"])
-        noise = entry["history"]["settings"].get("noise_dim", 0)
+        noise = Settings.of(entry["history"]["settings"]).noise_dim
         cells = [
             floor(entry["metrics"][0]) if key == "frechet_floor" else mean_and_spread(stats, key, form)
             for key, form in SUMMARY_METRICS
@@ -201,6 +195,11 @@ def metrics_table(experiments: dict[str, dict]) -> list[str]:
     if any(len(entry["metrics"]) > 1 for entry in experiments.values()):
         lines += ["", "With several seeds: mean ± sample standard deviation over the seeds."]
     return lines
+
+
+def diversity_cell(stats: dict) -> str:
+    """Diversity of the generated images (± spread over seeds) and, in brackets, of real ones."""
+    return f"{mean_and_spread(stats, 'diversity', '{:.3f}')} ({stats['mean']['diversity_real']:.3f})"
 
 
 def noise_table(experiments: dict[str, dict], pairs: list[list[str]]) -> list[str]:
@@ -212,13 +211,12 @@ def noise_table(experiments: dict[str, dict], pairs: list[list[str]]) -> list[st
     for pair in pairs:
         for name in pair:
             stats = seed_statistics(experiments[name]["metrics"])
-            noise = experiments[name]["history"]["settings"].get("noise_dim", 0)
+            noise = Settings.of(experiments[name]["history"]["settings"]).noise_dim
             lines.append(
                 f"| {name} | {noise or 'none'} | {mean_and_spread(stats, 'accuracy', '{:.3f}')} "
                 f"| {mean_and_spread(stats, 'frechet_distance', '{:.2f}')} "
                 f"({floor(experiments[name]['metrics'][0])}) "
-                f"| {mean_and_spread(stats, 'diversity', '{:.3f}')} "
-                f"({stats['mean']['diversity_real']:.3f}) |"
+                f"| {diversity_cell(stats)} |"
             )
     return lines
 
@@ -239,46 +237,133 @@ def summary_table(experiments: dict[str, dict]) -> list[str]:
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, entry in experiments.items():
-        history, s = entry["history"], entry["history"]["settings"]
+        history, s = entry["history"], Settings.of(entry["history"]["settings"])
         lines.append(
             f"| {name} "
-            f"| {s['dataset']} | {s['conditioning']} | {s.get('discriminator') or '–'} "
-            f"| {s['objective']} | {s['batch_size']} | {s['epochs']} | {history['train_images']} "
+            f"| {s.dataset} | {s.conditioning} | {s.discriminator or '–'} "
+            f"| {s.objective} | {s.batch_size} | {s.epochs} | {history['train_images']} "
             f"| {history['steps']} | {history['device']} | {format_seconds(history['wall_time_s'])} "
             f"| {final_loss(history, 'loss_d')} | {final_loss(history, 'loss_g')} |"
         )
     return lines
 
 
-PICTURE_INPUTS = {
-    "fake": "fakes",
-    "real": "reals",
-    "history_png": "history_pngs",
-    "loss_png": "loss_pngs",
-    "nearest": "nearest_pngs",
-}
+BEYOND_NOTE = (
+    "Options of the one trainer that the notebook does not have, each off unless an experiment's "
+    "config sets it: *CA*, conditioning augmentation (StackGAN): the generator gets a draw "
+    "mu + sigma * eps around the class code and its loss adds weight x KL(N(mu, sigma) || "
+    "N(0, I)); *prior*: total variation (TV) and mean squared pixel (L2) penalties on the "
+    "generated images (as in Mahendran and Vedaldi 2015, DeepInversion). *TV*: mean total "
+    "variation of a generated image in [0, 1] (speckle), beside real test images'. Every "
+    "experiment is listed so that variants sit beside the experiments they are based on."
+)
+CAPTION_KINDS = (
+    ("seen", "seen in training"),
+    ("unseen_templates", "held-out templates"),
+    ("synonyms", "synonyms of class names"),
+)
 
 
-def read_json(path: str) -> dict:
-    return json.loads(Path(path).read_text())
+def options_cell(settings: Settings) -> tuple[str, str]:
+    augmentation = settings.conditioning_augmentation
+    prior = settings.image_prior
+    return (
+        f"KL weight {augmentation.kl_weight:g}" if augmentation else "–",
+        f"TV {prior.tv_weight:g}, L2 {prior.l2_weight:g}" if prior else "–",
+    )
 
 
-def gather(presentations: dict[str, dict], runs: dict[str, list[str]], inputs) -> tuple[dict, dict]:
-    """(experiments, classifiers) for write_report from a rule's named inputs, listed in the
-    order of `presentations` (experiment -> title and description); `runs`: experiment -> its
-    runs, in the order of inputs.metrics."""
-    metrics = metrics_by_experiment(runs, inputs.metrics)
+def options_table(experiments: dict[str, dict]) -> list[str]:
+    lines = [
+        "| experiment | noise | CA | prior | accuracy | diversity (real) | TV (real) |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, entry in experiments.items():
+        settings = Settings.of(entry["history"]["settings"])
+        stats, metrics = seed_statistics(entry["metrics"]), entry["metrics"][0]
+        augmentation, prior = options_cell(settings)
+        lines.append(
+            f"| {name} | {settings.noise_dim or '–'} | {augmentation} | {prior} "
+            f"| {mean_and_spread(stats, 'accuracy', '{:.3f}')} "
+            f"| {diversity_cell(stats)} "
+            f"| {metrics['total_variation']:.4f} ({metrics['total_variation_real']:.4f}) |"
+        )
+    return lines
+
+
+def caption_table(experiments: dict[str, dict]) -> list[str]:
+    lines = [
+        "| experiment | encoder | templates | "
+        + " | ".join(f"accuracy, {label}" for _, label in CAPTION_KINDS)
+        + " |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, entry in experiments.items():
+        if "captions" not in entry:
+            continue
+        captions = entry["captions"]
+        cells = [
+            f"{captions[kind]['accuracy']:.3f} ({captions[kind]['captions']} captions)"
+            if kind in captions
+            else "–"
+            for kind, _ in CAPTION_KINDS
+        ]
+        templates = len(Settings.of(entry["history"]["settings"]).templates)
+        lines.append(f"| {name} | {captions['encoder']} | {templates} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def beyond_lines(experiments: dict[str, dict], report_dir: Path) -> list[str]:
+    """The section on the options and probes beyond the notebook (empty where none is used)."""
+    used = any(
+        Settings.of(entry["history"]["settings"]).conditioning_augmentation
+        or Settings.of(entry["history"]["settings"]).image_prior
+        for entry in experiments.values()
+    )
+    probed = {key: [n for n, e in experiments.items() if key in e] for key in ("morph", "prompts", "captions")}
+    if not used and not any(probed.values()):
+        return []
+    lines = ["## Beyond the notebook", "", BEYOND_NOTE, "", *options_table(experiments), ""]
+    if probed["captions"]:
+        lines += [
+            "### Text that generalises",
+            "",
+            "The reference classifier's accuracy on images generated from captions seen in "
+            "training, from held-out templates and from synonyms of class names (in the "
+            "training templates); the encoder fine-tuned with the generator or frozen.",
+            "",
+            *caption_table(experiments),
+            "",
+        ]
+    for key, heading in (("prompts", "Prompts"), ("morph", "Morphs between classes")):
+        if probed[key]:
+            lines += [f"### {heading}", ""]
+            for name in probed[key]:
+                path = os.path.relpath(experiments[name][key], report_dir)
+                lines += [f"![{name} {key}]({path})", ""]
+    return lines
+
+
+def gather(
+    presentations: dict[str, dict],
+    runs: dict[str, list[dict]],
+    classifier_summaries: list[str],
+    probes: dict[str, list[str]] | None = None,
+) -> tuple[dict, dict]:
+    """(experiments, classifiers) for write_report: each experiment of `presentations`
+    (experiment -> title and description) read back from its runs (experiment -> the records
+    of its runs, its first run first) with its probes (experiment -> morph, prompts, captions:
+    those its config asks for); classifiers from their summary files."""
     experiments = {
         name: {
             "presentation": presentation,
-            "history": read_json(inputs.histories[i]),
-            "manifest": read_json(inputs.manifests[i]),
-            "metrics": metrics[name],  # one per seed, this run's first
-            **{key: getattr(inputs, listed)[i] for key, listed in PICTURE_INPUTS.items()},
+            **read_experiment(
+                [Run.from_record(record) for record in runs[name]], (probes or {}).get(name, [])
+            ),
         }
-        for i, (name, presentation) in enumerate(presentations.items())
+        for name, presentation in presentations.items()
     }
-    classifiers = {summary["dataset"]: summary for summary in map(read_json, inputs.classifiers)}
+    classifiers = {summary["dataset"]: summary for summary in map(read_json, classifier_summaries)}
     return experiments, classifiers
 
 
@@ -328,6 +413,7 @@ def write_report(
             *noise_table(experiments, noise_pairs),
             "",
         ]
+    lines += beyond_lines(experiments, report_dir)
     for name, entry in experiments.items():
         lines += experiment_section(name, entry, report_dir)
     with atomic_path(out_path) as tmp:

@@ -2,38 +2,65 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
+from torch import nn
 
 from .images import to_uint8
-from .models import build_generator, generator_input
+from .models import ConditioningAugmentation, build_generator, generator_input
+from .settings import Settings
 
 
-def load_generator(model_path: str, device: torch.device):
-    """(generator in eval mode, class codes, the saved model record)."""
+@dataclass
+class TrainedGenerator:
+    """A trained generator in eval mode with what makes its input."""
+
+    generator: nn.Module
+    class_codes: torch.Tensor  # the conditioner's code of each class
+    augmentation: ConditioningAugmentation | None
+    settings: Settings
+    classes: tuple[str, ...]
+    saved: dict  # the whole model record (the conditioner's weights, for text prompts)
+
+    @torch.no_grad()
+    def images(self, codes: torch.Tensor, rng: torch.Generator | None = None) -> np.ndarray:
+        """uint8 images, one per row of `codes`, with noise or augmentation drawn from `rng`."""
+        inputs, _ = generator_input(codes, self.settings.noise_dim, rng, self.augmentation)
+        return to_uint8(self.generator(inputs))
+
+
+def load_generator(model_path: str, device: torch.device) -> TrainedGenerator:
     saved = torch.load(model_path, map_location="cpu", weights_only=False)
+    settings = Settings.of(saved["settings"])
     codes = saved["class_codes"]
     generator = build_generator(
-        saved["settings"]["generator"],
-        codes.shape[1] + saved["noise_dim"],
-        tuple(saved["image_shape"]),
+        settings.generator, codes.shape[1] + settings.noise_dim, tuple(saved["image_shape"])
     )
     generator.load_state_dict(saved["networks"]["generator"])
-    return generator.to(device).eval(), codes.to(device), saved
+    augmentation = None
+    if settings.conditioning_augmentation is not None:
+        augmentation = ConditioningAugmentation(codes.shape[1])
+        augmentation.load_state_dict(saved["networks"]["augmentation"])
+        augmentation = augmentation.to(device).eval()
+    return TrainedGenerator(
+        generator.to(device).eval(), codes.to(device), augmentation, settings,
+        tuple(saved["classes"]), saved,
+    )
 
 
-@torch.no_grad()
 def draw(model_path: str, per_class: int, device: torch.device, seed: int = 0):
-    """uint8 images per_class x classes x C x H x W, the class names, and the noise size.
+    """uint8 images per_class x classes x C x H x W, the class names, and whether the
+    generator draws many images per class (noise or conditioning augmentation).
 
-    Without a noise input the generator is deterministic: its `per_class` draws of a class
-    are one image, repeated (and computed once).
+    Otherwise the generator is deterministic: its `per_class` draws of a class are one
+    image, repeated (and computed once).
     """
-    generator, codes, saved = load_generator(model_path, device)
-    noise_dim = saved["noise_dim"]
-    if not noise_dim:
-        images = to_uint8(generator(codes))
-        return np.repeat(images[None], per_class, axis=0), tuple(saved["classes"]), 0
+    trained = load_generator(model_path, device)
+    if not trained.settings.stochastic:
+        images = trained.images(trained.class_codes)
+        return np.repeat(images[None], per_class, axis=0), trained.classes, False
     rng = torch.Generator().manual_seed(seed)
-    rows = [to_uint8(generator(generator_input(codes, noise_dim, rng))) for _ in range(per_class)]
-    return np.stack(rows), tuple(saved["classes"]), noise_dim
+    rows = [trained.images(trained.class_codes, rng) for _ in range(per_class)]
+    return np.stack(rows), trained.classes, True

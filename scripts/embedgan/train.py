@@ -1,4 +1,4 @@
-"""The one trainer: every experiment is a settings dict (a config entry), not code.
+"""The one trainer: every experiment is settings (a config entry), not code.
 
 The dataset lives on the training device as one uint8 tensor; batches are taken by index
 from a permutation drawn on that device. Losses are summed on the device and read once per
@@ -31,17 +31,17 @@ from .errors import ConfigError, ExpectedError
 from .images import nhwc_to_nchw, to_model_range, to_uint8
 from .models import (
     NUM_CLASSES,
-    LabelConditioner,
-    TextConditioner,
+    ConditioningAugmentation,
+    build_conditioner,
     build_discriminator,
     build_generator,
     generator_input,
 )
 from . import checkpoints
 from .capture import GraphedStep
-from .objectives import get_objective
+from .objectives import get_objective, image_prior_penalty
 from .runtime import atomic_path, fingerprint, seed_everything
-from .text import captions, load_bert
+from .settings import Settings
 
 log = logging.getLogger("embedgan.train")
 
@@ -117,43 +117,45 @@ class Networks:
     conditioner: nn.Module
     generator: nn.Module
     discriminator: nn.Module | None
+    augmentation: ConditioningAugmentation | None = None
 
     def modules(self) -> dict[str, nn.Module]:
         found = {"conditioner": self.conditioner, "generator": self.generator}
         if self.discriminator is not None:
             found["discriminator"] = self.discriminator
+        if self.augmentation is not None:
+            found["augmentation"] = self.augmentation
         return found
 
+    def generator_parameters(self) -> list[nn.Parameter]:
+        """What the generator's optimiser trains: the generator and what makes its input
+        (a frozen text encoder's weights stay as pretrained)."""
+        modules = [self.conditioner, self.generator, self.augmentation]
+        return [p for m in modules if m is not None for p in m.parameters() if p.requires_grad]
 
-def build_networks(settings: dict, image_shape: tuple[int, int, int], classes) -> Networks:
+
+def build_networks(settings: Settings, image_shape: tuple[int, int, int], classes) -> Networks:
     """Build (untrained) networks; the seed must be set before for reproducible weights."""
-    if settings["conditioning"] == "label":
-        conditioner = LabelConditioner()
-    elif settings["conditioning"] == "text":
-        tokenizer, bert = load_bert(settings["text_encoder"])
-        conditioner = TextConditioner(
-            bert,
-            tokenizer,
-            captions(settings["caption"], classes),
-            dropout=settings.get("encoder_dropout", False),  # absent in configs older than it
-        )
-    else:
-        raise ConfigError(f"unknown conditioning {settings['conditioning']!r}; known: label, text")
-    noise_dim = settings.get("noise_dim", 0)
-    generator = build_generator(settings["generator"], conditioner.out_dim + noise_dim, image_shape)
-    discriminator = build_discriminator(settings.get("discriminator"), image_shape)
-    return Networks(conditioner, generator, discriminator)
+    conditioner = build_conditioner(settings, classes)
+    generator = build_generator(
+        settings.generator, conditioner.out_dim + settings.noise_dim, image_shape
+    )
+    discriminator = build_discriminator(settings.discriminator, image_shape)
+    augmentation = (
+        ConditioningAugmentation(conditioner.out_dim) if settings.conditioning_augmentation else None
+    )
+    return Networks(conditioner, generator, discriminator, augmentation)
 
 
-def phases(settings: dict) -> list[tuple[str, int]]:
+def phases(settings: Settings) -> list[tuple[str, int]]:
     """(which networks a step updates, epochs) in order."""
-    objective = get_objective(settings["objective"])
-    epochs = settings["epochs"]
+    objective = get_objective(settings.objective)
+    epochs = settings.epochs
     if not objective.uses_discriminator:
         return [("generator", epochs)]
-    if settings["schedule"] == "alternating":
+    if settings.schedule == "alternating":
         return [("both", epochs)]
-    if settings["schedule"] == "classifier_first":
+    if settings.schedule == "classifier_first":
         if objective.fake_target is not None:
             raise ConfigError(
                 f"schedule 'classifier_first' needs a discriminator that never sees fakes; "
@@ -161,7 +163,7 @@ def phases(settings: dict) -> list[tuple[str, int]]:
             )
         return [("discriminator", epochs), ("generator", epochs)]
     raise ConfigError(
-        f"unknown schedule {settings['schedule']!r}; known: alternating, classifier_first"
+        f"unknown schedule {settings.schedule!r}; known: alternating, classifier_first"
     )
 
 
@@ -175,12 +177,12 @@ def snapshot_steps(total_steps: int, points: int) -> list[int]:
 class Trainer:
     def __init__(
         self,
-        settings: dict,
+        settings: Settings | dict,
         dataset: datasets.Dataset,
         device: torch.device,
         speedups: dict | None = None,
     ):
-        self.settings = settings
+        self.settings = settings = Settings.of(settings)
         self.device = device
         self.speedups = speedups = {**SPEEDUPS, **(speedups or {})}
         on_cuda = device.type == "cuda"
@@ -194,9 +196,9 @@ class Trainer:
         apply_process_switches(device, speedups)
         # BERT's forward is not known to be capture-safe (host syncs); text steps run eagerly.
         self.capture = (
-            on_cuda and speedups["graph_capture"] and settings["conditioning"] == "label"
+            on_cuda and speedups["graph_capture"] and settings.conditioning == "label"
         )
-        self.objective = get_objective(settings["objective"])
+        self.objective = get_objective(settings.objective)
         self.phases = phases(settings)
         self.graphed = {
             phase: GraphedStep(functools.partial(self.train_step, phase=phase), device, phase)
@@ -204,46 +206,48 @@ class Trainer:
             if self.capture
         }
 
-        keep = datasets.balanced_indices(dataset.y_train, settings.get("train_per_class"))
+        keep = datasets.balanced_indices(dataset.y_train, settings.train_per_class)
         self.images = nhwc_to_nchw(dataset.x_train[keep]).to(device)  # uint8 N x C x H x W
         self.labels = torch.from_numpy(dataset.y_train[keep]).to(device)
         self.image_shape = tuple(self.images.shape[1:])
         self.classes = dataset.classes
-        batch_size = settings["batch_size"]
+        batch_size = settings.batch_size
         if batch_size > len(self.labels):
             raise ConfigError(
                 f"batch_size {batch_size} is larger than the {len(self.labels)} training "
-                f"images of {settings['dataset']} (train_per_class: "
-                f"{settings.get('train_per_class')})"
+                f"images of {settings.dataset} (train_per_class: {settings.train_per_class})"
             )
         self.steps_per_epoch = math.ceil(len(self.labels) / batch_size)
         self.total_steps = sum(e for _, e in self.phases) * self.steps_per_epoch
         self.log_every = max(1, self.total_steps // LOSS_POINTS)
-        self.snapshot_at = snapshot_steps(self.total_steps, settings["history_points"])
+        self.snapshot_at = snapshot_steps(self.total_steps, settings.history_points)
 
-        seed_everything(settings["seed"])
+        seed_everything(settings.seed)
         self.nets = build_networks(settings, self.image_shape, self.classes)
         for module in self.nets.modules().values():
             module.to(device).train()
-        optimizer = settings["optimizer"]
         make_adam = lambda params: torch.optim.Adam(  # noqa: E731
             params,
-            lr=optimizer["lr"],
-            betas=tuple(optimizer["betas"]),
+            lr=settings.optimizer.lr,
+            betas=settings.optimizer.betas,
             # CPU: the default per-tensor Adam, whose numbers the fused one does not repeat
             # exactly (foreach does, faster); CUDA: fused, one kernel for all tensors.
             foreach=None if on_cuda else True,
             fused=True if on_cuda and speedups["fused_optimizer"] else None,
             capturable=self.capture,  # step counts on the device, updated inside the graph
         )
-        self.g_optimizer = make_adam(
-            list(self.nets.conditioner.parameters()) + list(self.nets.generator.parameters())
-        )
+        self.g_optimizer = make_adam(self.nets.generator_parameters())
         self.d_optimizer = (
             make_adam(self.nets.discriminator.parameters()) if self.nets.discriminator else None
         )
-        self.permutation_rng = torch.Generator(device=device).manual_seed(settings["seed"])
-        self.noise_dim = settings.get("noise_dim", 0)
+        self.permutation_rng = torch.Generator(device=device).manual_seed(settings.seed)
+        # Which template's caption each image gets, where there are several (text conditioning).
+        self.template_rng = (
+            torch.Generator(device=device).manual_seed(settings.seed + 1)
+            if len(settings.templates) > 1 and settings.conditioning == "text"
+            else None
+        )
+        self.generators = [g for g in (self.permutation_rng, self.template_rng) if g is not None]
         self.all_labels = torch.arange(NUM_CLASSES, device=device)
         # Rows of the identity as one-hot targets: unlike F.one_hot, no host sync (capturable).
         self.identity = torch.eye(NUM_CLASSES, device=device)
@@ -266,7 +270,10 @@ class Trainer:
         update_d = phase in ("both", "discriminator")
         update_g = phase in ("both", "generator")
         needs_fake = update_g or (update_d and objective.fake_target is not None)
-        fake = nets.generator(self.generator_input(labels)) if needs_fake else None
+        fake = kl = None
+        if needs_fake:
+            codes, kl = self.generator_input(labels)
+            fake = nets.generator(codes)
         losses = {}
         if update_d:
             self.d_optimizer.zero_grad(set_to_none=True)
@@ -279,6 +286,7 @@ class Trainer:
             self.g_optimizer.zero_grad(set_to_none=True)
             with frozen(nets.discriminator):  # G's loss must not touch D
                 loss_g = objective.generator_loss(nets.discriminator, fake, real, onehot)
+                loss_g = self.with_penalties(loss_g, fake, kl)
                 loss_g.backward()
             self.g_optimizer.step()
             losses["loss_g"] = loss_g.detach()
@@ -286,13 +294,32 @@ class Trainer:
 
     def step_batch(self, real: torch.Tensor, labels: torch.Tensor, phase: str) -> dict:
         """train_step, replayed from a CUDA graph where capture is on (full batches only)."""
-        if phase not in self.graphed or len(labels) != self.settings["batch_size"]:
+        if phase not in self.graphed or len(labels) != self.settings.batch_size:
             return self.train_step(real, labels, phase)
         return self.graphed[phase](real, labels)
 
-    def generator_input(self, labels: torch.Tensor) -> torch.Tensor:
-        """The labels' codes, with fresh noise where the generator has a noise input."""
-        return generator_input(self.nets.conditioner(labels), self.noise_dim)
+    def generator_input(self, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The labels' codes (each image's caption drawn from the templates, where there are
+        several) with fresh noise or augmentation as configured; and the augmentation's KL."""
+        if self.template_rng is None:
+            codes = self.nets.conditioner(labels)
+        else:
+            templates = torch.randint(
+                len(self.settings.templates), labels.shape, device=self.device,
+                generator=self.template_rng,
+            )
+            codes = self.nets.conditioner(labels, templates)
+        return generator_input(codes, self.settings.noise_dim, augmentation=self.nets.augmentation)
+
+    def with_penalties(
+        self, loss_g: torch.Tensor, fake: torch.Tensor, kl: torch.Tensor | None
+    ) -> torch.Tensor:
+        """The generator's loss plus the configured terms beyond the notebook (none by default)."""
+        if kl is not None:
+            loss_g = loss_g + self.settings.conditioning_augmentation.kl_weight * kl
+        if self.settings.image_prior is not None:
+            loss_g = loss_g + image_prior_penalty(fake, self.settings.image_prior)
+        return loss_g
 
     # -- sampling ---------------------------------------------------------------------
     @torch.no_grad()
@@ -309,8 +336,11 @@ class Trainer:
         generator = self.nets.generator
         generator.eval()
         # The same noise for every snapshot (a generator seeded alike): rows stay comparable.
-        fixed = torch.Generator().manual_seed(self.settings["seed"])
-        images = generator(generator_input(self.class_codes(), self.noise_dim, fixed))
+        fixed = torch.Generator().manual_seed(self.settings.seed)
+        codes, _ = generator_input(
+            self.class_codes(), self.settings.noise_dim, fixed, self.nets.augmentation
+        )
+        images = generator(codes)
         generator.train()
         return to_uint8(images)
 
@@ -334,7 +364,7 @@ class Trainer:
             "networks": {k: m.state_dict() for k, m in self.nets.modules().items()},
             "g_optimizer": self.g_optimizer.state_dict(),
             "d_optimizer": self.d_optimizer.state_dict() if self.d_optimizer else None,
-            "rng": checkpoints.rng_state(self.device, self.permutation_rng),
+            "rng": checkpoints.rng_state(self.device, *self.generators),
         }
 
     def load_state(self, state: dict) -> None:
@@ -352,7 +382,7 @@ class Trainer:
         checkpoints.load_optimizer(self.g_optimizer, state["g_optimizer"])
         if self.d_optimizer:
             checkpoints.load_optimizer(self.d_optimizer, state["d_optimizer"])
-        checkpoints.restore_rng(state["rng"], self.device, self.permutation_rng)
+        checkpoints.restore_rng(state["rng"], self.device, *self.generators)
 
     # -- the loop ---------------------------------------------------------------------
     def epoch_phase(self, epoch: int) -> str:
@@ -377,7 +407,7 @@ class Trainer:
         if self.step == 0 and 0 in self.snapshot_at:
             self.take_snapshot()
         total_epochs = sum(e for _, e in self.phases)
-        batch_size = self.settings["batch_size"]
+        batch_size = self.settings.batch_size
         progress = tqdm(
             total=self.total_steps, initial=self.step, file=sys.stderr, mininterval=15, ascii=True
         )
@@ -385,9 +415,7 @@ class Trainer:
             while self.epoch < total_epochs:
                 phase = self.epoch_phase(self.epoch)
                 if self.epoch_order is None:
-                    self.epoch_order = torch.randperm(
-                        len(self.labels), device=self.device, generator=self.permutation_rng
-                    )
+                    self.epoch_order = self.draw_epoch_order()
                 batches = self.epoch_order.split(batch_size)
                 while self.batch_index < len(batches):
                     self.advance(batches[self.batch_index], phase)
@@ -408,6 +436,10 @@ class Trainer:
                     "epoch %d/%d done, step %d, checkpoint saved", self.epoch, total_epochs, self.step
                 )
         progress.close()
+
+    def draw_epoch_order(self) -> torch.Tensor:
+        """The batch order of a new epoch: a permutation of the training images."""
+        return torch.randperm(len(self.labels), device=self.device, generator=self.permutation_rng)
 
     def advance(self, batch: torch.Tensor, phase: str) -> None:
         """One training step on the images at indices `batch`, its losses summed on the device."""
@@ -455,7 +487,7 @@ def train_experiment(
         name,
         len(trainer.labels),
         trainer.total_steps,
-        settings["batch_size"],
+        trainer.settings.batch_size,
         device,
     )
     for variable in ("SLURM_JOB_ID", "CUDA_VISIBLE_DEVICES"):
@@ -472,7 +504,7 @@ def train_experiment(
                 "image_shape": trainer.image_shape,
                 "classes": trainer.classes,
                 "class_codes": trainer.class_codes().cpu(),
-                "noise_dim": trainer.noise_dim,
+                "noise_dim": trainer.settings.noise_dim,
                 "networks": {
                     k: {p: t.cpu() for p, t in m.state_dict().items()}
                     for k, m in trainer.nets.modules().items()

@@ -15,6 +15,7 @@ SOURCE = Path(str(workflow.current_basedir)).parents[1]
 SCRIPTS = SOURCE / "scripts"
 if (SCRIPTS / "embedgan").is_dir():
     sys.path.insert(0, str(SCRIPTS))
+from embedgan import runs  # noqa: E402
 from embedgan import settings as experiment_settings  # noqa: E402
 from embedgan.data import dataset_info  # noqa: E402
 from embedgan.errors import ConfigError, ExpectedError  # noqa: E402
@@ -52,6 +53,42 @@ def classifier_settings(dataset):
     return config["classifiers"][dataset]
 
 
+def after_training(exp, key, default):
+    """A setting read after training (a probe's): only its own rule reruns on an edit."""
+    return experiment_settings.after_training(config, exp, key, default)
+
+
+def probes_of(exp):
+    """The probes beyond the notebook that the experiment's config asks for."""
+    text = merged_experiment(exp)["conditioning"] == "text"
+    wanted = {
+        "morph": bool(after_training(exp, "morphs", [])),
+        "prompts": text and bool(after_training(exp, "prompts", [])),
+        "captions": text and after_training(exp, "heldout_captions", None) is not None,
+    }
+    return [probe for probe, on in wanted.items() if on]
+
+
+def check_probes(exp):
+    settings = merged_experiment(exp)
+    if settings["conditioning"] != "text":
+        for key in ("prompts", "heldout_captions", "caption_templates"):
+            if key in settings:
+                raise ConfigError(
+                    f"config: experiments.{exp}.{key} needs text conditioning "
+                    f"(the experiment's conditioning is {settings['conditioning']})"
+                )
+    classes = dataset_info(settings["dataset"]).classes
+    named = [name for pair in settings.get("morphs", []) for name in pair]
+    named += list(settings.get("heldout_captions", {}).get("synonyms", {}))
+    for name in named:
+        if name not in classes:
+            raise ConfigError(
+                f"config: experiments.{exp} names class {name!r}, which {settings['dataset']} "
+                f"lacks; its classes: {', '.join(classes)}"
+            )
+
+
 def check_config():
     """Every experiment's settings and classifier, at the start rather than when a job runs;
     a problem stops the workflow with its one message (no traceback)."""
@@ -59,6 +96,8 @@ def check_config():
         datasets = sorted({merged_experiment(exp)["dataset"] for exp in EXPERIMENTS})
         for dataset in datasets:
             classifier_settings(dataset)
+        for exp in EXPERIMENTS:
+            check_probes(exp)
     except ExpectedError as err:
         sys.exit(f"error: {err}")
     return datasets
@@ -95,30 +134,37 @@ def package_modules(script):
     return [str(PACKAGE / f"{name}.py") for name in sorted(seen)]
 
 
-# Replicates: with `seeds`, each experiment trains once per seed. The first seed's run is the
-# experiment itself (results/<exp>/, with its pictures); the others are results/<exp>/seed<N>/.
-SEEDS = config.get("seeds")
+# Each experiment's runs (one per seed of `seeds`, see embedgan.runs), and each run by name.
+RUNS_OF = {
+    exp: runs.runs_of(
+        exp,
+        experiment_settings.Settings.of(training_settings(exp)).seed,
+        merged_experiment(exp)["dataset"],
+        config.get("seeds"),
+    )
+    for exp in EXPERIMENTS
+}
+RUN = {run.name: run for exp_runs in RUNS_OF.values() for run in exp_runs}
+FIRST_RUNS = [exp_runs[0] for exp_runs in RUNS_OF.values()]
 
 
-def runs_of(exp):
-    if not SEEDS:
-        return [exp]
-    return [exp] + [f"{exp}/seed{seed}" for seed in SEEDS[1:]]
+def run_records():
+    """Experiment -> its runs, as the scripts that read runs back take them."""
+    return {
+        exp: [run.record() for run in exp_runs] for exp, exp_runs in RUNS_OF.items()
+    }
 
 
-RUNS = [run for exp in EXPERIMENTS for run in runs_of(exp)]
+def probe_experiments(probe):
+    return [exp for exp in EXPERIMENTS if probe in probes_of(exp)]
 
 
-def experiment_of(run):
-    return run.split("/")[0]
-
-
-def run_settings(run):
-    """A run's training settings: its experiment's, with the run's seed."""
-    settings = training_settings(experiment_of(run))
-    if SEEDS:
-        exp = experiment_of(run)
-        settings["seed"] = SEEDS[0] if run == exp else int(run.rsplit("seed", 1)[1])
+def run_settings(name):
+    """A run's training settings: its experiment's, with the run's seed where `seeds` sets it."""
+    run = RUN[name]
+    settings = training_settings(run.experiment)
+    if config.get("seeds"):
+        settings["seed"] = run.seed
     return settings
 
 
@@ -138,15 +184,12 @@ def noise_pairs():
 
 def dataset_of(wildcards):
     name = getattr(wildcards, "run", None) or wildcards.exp
-    return merged_experiment(experiment_of(name))["dataset"]
+    return RUN[name].dataset
 
 
-def experiment_outputs(pattern):
-    return expand(pattern, exp=EXPERIMENTS)
-
-
-def run_outputs(pattern):
-    return expand(pattern, run=RUNS)
+def dataset_file(kind):
+    """The fetched data set of a job's run (kind: images or manifest): an input function."""
+    return lambda wildcards: runs.dataset_files(dataset_of(wildcards))[kind]
 
 
 # The notebook's scale of each experiment: the workflow's own config/config.yaml (the notebook's
@@ -195,7 +238,7 @@ def job_benchmarks():
     for exp in EXPERIMENTS:
         for stage in ("sample", "render"):
             jobs[f"{stage} {exp}"] = f"benchmarks/{stage}/{exp}.tsv"
-    for run in RUNS:
+    for run in RUN:
         jobs[f"evaluate {run}"] = f"benchmarks/evaluate/{run}.tsv"
     jobs["plot_metrics"] = "benchmarks/plot_metrics.tsv"
     jobs["report"] = "benchmarks/report.tsv"
@@ -203,21 +246,17 @@ def job_benchmarks():
 
 
 def report_inputs():
-    """What the report and the results page are made from, by name (report.gather)."""
+    """What the report and the results page read back (through embedgan.runs)."""
     return dict(
-        histories=experiment_outputs("results/{exp}/history.json"),
-        manifests=[
-            f"resources/datasets/{merged_experiment(exp)['dataset']}.json"
-            for exp in EXPERIMENTS
-        ],
-        metrics=run_outputs("results/{run}/metrics.json"),
+        histories=[run.path("history") for run in FIRST_RUNS],
+        manifests=[runs.dataset_files(run.dataset)["manifest"] for run in FIRST_RUNS],
+        metrics=[run.path("metrics") for run in RUN.values()],
         classifiers=expand("results/classifiers/{dataset}.json", dataset=DATASETS),
         metrics_png="results/metrics.png",
-        fakes=experiment_outputs("results/{exp}/{exp}_fake.png"),
-        reals=experiment_outputs("results/{exp}/{exp}_real.png"),
-        history_pngs=experiment_outputs("results/{exp}/{exp}.png"),
-        loss_pngs=experiment_outputs("results/{exp}/{exp}_loss.png"),
-        nearest_pngs=experiment_outputs("results/{exp}/nearest.png"),
+        pictures=[run.path(picture) for run in FIRST_RUNS for picture in runs.PICTURES],
+        probes=[
+            run.path(probe) for run in FIRST_RUNS for probe in probes_of(run.experiment)
+        ],
     )
 
 

@@ -6,8 +6,7 @@ rule fetch_dataset:
     input:
         package_modules("fetch_dataset.py"),
     output:
-        images="resources/datasets/{dataset}.npz",
-        manifest="resources/datasets/{dataset}.json",
+        **runs.dataset_files("{dataset}"),
     log:
         "logs/fetch_dataset/{dataset}.log",
     benchmark:

@@ -26,14 +26,14 @@ rule train_classifier:
 rule evaluate:
     input:
         package_modules("evaluate_experiment.py"),
-        model="results/{run}/model.pt",
+        model=runs.pattern("model"),
         classifier=lambda w: f"results/classifiers/{dataset_of(w)}.pt",
         classifier_summary=lambda w: f"results/classifiers/{dataset_of(w)}.json",
-        images=lambda w: f"resources/datasets/{dataset_of(w)}.npz",
+        images=dataset_file("images"),
     output:
-        metrics="results/{run}/metrics.json",
+        metrics=runs.pattern("metrics"),
         nearest=report(
-            "results/{run}/nearest.png",
+            runs.pattern("nearest"),
             caption="../report/nearest.rst",
             category="{run}",
             labels={"experiment": "{run}", "picture": "nearest training image"},
@@ -47,5 +47,26 @@ rule evaluate:
     threads: config["train_threads"]
     params:
         samples_per_class=config["eval_samples_per_class"],
+        run=lambda w: RUN[w.run].record(),
     script:
         "../../scripts/evaluate_experiment.py"
+
+
+rule captions:
+    input:
+        package_modules("evaluate_captions.py"),
+        model=runs.pattern("model", run="{exp}"),
+        classifier=lambda w: f"results/classifiers/{dataset_of(w)}.pt",
+    output:
+        captions=runs.pattern("captions", run="{exp}"),
+    log:
+        "logs/captions/{exp}.log",
+    benchmark:
+        "benchmarks/captions/{exp}.tsv"
+    conda:
+        "../../environment.yaml"
+    threads: config["train_threads"]
+    params:
+        heldout=lambda w: after_training(w.exp, "heldout_captions", {}),
+    script:
+        "../../scripts/evaluate_captions.py"

@@ -17,7 +17,8 @@ rule publish:
         "../../environment.yaml"
     params:
         experiments={exp: presentation(exp) for exp in EXPERIMENTS},
-        runs={exp: runs_of(exp) for exp in EXPERIMENTS},
+        runs=run_records(),
+        probes={exp: probes_of(exp) for exp in EXPERIMENTS},
         noise_pairs=noise_pairs(),
         notebook={exp: notebook_scale(exp) for exp in EXPERIMENTS},
         benchmarks=job_benchmarks(),

@@ -1,31 +1,31 @@
 rule render:
     input:
         package_modules("render_experiment.py"),
-        samples="results/{exp}/samples.npz",
-        snapshots="results/{exp}/snapshots.npz",
-        history="results/{exp}/history.json",
-        images=lambda w: f"resources/datasets/{dataset_of(w)}.npz",
+        samples=runs.pattern("samples", run="{exp}"),
+        snapshots=runs.pattern("snapshots", run="{exp}"),
+        history=runs.pattern("history", run="{exp}"),
+        images=dataset_file("images"),
     output:
         fake=report(
-            "results/{exp}/{exp}_fake.png",
+            runs.pattern("fake", run="{exp}"),
             caption="../report/fake.rst",
             category="{exp}",
             labels={"experiment": "{exp}", "picture": "generated"},
         ),
         real=report(
-            "results/{exp}/{exp}_real.png",
+            runs.pattern("real", run="{exp}"),
             caption="../report/real.rst",
             category="{exp}",
             labels={"experiment": "{exp}", "picture": "real"},
         ),
         history=report(
-            "results/{exp}/{exp}.png",
+            runs.pattern("history_png", run="{exp}"),
             caption="../report/history.rst",
             category="{exp}",
             labels={"experiment": "{exp}", "picture": "generation record"},
         ),
         loss=report(
-            "results/{exp}/{exp}_loss.png",
+            runs.pattern("loss_png", run="{exp}"),
             caption="../report/loss.rst",
             category="{exp}",
             labels={"experiment": "{exp}", "picture": "losses"},
@@ -40,3 +40,50 @@ rule render:
         real_rows=config["real_rows"],
     script:
         "../../scripts/render_experiment.py"
+
+
+rule morph:
+    input:
+        package_modules("render_morph.py"),
+        model=runs.pattern("model", run="{exp}"),
+    output:
+        morph=report(
+            runs.pattern("morph", run="{exp}"),
+            caption="../report/morph.rst",
+            category="{exp}",
+            labels={"experiment": "{exp}", "picture": "morphs"},
+        ),
+    log:
+        "logs/morph/{exp}.log",
+    benchmark:
+        "benchmarks/morph/{exp}.tsv"
+    conda:
+        "../../environment.yaml"
+    params:
+        morphs=lambda w: after_training(w.exp, "morphs", []),
+    script:
+        "../../scripts/render_morph.py"
+
+
+rule prompts:
+    input:
+        package_modules("render_prompts.py"),
+        model=runs.pattern("model", run="{exp}"),
+        classifier=lambda w: f"results/classifiers/{dataset_of(w)}.pt",
+    output:
+        prompts=report(
+            runs.pattern("prompts", run="{exp}"),
+            caption="../report/prompts.rst",
+            category="{exp}",
+            labels={"experiment": "{exp}", "picture": "prompts"},
+        ),
+    log:
+        "logs/prompts/{exp}.log",
+    benchmark:
+        "benchmarks/prompts/{exp}.tsv"
+    conda:
+        "../../environment.yaml"
+    params:
+        prompts=lambda w: after_training(w.exp, "prompts", []),
+    script:
+        "../../scripts/render_prompts.py"

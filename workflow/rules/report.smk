@@ -1,7 +1,7 @@
 rule plot_metrics:
     input:
         package_modules("plot_metrics.py"),
-        metrics=run_outputs("results/{run}/metrics.json"),
+        metrics=[run.path("metrics") for run in RUN.values()],
     output:
         chart=report(
             "results/metrics.png",
@@ -16,7 +16,8 @@ rule plot_metrics:
     conda:
         "../../environment.yaml"
     params:
-        runs={exp: runs_of(exp) for exp in EXPERIMENTS},
+        runs=run_records(),
+        probes={exp: probes_of(exp) for exp in EXPERIMENTS},
     script:
         "../../scripts/plot_metrics.py"
 
@@ -35,7 +36,8 @@ rule report:
         "../../environment.yaml"
     params:
         experiments={exp: presentation(exp) for exp in EXPERIMENTS},
-        runs={exp: runs_of(exp) for exp in EXPERIMENTS},
+        runs=run_records(),
+        probes={exp: probes_of(exp) for exp in EXPERIMENTS},
         noise_pairs=noise_pairs(),
     script:
         "../../scripts/write_report.py"

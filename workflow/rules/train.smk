@@ -1,12 +1,12 @@
 rule train:
     input:
         package_modules("train_experiment.py"),
-        images=lambda w: f"resources/datasets/{dataset_of(w)}.npz",
-        manifest=lambda w: f"resources/datasets/{dataset_of(w)}.json",
+        images=dataset_file("images"),
+        manifest=dataset_file("manifest"),
     output:
-        model="results/{run}/model.pt",
-        history="results/{run}/history.json",
-        snapshots="results/{run}/snapshots.npz",
+        model=runs.pattern("model"),
+        history=runs.pattern("history"),
+        snapshots=runs.pattern("snapshots"),
     log:
         "logs/train/{run}.log",
     benchmark:
@@ -19,7 +19,7 @@ rule train:
     params:
         settings=lambda w: run_settings(w.run),
         # Outside the declared outputs: a failed or killed job keeps its checkpoint.
-        checkpoint="results/{run}/checkpoint.pt",
+        checkpoint=runs.pattern("checkpoint"),
     script:
         "../../scripts/train_experiment.py"
 
@@ -27,9 +27,9 @@ rule train:
 rule sample:
     input:
         package_modules("sample_experiment.py"),
-        model="results/{exp}/model.pt",
+        model=runs.pattern("model", run="{exp}"),
     output:
-        samples="results/{exp}/samples.npz",
+        samples=runs.pattern("samples", run="{exp}"),
     log:
         "logs/sample/{exp}.log",
     benchmark:

@@ -1,0 +1,108 @@
+"""One home for a run: its identity (experiment, seed, data set), the path of each of its
+artifacts, and reading a finished run's outputs back.
+
+An experiment trains once per seed of the config's `seeds` (once, with its own seed, without
+them). Its first run is the experiment itself, under results/<exp>/ with its pictures; the
+other seeds' runs live under results/<exp>/seed<N>/ and give the metrics' spread.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+RESULTS = "results"
+DATASETS = "resources/datasets"
+# A run's artifacts under its folder; {exp}: the experiment's name.
+ARTIFACTS = {
+    "model": "model.pt",
+    "checkpoint": "checkpoint.pt",
+    "history": "history.json",
+    "snapshots": "snapshots.npz",
+    "samples": "samples.npz",
+    "metrics": "metrics.json",
+    "nearest": "nearest.png",
+    "fake": "{exp}_fake.png",
+    "real": "{exp}_real.png",
+    "history_png": "{exp}.png",
+    "loss_png": "{exp}_loss.png",
+    # Beyond the notebook, for the experiments whose config asks for them:
+    "morph": "morph.png",
+    "prompts": "prompts.png",
+    "captions": "captions.json",
+}
+# The pictures of an experiment's first run that the report and the results page show.
+PICTURES = ("fake", "real", "history_png", "loss_png", "nearest")
+
+
+def pattern(artifact: str, run: str = "{run}", exp: str = "{exp}") -> str:
+    """An artifact's path; with the default arguments a Snakemake pattern."""
+    return f"{RESULTS}/{run}/{ARTIFACTS[artifact].format(exp=exp)}"
+
+
+def dataset_files(dataset: str) -> dict[str, str]:
+    """The fetched data set: its images and its manifest."""
+    return {"images": f"{DATASETS}/{dataset}.npz", "manifest": f"{DATASETS}/{dataset}.json"}
+
+
+@dataclass(frozen=True)
+class Run:
+    experiment: str
+    seed: int
+    dataset: str
+    replicate: bool = False  # a further seed's run, in a folder of its own
+
+    @property
+    def name(self) -> str:
+        return f"{self.experiment}/seed{self.seed}" if self.replicate else self.experiment
+
+    def path(self, artifact: str) -> str:
+        return pattern(artifact, self.name, self.experiment)
+
+    def record(self) -> dict:
+        """What a run's metrics.json says about the run, and what rule params carry."""
+        return {"name": self.name, **asdict(self)}
+
+    @classmethod
+    def from_record(cls, record: dict) -> Run:
+        return cls(record["experiment"], record["seed"], record["dataset"], record["replicate"])
+
+
+def runs_of(experiment: str, own_seed: int, dataset: str, seeds: list[int] | None) -> list[Run]:
+    """An experiment's runs, its first (the experiment itself) first."""
+    if not seeds:
+        return [Run(experiment, own_seed, dataset)]
+    return [Run(experiment, seeds[0], dataset)] + [
+        Run(experiment, seed, dataset, replicate=True) for seed in seeds[1:]
+    ]
+
+
+def read_json(path: str) -> dict:
+    return json.loads(Path(path).read_text())
+
+
+def read_metrics(run: Run) -> dict:
+    """A run's metrics, refused where the file names another run (a stale or moved file)."""
+    metrics = read_json(run.path("metrics"))
+    named = metrics.get("run", {}).get("name")
+    if named != run.name:
+        raise ValueError(f"{run.path('metrics')} judges run {named!r}, not {run.name!r}")
+    return metrics
+
+
+def read_experiment(runs: list[Run], probes: list[str] = ()) -> dict:
+    """An experiment's finished outputs: its first run's history, data manifest and pictures,
+    every run's metrics (the first run's first), and the probes its config asks for (morph,
+    prompts: picture paths; captions: the numbers)."""
+    first = runs[0]
+    return {
+        "history": read_json(first.path("history")),
+        "manifest": read_json(dataset_files(first.dataset)["manifest"]),
+        "metrics": [read_metrics(run) for run in runs],
+        **{picture: first.path(picture) for picture in PICTURES},
+        **{
+            probe: read_json(first.path(probe)) if probe == "captions" else first.path(probe)
+            for probe in probes
+        },
+    }

@@ -1,0 +1,26 @@
+"""Snakemake script: results/<exp>/prompts.png, an image per prompt of the experiment's
+`prompts` with the reference classifier's verdict under it."""
+
+import torch
+
+from embedgan.classifier import load_classifier
+from embedgan.probes import judge_texts, load_text_conditioner
+from embedgan.render import class_grid
+from embedgan.runtime import log_to, select_device
+from embedgan.sampling import load_generator
+
+with log_to(snakemake.log[0]):
+    torch.set_num_threads(snakemake.threads)
+    device = select_device(snakemake.config["device"])
+    trained = load_generator(snakemake.input.model, device)
+    prompts = snakemake.params.prompts
+    images, verdicts = judge_texts(
+        trained,
+        load_text_conditioner(trained, device),
+        load_classifier(snakemake.input.classifier, device),
+        prompts,
+        draws=1,
+    )
+    labels = [f"{prompt}\n→ {trained.classes[verdict]}" for prompt, verdict in zip(prompts, verdicts[0])]
+    class_grid(images, labels, [""], f"{snakemake.wildcards.exp}: prompts -> the classifier's verdict",
+               snakemake.output.prompts)

@@ -1,0 +1,62 @@
+"""A run's identity, paths and outputs in one place (embedgan.runs)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from embedgan.runs import Run, pattern, read_experiment, read_metrics, runs_of
+from embedgan.settings import Settings
+
+
+def test_the_first_run_is_the_experiment_itself_and_further_seeds_have_folders():
+    first, second = runs_of("exp1", 7, "cifar10", [3, 5])
+    assert (first.name, first.seed) == ("exp1", 3)
+    assert (second.name, second.seed) == ("exp1/seed5", 5)
+    assert second.path("metrics") == "results/exp1/seed5/metrics.json"
+    assert first.path("fake") == "results/exp1/exp1_fake.png"
+    assert runs_of("exp1", 7, "cifar10", None) == [Run("exp1", 7, "cifar10")]
+    assert pattern("fake", run="{exp}") == "results/{exp}/{exp}_fake.png"
+    assert Run.from_record(second.record()) == second
+
+
+def write_metrics(run: Run, named: str) -> None:
+    path = Path(run.path("metrics"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"run": {"name": named}, "accuracy": 0.5}))
+
+
+def test_metrics_are_read_back_by_the_run_they_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    runs = runs_of("exp1", 0, "mnist", [0, 1])
+    for run in runs:
+        write_metrics(run, run.name)
+    assert [read_metrics(run)["run"]["name"] for run in runs] == ["exp1", "exp1/seed1"]
+    write_metrics(runs[1], "exp1")  # a file moved from another run
+    with pytest.raises(ValueError, match="judges run 'exp1', not 'exp1/seed1'"):
+        read_metrics(runs[1])
+
+
+def test_an_experiment_is_read_back_with_its_first_runs_pictures(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    runs = runs_of("exp4", 0, "mnist", [0, 1])
+    for run in runs:
+        write_metrics(run, run.name)
+    (tmp_path / "results/exp4/history.json").write_text('{"settings": {}}')
+    (tmp_path / "resources/datasets").mkdir(parents=True)
+    (tmp_path / "resources/datasets/mnist.json").write_text('{"dataset": "mnist"}')
+    entry = read_experiment(runs)
+    assert entry["manifest"] == {"dataset": "mnist"}
+    assert [m["run"]["name"] for m in entry["metrics"]] == ["exp4", "exp4/seed1"]
+    assert entry["nearest"] == "results/exp4/nearest.png"
+
+
+def test_settings_fill_each_default_once_and_refuse_unknown_keys():
+    settings = Settings.of(
+        {"dataset": "mnist", "generator": "deconv", "objective": "pixel_mse", "batch_size": 4,
+         "epochs": 1, "optimizer": {"lr": 1e-3, "betas": [0.5, 0.9]}}
+    )
+    assert (settings.noise_dim, settings.discriminator, settings.seed) == (0, None, 0)
+    assert settings.optimizer.betas == (0.5, 0.9)
+    with pytest.raises(Exception, match="unknown experiment settings: noise_dims"):
+        Settings.of({"dataset": "mnist", "noise_dims": 3})
