@@ -305,6 +305,23 @@ def test_unknown_names_and_bad_values_in_an_experiment_are_refused(workflow_copy
     assert message in result.stdout + result.stderr
 
 
+@pytest.mark.parametrize(
+    "exp, entry, message",
+    [
+        ("exp4", {"prompts": ["a seven"]}, "error: config: experiments.exp4.prompts needs text "
+         "conditioning (the experiment's conditioning is label)"),
+        ("exp2", {"morphs": [["cat", "kitten"]]}, "error: config: experiments.exp2 names class "
+         "'kitten', which cifar10 lacks; its classes: airplane, "),
+        ("exp2", {"conditioning_augmentation": {"kl_weight": -1}}, "-1 is less than the minimum of 0"),
+        ("exp2", {"caption_templates": ["a photo"]}, "'a photo' does not match"),
+    ],
+)
+def test_bad_options_beyond_the_notebook_are_refused_with_their_key(workflow_copy, exp, entry, message):
+    bad = write_config(workflow_copy / "bad.yaml", {"experiments": {exp: entry}})
+    result = snakemake(workflow_copy, "-n", "--configfile", str(bad), check=False)
+    assert result.returncode != 0 and message in result.stdout + result.stderr
+
+
 def test_an_experiment_missing_a_required_setting_is_named(workflow_copy):
     config = yaml.safe_load((workflow_copy / "config" / "config.yaml").read_text())
     config["experiments"]["exp6"] = {"dataset": "mnist", "generator": "deconv"}
