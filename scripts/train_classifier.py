@@ -2,7 +2,7 @@
 
 import torch
 
-from embedgan.classifier import train_classifier
+from embedgan.classifier_training import train_classifier
 from embedgan.runtime import log_to, select_device
 
 with log_to(snakemake.log[0]):

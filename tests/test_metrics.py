@@ -7,7 +7,8 @@ import torch
 
 from conftest import class_images, write_keras_npz
 from embedgan import data
-from embedgan.classifier import load_classifier, predict, train_classifier
+from embedgan.classifier import load_classifier, predict
+from embedgan.classifier_training import train_classifier
 from embedgan.images import nhwc_to_nchw
 from embedgan.metrics import (
     MetricsError,

@@ -1,4 +1,4 @@
-"""Reference classifiers: trained on the real training split, they judge generated images.
+"""Reference classifiers, which judge generated images (trained by classifier_training).
 
 MNIST: a small CNN; CIFAR-10: a small ResNet-style CNN. Both expose `features` (the
 penultimate layer, the space of the Frechet distance) and `forward` (class logits).
@@ -6,25 +6,12 @@ penultimate layer, the space of the Frechet distance) and `forward` (class logit
 
 from __future__ import annotations
 
-import json
-import logging
-import math
-import sys
-import time
-from pathlib import Path
-
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm import tqdm
 
-from . import data as datasets
-from .images import nhwc_to_nchw, to_model_range
+from .images import to_model_range
 from .models import NUM_CLASSES
-from . import checkpoints
-from .runtime import atomic_path, fingerprint, seed_everything
-
-log = logging.getLogger("embedgan.classifier")
 
 FEATURE_DIM = 128
 
@@ -110,22 +97,6 @@ def build_classifier(dataset: str, image_shape: tuple[int, int, int]) -> nn.Modu
     return ARCHITECTURES[dataset](channels, size)
 
 
-def augment(
-    images: torch.Tensor, shift_rng: torch.Generator, flip_rng: torch.Generator | None
-) -> torch.Tensor:
-    """A random shift of up to 2 pixels (one per batch, drawn on the CPU: slicing needs it
-    there), and with `flip_rng` (CIFAR-10) a horizontal flip of each image with probability
-    1/2, drawn on the images' device by that generator (no host copy per batch)."""
-    n, _, height, width = images.shape
-    padded = F.pad(images, (2, 2, 2, 2), mode="replicate")
-    dy, dx = torch.randint(0, 5, (2,), generator=shift_rng).tolist()
-    shifted = padded[:, :, dy : dy + height, dx : dx + width]
-    if flip_rng is not None:
-        mirror = torch.rand(n, generator=flip_rng, device=images.device) < 0.5
-        shifted = torch.where(mirror[:, None, None, None], shifted.flip(3), shifted)
-    return shifted
-
-
 @torch.no_grad()
 def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 500):
     """(logits, features) of uint8 N x C x H x W images, in eval mode."""
@@ -136,108 +107,6 @@ def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 500):
         features.append(feats)
         logits.append(model.head(feats))
     return torch.cat(logits), torch.cat(features)
-
-
-def train_classifier(
-    name: str,
-    settings: dict,
-    dataset_path: str,
-    manifest_path: str,
-    device: torch.device,
-    checkpoint: str,
-    model_out: str,
-    summary_out: str,
-) -> dict:
-    """Train the reference classifier of one data set; resumes from `checkpoint`."""
-    dataset = datasets.load_verified(dataset_path, manifest_path)
-    images = nhwc_to_nchw(dataset.x_train).to(device)
-    labels = torch.from_numpy(dataset.y_train).to(device)
-    test_images = nhwc_to_nchw(dataset.x_test).to(device)
-    test_labels = torch.from_numpy(dataset.y_test).to(device)
-    image_shape = tuple(images.shape[1:])
-
-    seed_everything(settings["seed"])
-    model = build_classifier(name, image_shape).to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=settings["lr"], weight_decay=5e-4)
-    batch_size, epochs = settings["batch_size"], settings["epochs"]
-    steps_per_epoch = math.ceil(len(labels) / batch_size)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=settings["lr"], total_steps=epochs * steps_per_epoch
-    )
-    order_rng = torch.Generator(device=device).manual_seed(settings["seed"])
-    shift_rng = torch.Generator().manual_seed(settings["seed"] + 1)
-    flip_rng = torch.Generator(device=device).manual_seed(settings["seed"] + 2)
-    generators = (order_rng, shift_rng, flip_rng)
-    run_identity = checkpoints.identity(fingerprint(settings, manifest_path), device)
-    epoch, elapsed = 0, 0.0
-    saved = checkpoints.load(checkpoint, run_identity)
-    if saved is not None:
-        model.load_state_dict(saved["model"])
-        checkpoints.load_optimizer(optimizer, saved["optimizer"])
-        schedule.load_state_dict(saved["schedule"])
-        checkpoints.restore_rng(saved["rng"], device, *generators)
-        epoch, elapsed = saved["epoch"], saved["elapsed"]
-        log.info("resumed from %s after epoch %d", checkpoint, epoch)
-    log.info("%s classifier: %d images, %d epochs of batch %d on %s", name, len(labels), epochs, batch_size, device)
-    progress = tqdm(total=epochs * steps_per_epoch, initial=epoch * steps_per_epoch, file=sys.stderr, mininterval=15, ascii=True)
-    while epoch < epochs:
-        start = time.perf_counter()
-        model.train()
-        loss_sum = torch.zeros((), device=device)
-        order = torch.randperm(len(labels), device=device, generator=order_rng)
-        for batch in order.split(batch_size):
-            real = augment(
-                to_model_range(images[batch]), shift_rng, flip_rng if name == "cifar10" else None
-            )
-            loss = F.cross_entropy(model(real), labels[batch])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            loss_sum += loss.detach()
-            progress.update()
-        epoch += 1
-        elapsed += time.perf_counter() - start
-        accuracy = (predict(model, test_images)[0].argmax(1) == test_labels).float().mean().item()
-        log.info("epoch %d/%d: mean loss %.4f, test accuracy %.4f", epoch, epochs, loss_sum.item() / steps_per_epoch, accuracy)
-        checkpoints.save(
-            checkpoint,
-            run_identity,
-            {
-                "epoch": epoch,
-                "elapsed": elapsed,
-                "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "schedule": schedule.state_dict(),
-                "rng": checkpoints.rng_state(device, *generators),
-            },
-        )
-    progress.close()
-
-    logits = predict(model, test_images)[0]
-    predictions = logits.argmax(1)
-    summary = {
-        "dataset": name,
-        "architecture": type(model).__name__,
-        "settings": settings,
-        "train_images": len(labels),
-        "test_images": len(test_labels),
-        "test_accuracy": (predictions == test_labels).float().mean().item(),
-        "test_accuracy_per_class": [
-            (predictions[test_labels == c] == c).float().mean().item() for c in range(NUM_CLASSES)
-        ],
-        "device": str(device),
-        "wall_time_s": elapsed,
-    }
-    with atomic_path(model_out) as tmp:
-        torch.save(
-            {"dataset": name, "image_shape": image_shape, "state": {k: v.cpu() for k, v in model.state_dict().items()}},
-            tmp,
-        )
-    with atomic_path(summary_out) as tmp:
-        Path(tmp).write_text(json.dumps(summary, indent=1) + "\n")
-    Path(checkpoint).unlink()
-    return summary
 
 
 def load_classifier(path: str, device: torch.device) -> nn.Module:
