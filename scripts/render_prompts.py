@@ -1,5 +1,5 @@
 """Snakemake script: results/<exp>/prompts.png, an image per prompt of the experiment's
-`prompts` with the reference classifier's verdict under it."""
+`prompts` with the reference classifier's verdict beside it."""
 
 import torch
 
@@ -21,6 +21,7 @@ with log_to(snakemake.log[0]):
         prompts,
         draws=1,
     )
-    labels = [f"{prompt}\n→ {trained.classes[verdict]}" for prompt, verdict in zip(prompts, verdicts[0])]
-    class_grid(images, labels, [""], f"{snakemake.wildcards.exp}: prompts -> the classifier's verdict",
-               snakemake.output.prompts)
+    # One row per prompt, labelled with the prompt and the classifier's verdict.
+    labels = [f"{prompt} → {trained.classes[verdict]}" for prompt, verdict in zip(prompts, verdicts[0])]
+    class_grid(images.swapaxes(0, 1), ("",), labels,
+               f"{snakemake.wildcards.exp}: prompt → the classifier's verdict", snakemake.output.prompts)

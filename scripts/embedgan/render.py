@@ -35,8 +35,10 @@ def class_grid(
         padding=PADDING,
         pad_value=255,
     )
-    width = max(columns * INCHES_PER_IMAGE + 1.2, 0.08 * len(title))  # room for the title
-    figure, axes = plt.subplots(figsize=(width, rows * INCHES_PER_IMAGE + 0.9))
+    # Room for the row labels on the left and for the title.
+    label_width = 0.6 + 0.09 * max(map(len, row_labels))
+    figure_width = max(columns * INCHES_PER_IMAGE + label_width, 0.1 * len(title))
+    figure, axes = plt.subplots(figsize=(figure_width, rows * INCHES_PER_IMAGE + 0.9))
     axes.imshow(grid.permute(1, 2, 0).numpy(), interpolation="nearest")
     axes.set_xticks([PADDING + c * (width + PADDING) + width / 2 for c in range(columns)])
     axes.set_xticklabels(class_names, rotation=45 if max(map(len, class_names)) > 3 else 0)
