@@ -315,11 +315,8 @@ def caption_table(experiments: dict[str, dict]) -> list[str]:
 
 def beyond_lines(experiments: dict[str, dict], report_dir: Path) -> list[str]:
     """The section on the options and probes beyond the notebook (empty where none is used)."""
-    used = any(
-        Settings.of(entry["history"]["settings"]).conditioning_augmentation
-        or Settings.of(entry["history"]["settings"]).image_prior
-        for entry in experiments.values()
-    )
+    settings = [Settings.of(entry["history"]["settings"]) for entry in experiments.values()]
+    used = any(s.conditioning_augmentation or s.image_prior for s in settings)
     probed = {key: [n for n, e in experiments.items() if key in e] for key in ("morph", "prompts", "captions")}
     if not used and not any(probed.values()):
         return []

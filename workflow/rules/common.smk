@@ -155,10 +155,6 @@ def run_records():
     }
 
 
-def probe_experiments(probe):
-    return [exp for exp in EXPERIMENTS if probe in probes_of(exp)]
-
-
 def run_settings(name):
     """A run's training settings: its experiment's, with the run's seed where `seeds` sets it."""
     run = RUN[name]
@@ -185,6 +181,11 @@ def noise_pairs():
 def dataset_of(wildcards):
     name = getattr(wildcards, "run", None) or wildcards.exp
     return RUN[name].dataset
+
+
+def classifier_file(suffix):
+    """The reference classifier of a job's data set (suffix: .pt or .json): an input function."""
+    return lambda wildcards: f"results/classifiers/{dataset_of(wildcards)}{suffix}"
 
 
 def dataset_file(kind):

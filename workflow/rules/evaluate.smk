@@ -27,8 +27,8 @@ rule evaluate:
     input:
         package_modules("evaluate_experiment.py"),
         model=runs.pattern("model"),
-        classifier=lambda w: f"results/classifiers/{dataset_of(w)}.pt",
-        classifier_summary=lambda w: f"results/classifiers/{dataset_of(w)}.json",
+        classifier=classifier_file(".pt"),
+        classifier_summary=classifier_file(".json"),
         images=dataset_file("images"),
     output:
         metrics=runs.pattern("metrics"),
@@ -56,7 +56,7 @@ rule captions:
     input:
         package_modules("evaluate_captions.py"),
         model=runs.pattern("model", run="{exp}"),
-        classifier=lambda w: f"results/classifiers/{dataset_of(w)}.pt",
+        classifier=classifier_file(".pt"),
     output:
         captions=runs.pattern("captions", run="{exp}"),
     log:

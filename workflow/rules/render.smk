@@ -69,7 +69,7 @@ rule prompts:
     input:
         package_modules("render_prompts.py"),
         model=runs.pattern("model", run="{exp}"),
-        classifier=lambda w: f"results/classifiers/{dataset_of(w)}.pt",
+        classifier=classifier_file(".pt"),
     output:
         prompts=report(
             runs.pattern("prompts", run="{exp}"),
