@@ -278,6 +278,12 @@ def test_cpu_preset_is_valid_and_plans_the_same_jobs(workflow_copy):
     assert ("train", "exp4") in jobs and len([j for j in jobs if j[0] == "train"]) == 5
 
 
+def test_study_preset_plans_the_results_page_with_the_noise_variants(workflow_copy):
+    jobs = planned_jobs(workflow_copy, "publish", "--configfile", "config/study.yaml")
+    assert {exp for rule, exp in jobs if rule == "train"} == {*EXPERIMENTS, "exp3_noise", "exp5_noise"}
+    assert ("publish", None) in jobs and ("report", None) not in jobs
+
+
 def test_an_invalid_config_is_refused_with_the_key(workflow_copy):
     bad = write_config(workflow_copy / "bad.yaml", {"experiments": {"exp1": {"batch_size": "four"}}})
     result = snakemake(workflow_copy, "-n", "--configfile", str(bad), check=False)
