@@ -41,7 +41,8 @@ from embedgan.models import ProjectionConvTranspose2d, generator_input
 from embedgan.runtime import select_device
 from embedgan.settings import training_settings
 from embedgan.capture import WARMUP_STEPS
-from embedgan.train import SPEEDUPS, Trainer, apply_process_switches
+from embedgan.process import SPEEDUPS, apply_process_switches
+from embedgan.train import Trainer
 
 REPO = Path(__file__).resolve().parents[1]
 # Targets of the issue that asked for this benchmark: (device type, experiment) -> ratio.

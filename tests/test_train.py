@@ -12,7 +12,8 @@ from embedgan.models import TextConditioner
 from embedgan.errors import EncoderError
 from embedgan.runtime import select_device
 from embedgan.text import captions, load_bert, resolve_encoder
-from embedgan.train import SPEEDUPS, Trainer, TrainingError, train_experiment
+from embedgan.process import SPEEDUPS
+from embedgan.train import Trainer, TrainingError, train_experiment
 
 CPU = torch.device("cpu")
 

@@ -18,7 +18,7 @@ from . import data as datasets
 from .classifier import build_classifier, predict
 from .images import nhwc_to_nchw, to_model_range
 from .models import NUM_CLASSES
-from .runtime import atomic_path, fingerprint, seed_everything
+from .runtime import atomic_path, fingerprint, make_current, seed_everything
 
 log = logging.getLogger("embedgan.classifier")
 
@@ -51,6 +51,7 @@ def train_classifier(
     summary_out: str,
 ) -> dict:
     """Train the reference classifier of one data set; resumes from `checkpoint`."""
+    device = make_current(device)
     dataset = datasets.load_verified(dataset_path, manifest_path)
     images = nhwc_to_nchw(dataset.x_train).to(device)
     labels = torch.from_numpy(dataset.y_train).to(device)

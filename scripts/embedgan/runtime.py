@@ -19,13 +19,16 @@ from .errors import DeviceError, ExpectedError
 
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike):
-    """Yield a temporary path beside `target`; it replaces `target` only on success."""
+    """Yield a temporary path beside `target`; it replaces `target` only on success, once its
+    bytes are on the disk (fsync: a node that dies after the rename keeps the whole file)."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
     try:
         yield tmp
+        with open(tmp, "rb") as written:
+            os.fsync(written.fileno())
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
@@ -68,28 +71,41 @@ def fingerprint(settings: dict, manifest_path: str | os.PathLike) -> str:
 
 
 def select_device(requested: str):
-    """Map the config's `device` (auto | cpu | cuda) to a torch device."""
+    """Map the config's `device` (auto | cpu | cuda | cuda:N) to a torch device; a CUDA device
+    comes back with its index and made the current device (see `make_current`)."""
     import torch
 
-    if requested == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if requested.startswith("cuda") and not torch.cuda.is_available():
+    if requested == "cpu" or (requested == "auto" and not torch.cuda.is_available()):
+        return torch.device("cpu")
+    if not torch.cuda.is_available():
         raise DeviceError(
             f"config key `device` is {requested!r} but no CUDA GPU is available "
             "(torch.cuda.is_available() is False); use `device: auto` or `device: cpu`"
         )
-    device = torch.device(requested)
-    if device.type == "cuda":
-        count = torch.cuda.device_count()
-        if device.index is not None and device.index >= count:
-            raise DeviceError(
-                f"config key `device` is {requested!r} but this job sees {count} CUDA GPU(s), "
-                f"cuda:0 to cuda:{count - 1} (CUDA_VISIBLE_DEVICES="
-                f"{os.environ.get('CUDA_VISIBLE_DEVICES', 'unset')}); use `device: cuda` or a "
-                "listed index"
-            )
-        # The current device is where CUDA graphs are captured and where new work defaults.
-        torch.cuda.set_device(device)
+    device = torch.device("cuda" if requested == "auto" else requested)
+    count = torch.cuda.device_count()
+    if device.index is not None and device.index >= count:
+        raise DeviceError(
+            f"config key `device` is {requested!r} but this job sees {count} CUDA GPU(s), "
+            f"cuda:0 to cuda:{count - 1} (CUDA_VISIBLE_DEVICES="
+            f"{os.environ.get('CUDA_VISIBLE_DEVICES', 'unset')}); use `device: cuda` or a "
+            "listed index"
+        )
+    return make_current(device)
+
+
+def make_current(device):
+    """A CUDA device with its index, made the current device (where CUDA graphs are captured
+    and new work defaults); other devices as they are. An index-less `cuda` is the current
+    device (torch.cuda.current_device(), which honours CUDA_VISIBLE_DEVICES):
+    torch.cuda.set_device refuses a device without an index."""
+    import torch
+
+    if device.type != "cuda":
+        return device
+    if device.index is None:
+        device = torch.device("cuda", torch.cuda.current_device())
+    torch.cuda.set_device(device)
     return device
 
 

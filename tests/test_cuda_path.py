@@ -1,0 +1,158 @@
+"""What a CPU can run of the CUDA path: device selection, making the device current, the
+capture's stream and its failure, with torch.cuda's Python functions patched (and its one
+native call, torch._C._cuda_setDevice) so that torch.cuda.set_device runs for real.
+
+tests/test_cuda.py runs the path on a GPU.
+"""
+
+import pytest
+import torch
+
+from conftest import TRAIN_SETTINGS
+from embedgan import capture
+from embedgan.capture import CaptureError, GraphedStep
+from embedgan.classifier_training import train_classifier
+from embedgan.errors import DeviceError
+from embedgan.runtime import log_to, select_device
+from embedgan.train import Trainer
+from test_train import CPU, fetched, keras_dataset, settings  # noqa: F401  (fetched: a fixture)
+
+# Where a GPU is present the patched calls would reach real devices.
+pytestmark = pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+
+
+@pytest.fixture
+def fake_gpus(monkeypatch):
+    """fake_gpus(count, current): torch.cuda reports `count` GPUs with `current` the current
+    one; returns the indices torch.cuda.set_device passed to the native call."""
+
+    def install(count: int, current: int = 0) -> list[int]:
+        made_current: list[int] = []
+        # A trainer for a CUDA device sets cuDNN's process-wide switch: restored afterwards.
+        monkeypatch.setattr(torch.backends.cudnn, "benchmark", torch.backends.cudnn.benchmark)
+        monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+        monkeypatch.setattr(torch.cuda, "device_count", lambda: count)
+        monkeypatch.setattr(torch.cuda, "current_device", lambda: current)
+        monkeypatch.setattr(torch._C, "_cuda_setDevice", made_current.append)
+        return made_current
+
+    return install
+
+
+@pytest.mark.parametrize(
+    "requested, count, current, expected",
+    [
+        ("auto", 1, 0, 0),
+        ("cuda", 1, 0, 0),
+        ("auto", 2, 1, 1),  # e.g. the second of the GPUs CUDA_VISIBLE_DEVICES lists
+        ("cuda", 2, 1, 1),
+        ("cuda:1", 2, 0, 1),
+        ("cuda:0", 2, 1, 0),
+    ],
+)
+def test_a_cuda_device_is_selected_with_its_index_and_made_current(
+    fake_gpus, requested, count, current, expected
+):
+    made_current = fake_gpus(count, current)
+    device = select_device(requested)
+    assert device == torch.device("cuda", expected) and device.index == expected
+    assert made_current == [expected]
+
+
+def test_a_cuda_index_beyond_the_gpus_is_refused_before_anything_is_made_current(fake_gpus, monkeypatch):
+    made_current = fake_gpus(1)
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3")
+    with pytest.raises(DeviceError, match=r"'cuda:1' but this job sees 1 CUDA GPU\(s\), cuda:0 to cuda:0 \(CUDA_VISIBLE_DEVICES=3\)"):
+        select_device("cuda:1")
+    assert made_current == []
+
+
+def test_the_cpu_is_selected_without_touching_cuda(fake_gpus):
+    made_current = fake_gpus(2)
+    assert select_device("cpu") == CPU and made_current == []
+
+
+def reaches_allocation(build) -> None:
+    """`build` gets past making its device current and stops where it first allocates on
+    the (absent) GPU: CUDA's own initialisation error, not a refused device."""
+    with pytest.raises(RuntimeError) as raised:
+        build()
+    assert "specified index" not in str(raised.value)
+
+
+@pytest.mark.parametrize("device, count, current, expected", [
+    ("cuda", 1, 0, 0), ("cuda", 2, 1, 1), ("cuda:1", 2, 0, 1),
+])
+def test_a_trainer_for_a_cuda_device_makes_that_device_current(
+    fake_gpus, mirror, device, count, current, expected
+):
+    made_current = fake_gpus(count, current)
+    reaches_allocation(lambda: Trainer(settings(), keras_dataset(mirror, "mnist"), torch.device(device)))
+    assert made_current == [expected]
+
+
+def test_the_classifier_training_makes_an_index_less_cuda_device_current(fake_gpus, fetched, tmp_path):  # noqa: F811
+    made_current = fake_gpus(2, current=1)
+    images, manifest = fetched("mnist")
+    reaches_allocation(lambda: train_classifier(
+        "mnist", {"epochs": 1, "batch_size": 16, "lr": 1e-3, "seed": 0}, str(images),
+        str(manifest), torch.device("cuda"), str(tmp_path / "c.pt"), str(tmp_path / "m.pt"),
+        str(tmp_path / "s.json"),
+    ))
+    assert made_current == [1]
+
+
+def test_a_step_is_captured_on_a_stream_of_the_runs_own_device(monkeypatch):
+    streams, graphs = [], []
+
+    class FakeGraph:
+        def replay(self):
+            pass
+
+    class Capturing:
+        def __init__(self, graph, stream):
+            graphs.append((graph, stream))
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(torch.cuda, "CUDAGraph", FakeGraph)
+    monkeypatch.setattr(torch.cuda, "Stream", lambda device: streams.append(device) or f"stream of {device}")
+    monkeypatch.setattr(torch.cuda, "graph", Capturing)
+    second = torch.device("cuda", 1)
+    captured = capture.CapturedStep(lambda x: {"y": x * 2}, (torch.ones(3),), second)
+    assert streams == [second] and graphs[0][1] == f"stream of {second}"
+    assert torch.equal(captured.outputs["y"], torch.full((3,), 2.0))
+
+
+def test_a_failed_capture_ends_the_job_with_one_line(mirror, monkeypatch, tmp_path):
+    """No eager step after a failed capture: it could run on the capture's stream and RNG state."""
+    trainer = Trainer(settings(), keras_dataset(mirror, "mnist"), CPU)
+    # The step looked up when called, so that an eager step after the failure would be seen.
+    graphed = GraphedStep(lambda *batch: trainer.train_step(*batch, phase="both"), CPU, "both")
+    graphed.warmup_left = 0  # as on CUDA, warm-up done
+    trainer.graphed = {"both": graphed}
+
+    def refuse(*args):
+        raise RuntimeError("operation not permitted when stream is capturing")
+
+    monkeypatch.setattr(capture, "CapturedStep", refuse)
+    eager_steps = []
+    monkeypatch.setattr(trainer, "train_step", lambda *args, **kwargs: eager_steps.append(args))
+    batch = torch.arange(TRAIN_SETTINGS["batch_size"])
+    real = trainer.images[batch].float().div(127.5).sub(1)
+    log = tmp_path / "train.log"
+    with pytest.raises(SystemExit) as stopped:
+        with log_to(log):
+            trainer.step_batch(real, trainer.labels[batch], "both")
+    line = (
+        "error: CUDA graph capture failed (operation not permitted when stream is capturing); "
+        "set speedups.graph_capture: false to train without it"
+    )
+    assert str(stopped.value) == line and log.read_text().strip().splitlines()[-1] == line
+    assert eager_steps == [] and graphed.captured is None
+    with pytest.raises(CaptureError):  # a retry in the same process fails alike
+        trainer.step_batch(real, trainer.labels[batch], "both")
