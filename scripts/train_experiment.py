@@ -18,4 +18,5 @@ with log_to(snakemake.log[0]):
         history_out=snakemake.output.history,
         snapshots_out=snakemake.output.snapshots,
         speedups=snakemake.config["speedups"],
+        checkpoint_interval_s=snakemake.config["checkpoint_interval_s"],
     )

@@ -1,21 +1,18 @@
-"""Checkpoints across devices and speed-ups, RNG states, device choice, the capture fallback.
+"""Checkpoints across devices and speed-ups, RNG states, when checkpoints are written.
 
-These are the GPU path's defects that can be shown without a GPU; tests/test_cuda.py has the
-ones that need one.
+Some of these are the GPU path's defects that can be shown without a GPU (tests/test_cuda_path.py
+has the device selection and capture ones; tests/test_cuda.py the ones that need a GPU).
 """
 
-import functools
 import logging
+import os
+import signal
 
 import pytest
 import torch
 
-from conftest import TRAIN_SETTINGS
 from embedgan import checkpoints
-from embedgan.capture import GraphedStep
-from embedgan.errors import DeviceError
-from embedgan.runtime import select_device
-from embedgan.train import Trainer
+from embedgan.train import Preempted, Trainer, train_experiment
 from test_train import (  # noqa: F401  (fetched: a fixture)
     CPU,
     assert_same_weights,
@@ -93,39 +90,41 @@ def test_restored_random_states_reproduce_the_uninterrupted_run(tmp_path, fetche
     assert_same_weights(weights(resumed), weights(run(tmp_path, fetched, "reference", experiment)))
 
 
-def test_a_cuda_index_beyond_the_device_count_is_refused(monkeypatch):
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
-    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1")
-    with pytest.raises(DeviceError, match=r"'cuda:2' but this job sees 2 CUDA GPU\(s\), cuda:0 to cuda:1"):
-        select_device("cuda:2")
+def test_checkpoints_follow_the_clock_and_sigterm_always_saves(tmp_path, fetched, monkeypatch):  # noqa: F811
+    """One step takes a second (a fake clock): with 8-step epochs and a 20 s interval a
+    checkpoint is written after epochs 3 and 6 only; SIGTERM saves whatever the clock says."""
+    now = {"s": 0.0}
+    monkeypatch.setattr(checkpoints.time, "monotonic", lambda: now["s"])
+    saved_at = []
+    original_save, original_step = Trainer.save_checkpoint, Trainer.train_step
 
+    def spy_save(self, *args):
+        saved_at.append((self.epoch, self.batch_index))
+        original_save(self, *args)
 
-def test_a_failed_capture_leaves_the_discriminator_trainable_and_training_goes_on(mirror, monkeypatch, caplog):
-    """Capture fails inside the generator step, while the discriminator is frozen: the eager
-    steps after it must still train the discriminator."""
-    trainer = Trainer(settings(), keras_dataset(mirror, "mnist"), CPU)
-    graphed = GraphedStep(functools.partial(trainer.train_step, phase="both"), CPU, "both")
-    graphed.warmup_left = 0  # as on CUDA, warm-up done
-    trainer.graphed = {"both": graphed}
+    def timed_step(self, *args, **kwargs):
+        now["s"] += 1
+        return original_step(self, *args, **kwargs)
 
-    class FailingCapture:
-        def __init__(self, step, tensors):
-            def refuse(module, inputs):
-                if not any(p.requires_grad for p in module.parameters()):  # the G step
-                    raise RuntimeError("operation not permitted when stream is capturing")
+    monkeypatch.setattr(Trainer, "save_checkpoint", spy_save)
+    monkeypatch.setattr(Trainer, "train_step", timed_step)
+    images, manifest = fetched("mnist")
+    out = tmp_path / "clock"
+    outputs = dict(checkpoint=str(out / "checkpoint.pt"), model_out=str(out / "model.pt"),
+                   history_out=str(out / "history.json"), snapshots_out=str(out / "snapshots.npz"))
+    train_experiment("clock", settings(epochs=7), str(images), str(manifest), CPU,
+                     checkpoint_interval_s=20, **outputs)
+    assert saved_at == [(3, 0), (6, 0)]
 
-            hook = trainer.nets.discriminator.register_forward_pre_hook(refuse)
-            try:
-                step(*tensors)
-            finally:
-                hook.remove()
+    saved_at.clear()
 
-    monkeypatch.setattr("embedgan.capture.CapturedStep", FailingCapture)
-    batch = torch.arange(TRAIN_SETTINGS["batch_size"])
-    real = trainer.images[batch].float().div(127.5).sub(1)
-    losses = trainer.step_batch(real, trainer.labels[batch], "both")
-    assert "CUDA graph capture failed" in caplog.text and graphed.enabled is False
-    assert {"loss_d", "loss_g"} <= set(losses)
-    assert all(p.requires_grad for p in trainer.nets.discriminator.parameters())
-    trainer.step_batch(real, trainer.labels[batch], "both")  # the next eager step trains D
+    def preempting_step(self, *args, **kwargs):
+        if self.step == 5:
+            os.kill(os.getpid(), signal.SIGTERM)  # as Slurm's notice arrives
+        return original_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(Trainer, "train_step", preempting_step)
+    with pytest.raises(Preempted, match="SIGTERM at step 6"):
+        train_experiment("clock", settings(epochs=7), str(images), str(manifest), CPU,
+                         checkpoint_interval_s=10**6, **{**outputs, "checkpoint": str(out / "term.pt")})
+    assert saved_at == [(0, 6)] and (out / "term.pt").exists()

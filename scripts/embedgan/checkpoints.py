@@ -12,6 +12,7 @@ with a log line naming what differs, and training starts afresh.
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import torch
@@ -27,6 +28,23 @@ IDENTITY_PARTS = {
     "speedups": "other speed-ups",
 }
 OPTIMIZER_FLAGS = ("fused", "foreach", "capturable")
+
+
+class SaveClock:
+    """When a run saves its checkpoint: once `interval_s` seconds have passed since the last
+    save (0: whenever asked). exp2 at full scale fine-tunes bert-base-uncased, whose checkpoint
+    (weights and Adam's two moments) is ~1.3 GB: saved after each of its 64-step epochs on a
+    GPU, the writes would take longer than the training."""
+
+    def __init__(self, interval_s: float):
+        self.interval_s = interval_s
+        self.last = time.monotonic()
+
+    def due(self) -> bool:
+        return time.monotonic() - self.last >= self.interval_s
+
+    def saved(self) -> None:
+        self.last = time.monotonic()
 
 
 def identity(run_fingerprint: str, device: torch.device, speedups: dict | None = None) -> dict:

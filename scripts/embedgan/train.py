@@ -2,9 +2,10 @@
 
 The dataset lives on the training device as one uint8 tensor; batches are taken by index
 from a permutation drawn on that device. Losses are summed on the device and read once per
-logging interval. A checkpoint is written atomically after every epoch, and mid-epoch when
-SIGTERM arrives (then the run stops with an error); a rerun with the same settings resumes
-from it and, on the CPU, ends with the same weights as an uninterrupted run.
+logging interval. A checkpoint is written atomically at the end of an epoch once
+`checkpoint_interval_s` has passed since the last one, and mid-epoch when SIGTERM arrives (then
+the run stops with an error); a rerun with the same settings resumes from it and, on the CPU,
+ends with the same weights as an uninterrupted run.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import json
 import logging
 import math
 import os
-import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -40,36 +40,13 @@ from .models import (
 from . import checkpoints
 from .capture import GraphedStep
 from .objectives import get_objective, image_prior_penalty
-from .runtime import atomic_path, fingerprint, seed_everything
+from .process import SPEEDUPS, applied_speedups, apply_process_switches, stop_on_sigterm
+from .runtime import atomic_path, fingerprint, make_current, seed_everything
 from .settings import Settings
 
 log = logging.getLogger("embedgan.train")
 
 LOSS_POINTS = 200  # about this many points on the loss curve, whatever the run length
-
-# The config's `speedups`: the CUDA ones never touch the CPU path.
-SPEEDUPS = {
-    "fused_optimizer": True,
-    "flush_denormal": True,
-    "cudnn_benchmark": True,
-    "graph_capture": True,
-}
-CUDA_SPEEDUPS = ("fused_optimizer", "cudnn_benchmark", "graph_capture")
-CPU_SPEEDUPS = ("flush_denormal",)
-
-
-def apply_process_switches(device: torch.device, speedups: dict) -> None:
-    """Set the speed-ups that are process-wide switches, not part of a model, for the loop
-    about to run (another loop in the same process, as in the benchmark, may have changed them).
-    """
-    if device.type == "cuda":
-        torch.backends.cudnn.benchmark = speedups["cudnn_benchmark"]
-    else:
-        # Adam's first moments of weights whose gradient is zero (behind dead ReLUs) halve
-        # each step (beta1 0.5) into denormals, on which CPU arithmetic is slow: exp4 steps
-        # ran ~1.5x slower after a few hundred steps without this.
-        torch.set_flush_denormal(speedups["flush_denormal"])
-
 
 class TrainingError(ExpectedError, RuntimeError):
     """Training went wrong in a way the message explains (a loss became NaN)."""
@@ -77,25 +54,6 @@ class TrainingError(ExpectedError, RuntimeError):
 
 class Preempted(ExpectedError, RuntimeError):
     """Stopped by SIGTERM (a scheduler's notice) after saving a checkpoint."""
-
-
-class StopFlag:
-    requested = False
-
-
-@contextlib.contextmanager
-def stop_on_sigterm():
-    """Turn SIGTERM into a flag the loop checks after each step, so it can save first."""
-    flag = StopFlag()
-
-    def request_stop(signum, frame):
-        flag.requested = True
-
-    previous = signal.signal(signal.SIGTERM, request_stop)
-    try:
-        yield flag
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 @contextlib.contextmanager
@@ -183,16 +141,11 @@ class Trainer:
         speedups: dict | None = None,
     ):
         self.settings = settings = Settings.of(settings)
-        self.device = device
+        # With its index, and current: graphs are captured and replayed on the current device.
+        self.device = device = make_current(device)
         self.speedups = speedups = {**SPEEDUPS, **(speedups or {})}
         on_cuda = device.type == "cuda"
-        # The switches in force on this device: part of a checkpoint's identity.
-        self.applied_speedups = {
-            key: speedups[key]
-            for key in (CUDA_SPEEDUPS if on_cuda else CPU_SPEEDUPS)
-        }
-        if on_cuda:
-            torch.cuda.set_device(device)  # graphs are captured and replayed on the current device
+        self.applied_speedups = applied_speedups(device, speedups)
         apply_process_switches(device, speedups)
         # BERT's forward is not known to be capture-safe (host syncs); text steps run eagerly.
         self.capture = (
@@ -398,7 +351,7 @@ class Trainer:
         self.clock = now
         checkpoints.save(checkpoint, run_identity, self.state())
 
-    def run(self, checkpoint: Path, run_identity: dict) -> None:
+    def run(self, checkpoint: Path, run_identity: dict, checkpoint_interval_s: float = 0) -> None:
         saved = checkpoints.load(checkpoint, run_identity)
         if saved is not None:
             self.load_state(saved)
@@ -411,6 +364,7 @@ class Trainer:
         progress = tqdm(
             total=self.total_steps, initial=self.step, file=sys.stderr, mininterval=15, ascii=True
         )
+        clock = checkpoints.SaveClock(checkpoint_interval_s)
         with stop_on_sigterm() as stop:
             while self.epoch < total_epochs:
                 phase = self.epoch_phase(self.epoch)
@@ -431,9 +385,13 @@ class Trainer:
                         )
                 self.epoch_order, self.batch_index = None, 0
                 self.epoch += 1
-                self.save_checkpoint(checkpoint, run_identity)
+                saving = clock.due()
+                if saving:
+                    self.save_checkpoint(checkpoint, run_identity)
+                    clock.saved()
                 log.info(
-                    "epoch %d/%d done, step %d, checkpoint saved", self.epoch, total_epochs, self.step
+                    "epoch %d/%d done, step %d%s", self.epoch, total_epochs, self.step,
+                    ", checkpoint saved" if saving else "",
                 )
         progress.close()
 
@@ -478,8 +436,11 @@ def train_experiment(
     history_out: str,
     snapshots_out: str,
     speedups: dict | None = None,
+    checkpoint_interval_s: float = 0,
 ) -> None:
-    """Train one experiment and write its model, loss history and snapshots."""
+    """Train one experiment and write its model, loss history and snapshots; a checkpoint at
+    the end of an epoch once `checkpoint_interval_s` has passed since the last (0: every epoch).
+    """
     dataset = datasets.load_verified(dataset_path, manifest_path)
     trainer = Trainer(settings, dataset, device, speedups)
     log.info(
@@ -488,14 +449,14 @@ def train_experiment(
         len(trainer.labels),
         trainer.total_steps,
         trainer.settings.batch_size,
-        device,
+        trainer.device,
     )
     for variable in ("SLURM_JOB_ID", "CUDA_VISIBLE_DEVICES"):
         log.info("%s=%s", variable, os.environ.get(variable, "(unset)"))
     run_identity = checkpoints.identity(
-        fingerprint(settings, manifest_path), device, trainer.applied_speedups
+        fingerprint(settings, manifest_path), trainer.device, trainer.applied_speedups
     )
-    trainer.run(Path(checkpoint), run_identity)
+    trainer.run(Path(checkpoint), run_identity, checkpoint_interval_s)
 
     with atomic_path(model_out) as tmp:
         torch.save(
@@ -518,18 +479,20 @@ def train_experiment(
     history = {
         "experiment": name,
         "settings": settings,
-        "device": str(device),
-        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU",
+        "device": str(trainer.device),
+        "device_name": (
+            torch.cuda.get_device_name(trainer.device) if trainer.device.type == "cuda" else "CPU"
+        ),
         "torch": torch.__version__,
         "train_images": len(trainer.labels),
         "steps": trainer.total_steps,
         "steps_per_epoch": trainer.steps_per_epoch,
         "wall_time_s": trainer.elapsed,
         "cuda_graph_steps": sorted(p for p, step in trainer.graphed.items() if step.captured),
-        # False where capture was off, or fell back to eager steps after a failed capture.
-        "graph_capture": bool(trainer.graphed) and all(s.enabled for s in trainer.graphed.values()),
+        "graph_capture": bool(trainer.graphed),
         "loss": trainer.loss_history,
     }
     with atomic_path(history_out) as tmp:
         Path(tmp).write_text(json.dumps(history, indent=1) + "\n")
-    Path(checkpoint).unlink()  # finished: a later rerun (e.g. after a code change) starts afresh
+    # Finished: a later rerun (e.g. after a code change) starts afresh. The clock may have left none.
+    Path(checkpoint).unlink(missing_ok=True)
