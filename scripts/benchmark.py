@@ -37,11 +37,11 @@ from torch.utils.data import DataLoader
 from torchvision import transforms
 
 from embedgan import data as datasets
+from embedgan.capture import WARMUP_STEPS
 from embedgan.models import ProjectionConvTranspose2d, generator_input
+from embedgan.process import SPEEDUPS, apply_process_switches
 from embedgan.runtime import select_device
 from embedgan.settings import training_settings
-from embedgan.capture import WARMUP_STEPS
-from embedgan.process import SPEEDUPS, apply_process_switches
 from embedgan.train import Trainer
 
 REPO = Path(__file__).resolve().parents[1]

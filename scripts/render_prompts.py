@@ -22,6 +22,6 @@ with log_to(snakemake.log[0]):
         draws=1,
     )
     # One row per prompt, labelled with the prompt and the classifier's verdict.
-    labels = [f"{prompt} → {trained.classes[verdict]}" for prompt, verdict in zip(prompts, verdicts[0])]
+    labels = [f"{prompt} → {trained.classes[verdict]}" for prompt, verdict in zip(prompts, verdicts[0], strict=True)]
     class_grid(images.swapaxes(0, 1), ("",), labels,
                f"{snakemake.wildcards.exp}: prompt → the classifier's verdict", snakemake.output.prompts)

@@ -12,9 +12,9 @@ import torch
 
 from conftest import OFFLINE_ENCODER
 from embedgan.capture import WARMUP_STEPS, GraphedStep
+from embedgan.train import Trainer
 from test_interrupt import finish, interrupt_after_first_checkpoint, resume, start
 from test_train import fetched, keras_dataset, run, settings  # noqa: F401  (fetched: a fixture)
-from embedgan.train import Trainer
 
 pytestmark = [
     pytest.mark.cuda,

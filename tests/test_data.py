@@ -66,7 +66,7 @@ def write_idx(path, array):
 def test_torchvision_mnist_layout_is_read_by_torchvision(tmp_path):
     folder = tmp_path / "mirror"
     raw = folder / "MNIST" / "raw"
-    for split, prefix, per_class in (("train", "train", 12), ("test", "t10k", 4)):
+    for prefix, per_class in (("train", 12), ("t10k", 4)):
         x, y = class_images("mnist", per_class, seed=3)
         write_idx(raw / f"{prefix}-images-idx3-ubyte", x)
         write_idx(raw / f"{prefix}-labels-idx1-ubyte", y)

@@ -103,7 +103,7 @@ def test_projection_layer_is_the_transposed_convolution_it_replaces(kernel):
     upstream = torch.randn_like(out_stock)
     grads_fast = torch.autograd.grad(out_fast, [x, fast.weight, fast.bias], upstream)
     grads_stock = torch.autograd.grad(out_stock, [x, stock.weight, stock.bias], upstream)
-    for a, b in zip(grads_fast, grads_stock):
+    for a, b in zip(grads_fast, grads_stock, strict=True):
         torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
     wider = torch.randn(2, 100, 3, 3, dtype=torch.float64)  # not 1x1: the stock path
     torch.testing.assert_close(fast(wider), stock(wider), rtol=0, atol=0)

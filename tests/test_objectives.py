@@ -24,8 +24,8 @@ def bce(probabilities, targets):
     """nn.BCELoss by hand: mean of -(t log p + (1 - t) log(1 - p)) over every entry."""
     terms = [
         -(t * math.log(p) + (1 - t) * math.log(1 - p))
-        for row_p, row_t in zip(probabilities, targets)
-        for p, t in zip(row_p, row_t)
+        for row_p, row_t in zip(probabilities, targets, strict=True)
+        for p, t in zip(row_p, row_t, strict=True)
     ]
     return sum(terms) / len(terms)
 
@@ -170,7 +170,7 @@ def test_the_discriminator_step_of_exp1_and_exp3_sees_the_generated_batch():
         trainer = trainer_for(kind)
         shapes = []
         hook = trainer.nets.discriminator.register_forward_hook(
-            lambda module, inputs, output: shapes.append(len(inputs[0]))
+            lambda module, inputs, output, seen=shapes: seen.append(len(inputs[0]))
         )
         one_step(trainer, "discriminator")
         hook.remove()

@@ -14,7 +14,7 @@ The run's last checkpoint lets the rerun go on, with `speedups.graph_capture: fa
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 

@@ -104,5 +104,5 @@ def load_optimizer(optimizer: torch.optim.Optimizer, state: dict) -> None:
     come back with the state otherwise."""
     flags = [{k: group[k] for k in OPTIMIZER_FLAGS if k in group} for group in optimizer.param_groups]
     optimizer.load_state_dict(state)
-    for group, kept in zip(optimizer.param_groups, flags):
+    for group, kept in zip(optimizer.param_groups, flags, strict=True):
         group.update(kept)

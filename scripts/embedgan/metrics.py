@@ -234,7 +234,7 @@ def frechet_against_reference(
     class_reference = [reference[real_labels[reference] == c] for c in range(NUM_CLASSES)]
     # Every class's mean feature, repeated as often as the class is drawn.
     class_means = torch.cat(
-        [real[idx].mean(0, keepdim=True).expand(n, -1) for idx, n in zip(class_reference, counts)]
+        [real[idx].mean(0, keepdim=True).expand(n, -1) for idx, n in zip(class_reference, counts, strict=True)]
     )
     per_class = []
     for c, idx in enumerate(class_reference):

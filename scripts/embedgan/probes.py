@@ -113,13 +113,13 @@ def caption_accuracy(
     for kind, pairs in caption_sets(trained, heldout).items():
         if not pairs:
             continue
-        texts, labels = zip(*pairs)
+        texts, labels = zip(*pairs, strict=True)
         _, verdicts = judge_texts(trained, conditioner, classifier, list(texts), draws)
         hits = verdicts == np.array(labels)[None]
         result[kind] = {
             "captions": len(texts),
             "images": int(hits.size),
             "accuracy": float(hits.mean()),
-            "per_caption": {text: float(share) for text, share in zip(texts, hits.mean(0))},
+            "per_caption": {text: float(share) for text, share in zip(texts, hits.mean(0), strict=True)},
         }
     return result

@@ -26,7 +26,9 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from . import checkpoints
 from . import data as datasets
+from .capture import GraphedStep
 from .errors import ConfigError, ExpectedError
 from .images import nhwc_to_nchw, to_model_range, to_uint8
 from .models import (
@@ -37,8 +39,6 @@ from .models import (
     build_generator,
     generator_input,
 )
-from . import checkpoints
-from .capture import GraphedStep
 from .objectives import get_objective, image_prior_penalty
 from .process import SPEEDUPS, applied_speedups, apply_process_switches, stop_on_sigterm
 from .runtime import atomic_path, fingerprint, make_current, seed_everything
