@@ -1,7 +1,10 @@
-"""Snakemake script: docs/results.md and its pictures from a finished run."""
+"""Snakemake script: docs/results.md and its pictures from a finished run, and the README's
+results table."""
+
+from pathlib import Path
 
 from embedgan.publish import write_page
-from embedgan.report import gather
+from embedgan.report import Study, gather
 from embedgan.runtime import log_to
 
 with log_to(snakemake.log[0]):
@@ -11,13 +14,14 @@ with log_to(snakemake.log[0]):
         snakemake.input.classifiers,
         snakemake.params.probes,
     )
-    write_page(
+    study = Study(
         experiments,
         classifiers,
         snakemake.params.noise_pairs,
-        snakemake.params.notebook,
-        snakemake.params.benchmarks,
-        snakemake.params.command,
         snakemake.input.metrics_png,
-        snakemake.output.page,
+        Path(snakemake.output.page).parent,
+        notebook=snakemake.params.notebook,
+        benchmarks=snakemake.params.benchmarks,
+        command=snakemake.params.command,
     )
+    write_page(study, snakemake.output.page, snakemake.params.readme)

@@ -5,7 +5,8 @@ import json
 import numpy as np
 
 from embedgan import data
-from embedgan.render import class_grid, loss_curve, real_per_class
+from embedgan.render import class_grid, loss_curve, real_per_class, sample_sheet
+from embedgan.runs import SHEET_ROWS
 from embedgan.runtime import log_to
 
 with log_to(snakemake.log[0]):
@@ -13,6 +14,8 @@ with log_to(snakemake.log[0]):
     samples = np.load(snakemake.input.samples)
     classes = tuple(str(c) for c in samples["classes"])
     fakes = samples["images"]
+    sample_sheet(fakes, SHEET_ROWS, snakemake.output.sheet)
+    fakes = fakes[: snakemake.params.real_rows]
     class_grid(fakes, classes, [f"sample {i + 1}" for i in range(len(fakes))],
                f"{name}: generated", snakemake.output.fake)
 

@@ -1,6 +1,8 @@
 """Snakemake script: results/report.md from every experiment's outputs."""
 
-from embedgan.report import gather, write_report
+from pathlib import Path
+
+from embedgan.report import REPORT, Study, gather, write_document
 from embedgan.runtime import log_to
 
 with log_to(snakemake.log[0]):
@@ -10,10 +12,11 @@ with log_to(snakemake.log[0]):
         snakemake.input.classifiers,
         snakemake.params.probes,
     )
-    write_report(
+    study = Study(
         experiments,
         classifiers,
         snakemake.params.noise_pairs,
         snakemake.input.metrics_png,
-        snakemake.output.report,
+        Path(snakemake.output.report).parent,
     )
+    write_document(study, REPORT, snakemake.output.report)

@@ -10,13 +10,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 import yaml
 from PIL import Image
 
 from conftest import OFFLINE_ENCODER, copy_workflow, write_keras_npz
+from embedgan import publish
 
 EXPERIMENTS = ["exp1", "exp2", "exp3", "exp4", "exp5"]
-PICTURES = ["{exp}_fake.png", "{exp}_real.png", "{exp}.png", "{exp}_loss.png", "nearest.png"]
+PICTURES = ["{exp}_fake.png", "{exp}_real.png", "{exp}_samples.png", "{exp}.png", "{exp}_loss.png", "nearest.png"]
+# The reading order: the notebook's experiments in order, each followed by its variants.
+READING_ORDER = ["exp1", "exp2", "exp3", "exp4", "exp4_ca", "exp4_noise", "exp5"]
 
 # Small enough for 12 training images per class; every experiment keeps its own model.
 # Two seeds, and exp4 beside a noise variant: replicates and the noise table are run too;
@@ -124,6 +128,8 @@ def test_every_picture_and_the_report_are_produced(finished_run):
     rows = [line for line in metrics_section.splitlines() if re.match(r"\| exp\d \| 0 \| 2 \| [01]\.\d{3} ± ", line)]
     assert len(rows) == 5
     assert "](metrics.png)" in metrics_section and (results / "metrics.png").stat().st_size > 10_000
+    headings = re.findall(r"^## (\w+): ", report, re.M)
+    assert headings == READING_ORDER
     for exp in EXPERIMENTS:
         metrics = json.loads((results / exp / "metrics.json").read_text())
         assert metrics["samples"] == 20 and len(metrics["per_class"]) == 10
@@ -134,13 +140,53 @@ def test_every_picture_and_the_report_are_produced(finished_run):
         assert re.search(rf"## {exp}: [^#]*- over 2 seeds \(mean ± std\): accuracy [01]\.\d{{3}} ± ", report)
 
 
+def test_the_sample_sheet_is_the_plain_grid_of_the_samples(finished_run):
+    """As torchvision's save_image writes it: class c in column c, at least 10 draws."""
+    from torchvision.utils import make_grid
+
+    workdir, _, _ = finished_run
+    for exp, draws in (("exp4_noise", 10), ("exp4", 1)):
+        samples = np.load(workdir / "results" / exp / "samples.npz")["images"]
+        assert samples.shape[:2] == (draws, 10)
+        rows = np.concatenate([samples] * (10 // draws))  # one image per class, repeated
+        grid = make_grid(torch.from_numpy(rows.reshape(-1, *rows.shape[2:])), nrow=10, padding=2)
+        with Image.open(workdir / "results" / exp / f"{exp}_samples.png") as sheet:
+            pixels = np.asarray(sheet.convert("L" if rows.shape[2] == 1 else "RGB"))
+        expected = grid.permute(1, 2, 0).numpy()
+        np.testing.assert_array_equal(pixels, expected[..., 0] if rows.shape[2] == 1 else expected)
+
+
+README_WITH_MARKERS = f"""# A project
+
+Before the table.
+
+{publish.README_START}
+an old table
+{publish.README_END}
+
+After the table.
+"""
+
+
 def test_publish_writes_the_results_page_and_remaking_it_changes_no_byte(finished_run):
     workdir, _, args = finished_run
+    (workdir / "README.md").write_text(README_WITH_MARKERS)
     snakemake(workdir, "publish", *args)
     docs = workdir / "docs"
     page = (docs / "results.md").read_text()
-    written = {path: path.read_bytes() for path in docs.rglob("*") if path.is_file()}
-    assert len(written) == 1 + 7 * 5 + 1  # the page, 5 pictures of each of 7 experiments, the chart
+    written = {path: path.read_bytes() for path in [*docs.rglob("*"), workdir / "README.md"] if path.is_file()}
+    # the page, 6 pictures of each of 7 experiments, 3 probe pictures, the chart; the README
+    assert len(written) == 1 + 7 * 6 + 3 + 1 + 1
+    assert [h for h in re.findall(r"^## (\w+): ", page, re.M)] == READING_ORDER
+    assert "## Beyond the notebook" in page and "](results/exp4_ca_morph.png)" in page
+    readme = (workdir / "README.md").read_text()
+    answer = page.split("## The answer")[1].split("\n## ")[0]
+    table = "\n".join(line for line in answer.splitlines() if line.startswith("|"))
+    assert table and readme.startswith("# A project\n\nBefore the table.\n\n" + publish.README_START)
+    assert f"{publish.README_START}\n" in readme and readme.endswith(f"{publish.README_END}\n\nAfter the table.\n")
+    block = readme.split(publish.README_START)[1].split(publish.README_END)[0].strip()
+    assert re.match(r"!\[exp\w+: samples of every class, one column per class\]\(docs/results/exp\w+_samples\.png\)\n\n", block)
+    assert block.split("\n\n", 1)[1] == table
     for link in re.findall(r"\]\((results/[\w.]+\.png)\)", page):
         assert (docs / link).is_file(), link
     assert "](results/exp4_nearest.png)" in page and "](results/metrics.png)" in page
@@ -148,10 +194,10 @@ def test_publish_writes_the_results_page_and_remaking_it_changes_no_byte(finishe
     assert "| exp4 | 60 | 8 | 1 | 8 | 60,000 | 4 | 50 | 750,000 |" in page
     assert "| exp4_noise | 60 | 8 | 1 | 8 | not in the notebook | | | |" in page
     answer = page.split("## The answer")[1].split("\n## ")[0]
-    assert "- exp4_noise: " in answer and "- exp4 -> exp4_noise: diversity 0.00 -> " in answer
+    assert "- exp4_noise: " in answer and "- exp4 -> exp4_noise (8-d noise): diversity 0.00 -> " in answer
     assert "| train exp4 (training loop, all attempts) |" in page and "| evaluate exp4/seed1 |" in page
     snakemake(workdir, "publish", "--forcerun", "publish", *args)
-    assert {path: path.read_bytes() for path in docs.rglob("*") if path.is_file()} == written
+    assert {path: path.read_bytes() for path in [*docs.rglob("*"), workdir / "README.md"] if path.is_file()} == written
 
 
 def test_a_noise_variant_is_compared_with_its_embedding_only_experiment(finished_run):
@@ -226,6 +272,22 @@ def test_each_rule_writes_its_log(finished_run):
 def test_nothing_to_do_after_a_finished_run(finished_run):
     workdir, _, args = finished_run
     assert planned_jobs(workdir, *args) == set()
+
+
+def reversed_keys(value):
+    if isinstance(value, dict):
+        return {key: reversed_keys(value[key]) for key in reversed(list(value))}
+    return [reversed_keys(item) for item in value] if isinstance(value, list) else value
+
+
+def test_the_same_config_in_another_key_order_plans_no_job(finished_run):
+    workdir, config_path, args = finished_run
+    config = yaml.safe_load(config_path.read_text())
+    config_path.write_text(yaml.safe_dump(reversed_keys(config), sort_keys=False))
+    try:
+        assert planned_jobs(workdir, *args) == set()
+    finally:
+        write_config(config_path, config)
 
 
 def test_editing_one_experiment_reruns_only_its_chain_and_the_report(finished_run):
@@ -391,7 +453,7 @@ def test_each_rule_lists_every_package_module_its_script_imports(workflow_copy):
     }
     assert inputs["train"] == {
         "__init__", "capture", "checkpoints", "data", "errors", "images", "models", "objectives",
-        "runtime", "settings", "text", "train",
+        "process", "runtime", "settings", "text", "train",
     }
     assert {"images", "render", "report", "runtime", "errors"} <= inputs["plot_metrics"]
     assert {"classifier", "metrics", "sampling"} <= inputs["evaluate"]

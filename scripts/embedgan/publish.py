@@ -1,51 +1,69 @@
-"""The results page of a finished run (docs/results.md), with its pictures copied beside it.
+"""The results page of a finished run (docs/results.md), with its pictures copied beside it, and
+the README's results table.
 
-The page holds the report's numbers and pictures, the scale of each experiment beside the
-notebook's, the wall time of each job, the command that made the run, and a short answer to
-the notebook's question in words, each sentence computed from numbers on the page (so it stays
-true when the page is remade from another run). It holds nothing that changes between two
-makings from the same run (no dates), so remaking it changes no byte.
+The page is written by the report's writer (embedgan.report) from the report's sections and
+some of its own: the scale of each experiment beside the notebook's, the wall time of each
+job, the command that made the run, and a short answer to the notebook's question, each
+sentence computed from numbers on the page (so it stays true when the page is remade from
+another run). It holds nothing that changes between two makings from the same run (no dates),
+so remaking it changes no byte.
 """
 
 from __future__ import annotations
 
 import csv
+import logging
 import math
 import os
 import shutil
-from statistics import fmean
 from pathlib import Path
+from statistics import fmean
 
 from . import report
+from .report import Study
+from .runs import ARTIFACTS, PICTURES, PROBE_PICTURES
 from .runtime import atomic_path
 
-# Picture of an experiment (report entry key) -> its file name on the page.
-PAGE_PICTURES = {
-    "fake": "{exp}_fake.png",
-    "real": "{exp}_real.png",
-    "history_png": "{exp}.png",
-    "loss_png": "{exp}_loss.png",
-    "nearest": "{exp}_nearest.png",
-}
+log = logging.getLogger("embedgan.publish")
+
 RECOGNISED = 0.5  # a class counts as recognised when the classifier names it in half its draws
+# The README's results table lies between these lines; the publish target rewrites it.
+README_START = "<!-- results table: written by `snakemake publish` from the run of docs/results.md -->"
+README_END = "<!-- end of the results table -->"
 
 
-def page_pictures(experiments: list[str], picture_dir: str) -> list[str]:
-    """Every picture file the page holds (the publish rule's outputs)."""
-    names = [form.format(exp=exp) for exp in experiments for form in PAGE_PICTURES.values()]
-    return [str(Path(picture_dir) / name) for name in [*names, "metrics.png"]]
+def picture_name(key: str, experiment: str) -> str:
+    """A picture's file name on the page, where every experiment's lie in one folder: its name
+    in the run's folder, after the experiment's name where it does not hold it already."""
+    name = ARTIFACTS[key].format(exp=experiment)
+    return name if "{exp}" in ARTIFACTS[key] else f"{experiment}_{name}"
 
 
-def copy_pictures(experiments: dict[str, dict], metrics_png: str, picture_dir: Path) -> str:
-    """Copy every picture beside the page and point the entries at the copies."""
+def page_files(experiments: list[str], probes: dict[str, list[str]], page: str) -> list[str]:
+    """Every file the publish target writes: the page, then its pictures (in the folder named
+    after the page): each experiment's, its probes' (probes: experiment -> those its config asks
+    for) and the metrics chart."""
+    folder = Path(page).with_suffix("")
+    names = [
+        picture_name(key, exp)
+        for exp in experiments
+        for key in (*PICTURES, *(p for p in PROBE_PICTURES if p in probes.get(exp, [])))
+    ]
+    return [page, *(str(folder / name) for name in [*names, "metrics.png"])]
+
+
+def copy_pictures(study: Study, picture_dir: Path) -> None:
+    """Copy every picture beside the page and point the study at the copies."""
     picture_dir.mkdir(parents=True, exist_ok=True)
-    for name, entry in experiments.items():
-        for key, form in PAGE_PICTURES.items():
-            target = picture_dir / form.format(exp=name)
-            shutil.copyfile(entry[key], target)
-            entry[key] = str(target)
-    shutil.copyfile(metrics_png, picture_dir / "metrics.png")
-    return str(picture_dir / "metrics.png")
+    for name, entry in study.experiments.items():
+        for key in (*PICTURES, *PROBE_PICTURES):
+            if key in entry:
+                target = picture_dir / picture_name(key, name)
+                shutil.copyfile(entry[key], target)
+                entry[key] = str(target)
+    target = picture_dir / "metrics.png"
+    shutil.copyfile(study.metrics_png, target)
+    study.metrics_png = str(target)
 
 
 def benchmark_seconds(path: str) -> float | None:
@@ -57,60 +75,81 @@ def benchmark_seconds(path: str) -> float | None:
     return float(rows[-1]["s"]) if rows else None
 
 
-def scale_table(experiments: dict[str, dict], notebook: dict[str, dict | None]) -> list[str]:
+def scale_section(study: Study) -> list[str]:
     lines = [
+        "## Scale of each experiment, beside the notebook's",
+        "",
         "| experiment | training images | batch | epochs | steps | notebook: images | batch "
         "| epochs | steps |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for name, entry in experiments.items():
-        history, settings = entry["history"], entry["history"]["settings"]
+    for name, entry in study.experiments.items():
+        history, settings = entry["history"], entry["settings"]
         ours = (
-            f"{history['train_images']:,} | {settings['batch_size']} | {settings['epochs']} "
+            f"{history['train_images']:,} | {settings.batch_size} | {settings.epochs} "
             f"| {history['steps']:,}"
         )
-        scale = notebook.get(name)
+        scale = study.notebook.get(name)
         if scale is None:
             theirs = "not in the notebook | | |"
         else:
             steps = scale["epochs"] * math.ceil(scale["images"] / scale["batch_size"])
             theirs = f"{scale['images']:,} | {scale['batch_size']} | {scale['epochs']} | {steps:,}"
         lines.append(f"| {name} | {ours} | {theirs} |")
-    return lines
+    return [*lines, ""]
 
 
-def wall_time_table(
-    experiments: dict[str, dict], classifiers: dict[str, dict], benchmarks: dict[str, str]
-) -> list[str]:
+def wall_time_section(study: Study) -> list[str]:
     """Training: the loop's own time over every attempt (a resumed job's benchmark holds its
     last attempt only); other jobs: Snakemake's benchmark files."""
-    lines = ["| job | wall time |", "| --- | --- |"]
-    for name, entry in experiments.items():
+    lines = ["## Wall time of each job", "", "| job | wall time |", "| --- | --- |"]
+    for name, entry in study.experiments.items():
         lines.append(
             f"| train {name} (training loop, all attempts) "
             f"| {report.format_seconds(entry['history']['wall_time_s'])} |"
         )
-    for name, summary in classifiers.items():
+    for name, summary in study.classifiers.items():
         lines.append(
             f"| train_classifier {name} (training loop, all attempts) "
             f"| {report.format_seconds(summary['wall_time_s'])} |"
         )
-    for job, path in benchmarks.items():
+    for job, path in study.benchmarks.items():
         seconds = benchmark_seconds(path)
         if seconds is not None:
             lines.append(f"| {job} | {report.format_seconds(seconds)} |")
+    return [*lines, ""]
+
+
+def results_table(study: Study) -> list[str]:
+    """The headline numbers of every experiment, each beside its reference (the page's first
+    table, and the README's)."""
+    lines = [
+        "| experiment | data | noise | accuracy | FD (perfect generator) | diversity (real) "
+        "| nearest training image (real test) |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, entry in study.experiments.items():
+        metrics, settings = entry["metrics"][0], entry["settings"]
+        lines.append(
+            f"| {name} | {settings.dataset} | {settings.noise_dim or 'none'} "
+            f"| {metrics['accuracy']:.2f} "
+            f"| {metrics['frechet_distance']:.2f} ({metrics['frechet_floor']:.2f}) "
+            f"| {metrics['diversity']:.2f} ({metrics['diversity_real']:.2f}) "
+            f"| {metrics['nearest_train_distance']:.2f} "
+            f"({metrics['nearest_train_distance_real_test']:.2f}) |"
+        )
     return lines
 
 
-def answer(
-    experiments: dict[str, dict], classifiers: dict[str, dict], noise_pairs: list[list[str]]
-) -> list[str]:
+def answer_section(study: Study) -> list[str]:
     """The notebook's question answered in sentences, each computed from the page's numbers."""
-    lines = ["Which experiments draw images of the intended class (reference classifier):", ""]
+    experiments = study.experiments
+    lines = ["## The answer", "", *results_table(study), ""]
+    lines += ["Which experiments draw images of the intended class (reference classifier):", ""]
     for name, entry in experiments.items():
         metrics = entry["metrics"][0]
         recognised = sum(c["accuracy"] >= RECOGNISED for c in metrics["per_class"])
-        real = classifiers[entry["history"]["settings"]["dataset"]]["test_accuracy"]
+        real = study.classifiers[entry["settings"].dataset]["test_accuracy"]
         lines.append(
             f"- {name}: {metrics['accuracy']:.0%} of its generated images are classified as "
             f"the intended class, {recognised} of 10 classes in at least half their draws "
@@ -128,8 +167,9 @@ def answer(
                 f"{experiments[n]['metrics'][0]['diversity_real']:.2f}" for n in single
             )
             + "). One point per class can at best sit at the class's mean feature: per class, "
-            "its Frechet distance cannot fall below the best single point's, however good the "
-            "image. Mean over the classes, generated / best single point / perfect generator:",
+            "its Frechet distance (intra-FD) cannot fall below the best single point's, however "
+            "good the image. Mean over the classes, generated / best single point / perfect "
+            "generator:",
             "",
         ]
         for name in single:
@@ -139,12 +179,13 @@ def answer(
                 f"{fmean(c['frechet_best_point'] for c in per_class):.2f} / "
                 f"{fmean(c['frechet_floor'] for c in per_class):.2f}"
             )
-    if noise_pairs:
-        lines += ["", "What adding 100-d Gaussian noise to the embedding changes:", ""]
-        for base, noisy in noise_pairs:
+    if study.noise_pairs:
+        lines += ["", "What adding Gaussian noise to the embedding changes:", ""]
+        for base, noisy in study.noise_pairs:
             before, after = experiments[base]["metrics"][0], experiments[noisy]["metrics"][0]
             lines.append(
-                f"- {base} -> {noisy}: diversity {before['diversity']:.2f} -> "
+                f"- {base} -> {noisy} ({experiments[noisy]['settings'].noise_dim}-d noise): "
+                f"diversity {before['diversity']:.2f} -> "
                 f"{after['diversity']:.2f} (real: {after['diversity_real']:.2f}), accuracy "
                 f"{before['accuracy']:.2f} -> {after['accuracy']:.2f}, Frechet distance "
                 f"{before['frechet_distance']:.2f} -> {after['frechet_distance']:.2f} (a "
@@ -162,68 +203,67 @@ def answer(
             f"{metrics['nearest_train_distance']:.2f} (smallest {min(nearest):.2f}), real test "
             f"images at {metrics['nearest_train_distance_real_test']:.2f}."
         )
-    return lines
+    return [*lines, ""]
 
 
-def write_page(
-    experiments: dict[str, dict],
-    classifiers: dict[str, dict],
-    noise_pairs: list[list[str]],
-    notebook: dict[str, dict | None],
-    benchmarks: dict[str, str],
-    command: str,
-    metrics_png: str,
-    out_path: str,
-) -> None:
-    """experiments, classifiers: as report.gather gives them; notebook: experiment -> the
-    notebook's scale (images, batch_size, epochs) or None; benchmarks: job -> its benchmark
-    file (all but the training jobs, whose loop times come from their records); command: the
-    snakemake command of the run."""
-    page_dir = Path(out_path).parent
-    metrics_png = copy_pictures(experiments, metrics_png, page_dir / Path(out_path).stem)
-    rel = lambda path: os.path.relpath(path, page_dir)  # noqa: E731
-    headline = max(experiments, key=lambda name: experiments[name]["metrics"][0]["accuracy"])
-    lines = [
+def headline(study: Study) -> str:
+    """The experiment whose pictures head the page and the README: the most accurate."""
+    return max(study.experiments, key=lambda n: study.experiments[n]["metrics"][0]["accuracy"])
+
+
+def page_header(study: Study) -> list[str]:
+    best = headline(study)
+    return [
         "# Results: generators fed an embedding instead of noise",
         "",
         report.QUESTION,
         "",
         "Made by the workflow's `publish` target from one finished run:",
         "",
-        f"    {command}",
+        f"    {study.command}",
         "",
-        f"![{headline} generated]({rel(experiments[headline]['fake'])})",
-        "",
-        "## The answer",
-        "",
-        *answer(experiments, classifiers, noise_pairs),
-        "",
-        "## Scale of each experiment, beside the notebook's",
-        "",
-        *scale_table(experiments, notebook),
-        "",
-        "## Metrics",
-        "",
-        report.METRICS_NOTE,
-        "",
-        "Reference classifiers:",
-        "",
-        *report.classifier_lines(classifiers),
-        "",
-        *report.metrics_table(experiments),
-        "",
-        f"![metrics]({rel(metrics_png)})",
+        f"![{best} generated]({study.link(study.experiments[best]['fake'])})",
         "",
     ]
-    if noise_pairs:
-        lines += [
-            "## Embedding only, and embedding + noise",
-            "",
-            *report.noise_table(experiments, noise_pairs),
-            "",
-        ]
-    lines += ["## Wall time of each job", "", *wall_time_table(experiments, classifiers, benchmarks), ""]
-    for name, entry in experiments.items():
-        lines += report.experiment_section(name, entry, page_dir)
-    with atomic_path(out_path) as tmp:
-        Path(tmp).write_text("\n".join(lines))
+
+
+PAGE = (
+    page_header,
+    answer_section,
+    scale_section,
+    report.metrics_section,
+    report.noise_section,
+    report.beyond_section,
+    wall_time_section,
+    report.experiments_section,
+)
+
+
+def write_readme_table(study: Study, readme: str) -> None:
+    """Put the headline experiment's sample sheet and the page's results table between the
+    README's markers (left alone, with a log line, where the README or its markers are
+    missing: a project using the workflow as a module)."""
+    path = Path(readme)
+    text = path.read_text() if path.is_file() else ""
+    if README_START not in text or README_END not in text:
+        log.info("%s has no results-table markers: left as it is", readme)
+        return
+    before, rest = text.split(README_START, 1)
+    after = rest.split(README_END, 1)[1]
+    best = headline(study)
+    sheet = os.path.relpath(study.experiments[best]["sheet"], path.parent)
+    block = [
+        f"![{best}: samples of every class, one column per class]({sheet})",
+        "",
+        *results_table(study),
+    ]
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(f"{before}{README_START}\n" + "\n".join(block) + f"\n{README_END}{after}")
+
+
+def write_page(study: Study, out_path: str, readme: str) -> None:
+    """The page at `out_path` (study.folder: its folder), its pictures in the folder named
+    after it, and the README's results table."""
+    copy_pictures(study, Path(out_path).with_suffix(""))
+    report.write_document(study, PAGE, out_path)
+    write_readme_table(study, readme)

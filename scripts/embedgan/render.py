@@ -6,13 +6,15 @@ the generator drew stays grey.
 
 from __future__ import annotations
 
+import math
+
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from torchvision.utils import make_grid  # noqa: E402
+from torchvision.utils import make_grid, save_image  # noqa: E402
 
 from .images import nhwc_to_nchw  # noqa: E402
 
@@ -53,6 +55,18 @@ def class_grid(
     plt.close(figure)
 
 
+def sample_sheet(images: np.ndarray, rows: int, out_path: str) -> None:
+    """The plain sheet of samples GAN papers show, of uint8 images draws x classes x C x H x W:
+    class c in column c, one draw per row (at least `rows`: a generator without noise has one
+    draw, repeated), written exactly as torchvision.utils.save_image(images in [0, 1],
+    nrow=classes, padding=2) writes it: no axes, no labels, no scaling."""
+    if len(images) < rows:
+        images = np.concatenate([images] * math.ceil(rows / len(images)))[:rows]
+    draws, classes = images.shape[:2]
+    flat = torch.from_numpy(images.reshape(draws * classes, *images.shape[2:])).float().div(255)
+    save_image(flat, out_path, nrow=classes, padding=PADDING)
+
+
 def real_per_class(x: np.ndarray, y: np.ndarray, rows: int) -> np.ndarray:
     """The first `rows` images of every class, rows x classes x C x H x W."""
     picked = [np.flatnonzero(y == c)[:rows] for c in range(10)]
@@ -68,7 +82,7 @@ def loss_curve(history: dict, title: str, out_path: str) -> None:
     for key, label in (("loss_d", "discriminator / classifier"), ("loss_g", "generator")):
         points = [(row["epoch"], row[key]) for row in rows if key in row]
         if points:
-            axes.plot(*zip(*points), label=label, linewidth=1)
+            axes.plot(*zip(*points, strict=True), label=label, linewidth=1)
     axes.set_xlabel("epoch")
     axes.set_ylabel("loss (mean per logging interval)")
     axes.set_title(title, fontsize=10)

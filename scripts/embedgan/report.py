@@ -1,10 +1,15 @@
-"""The markdown report: one section per experiment and a summary table."""
+"""The documents of a finished run, written by one writer from the same sections: the report
+(results/report.md) and the results page (docs/results.md, embedgan.publish). Each document is
+a list of sections; a section is a function of the `Study` (the run's experiments, read back
+once) that gives its markdown lines, or none where it does not apply.
+"""
 
 from __future__ import annotations
 
 import datetime
-import json
 import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +41,38 @@ METRICS_NOTE = (
 )
 
 
+@dataclass
+class Study:
+    """What a document is written from. experiments: name -> entry, in reading order (the
+    notebook's experiments, each followed by its variants): presentation (title, description),
+    settings (Settings), history, manifest, metrics (one per run, the first run's first), the
+    paths of its pictures and probes; classifiers: data set -> the reference classifier's
+    summary; noise_pairs: [experiment, its noise variant]; folder: where the document is
+    written (pictures are linked relative to it). The results page adds the notebook's scale
+    of each experiment, the jobs' benchmark files and the run's command."""
+
+    experiments: dict[str, dict]
+    classifiers: dict[str, dict]
+    noise_pairs: list[list[str]]
+    metrics_png: str
+    folder: Path
+    notebook: dict[str, dict | None] = field(default_factory=dict)
+    benchmarks: dict[str, str] = field(default_factory=dict)
+    command: str = ""
+
+    def link(self, path: str) -> str:
+        return os.path.relpath(path, self.folder)
+
+
+Section = Callable[[Study], list[str]]
+
+
+def write_document(study: Study, sections: tuple[Section, ...], out_path: str) -> None:
+    lines = [line for section in sections for line in section(study)]
+    with atomic_path(out_path) as tmp:
+        Path(tmp).write_text("\n".join(lines))
+
+
 def format_seconds(seconds: float) -> str:
     minutes, secs = divmod(round(seconds), 60)
     hours, minutes = divmod(minutes, 60)
@@ -56,11 +93,12 @@ def data_line(manifest: dict, train_images: int) -> str:
     )
 
 
-def experiment_section(name: str, entry: dict, report_dir: Path) -> list[str]:
-    history, settings = entry["history"], Settings.of(entry["history"]["settings"])
+def experiment_lines(study: Study, name: str) -> list[str]:
+    """One experiment: its settings, pictures and numbers."""
+    entry = study.experiments[name]
+    history, settings = entry["history"], entry["settings"]
     title, description = entry["presentation"]["title"], entry["presentation"]["description"]
-    rel = lambda path: os.path.relpath(path, report_dir)  # noqa: E731
-    lines = [
+    return [
         f"## {name}: {title}" if title else f"## {name}",
         "",
         description.strip(),
@@ -82,23 +120,31 @@ def experiment_section(name: str, entry: dict, report_dir: Path) -> list[str]:
         "",
         "| generated | real test images |",
         "| --- | --- |",
-        f"| ![{name} generated]({rel(entry['fake'])}) | ![{name} real]({rel(entry['real'])}) |",
+        f"| ![{name} generated]({study.link(entry['fake'])}) "
+        f"| ![{name} real]({study.link(entry['real'])}) |",
+        "",
+        "Sample sheet (class c in column c, one draw per row; no labels, no scaling):",
+        "",
+        f"![{name} samples]({study.link(entry['sheet'])})",
         "",
         *metrics_lines(entry["metrics"][0]),
         *seed_lines(entry["metrics"]),
         "",
         *per_class_table(entry["metrics"][0], entry["manifest"]["classes"]),
         "",
-        f"![{name} nearest training images]({rel(entry['nearest'])})",
+        f"![{name} nearest training images]({study.link(entry['nearest'])})",
         "",
         "Generation record (rows: points of training; columns: classes):",
         "",
-        f"![{name} history]({rel(entry['history_png'])})",
+        f"![{name} history]({study.link(entry['history_png'])})",
         "",
-        f"![{name} losses]({rel(entry['loss_png'])})",
+        f"![{name} losses]({study.link(entry['loss_png'])})",
         "",
     ]
-    return lines
+
+
+def experiments_section(study: Study) -> list[str]:
+    return [line for name in study.experiments for line in experiment_lines(study, name)]
 
 
 def floor(metrics: dict) -> str:
@@ -108,10 +154,10 @@ def floor(metrics: dict) -> str:
 
 def per_class_table(metrics: dict, classes: list[str]) -> list[str]:
     lines = [
-        "| class | accuracy | FD | FD floor | FD best point | diversity |",
+        "| class | accuracy | intra-FD | intra-FD floor | intra-FD best point | diversity |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    for name, c in zip(classes, metrics["per_class"]):
+    for name, c in zip(classes, metrics["per_class"], strict=True):
         lines.append(
             f"| {name} | {c['accuracy']:.2f} | {c['frechet_distance']:.2f} | {floor(c)} "
             f"| {c['frechet_best_point']:.2f} | {c['diversity']:.3f} |"
@@ -177,22 +223,23 @@ def seed_lines(runs: list[dict]) -> list[str]:
     ]
 
 
-def metrics_table(experiments: dict[str, dict]) -> list[str]:
+def metrics_table(study: Study) -> list[str]:
     lines = [
         "| experiment | noise | seeds | accuracy | CE | FD | FD floor | FD class means "
         "| diversity | real div. "
         "| NN dist | NN dist real |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for name, entry in experiments.items():
+    for name, entry in study.experiments.items():
         stats = seed_statistics(entry["metrics"])
-        noise = Settings.of(entry["history"]["settings"]).noise_dim
         cells = [
             floor(entry["metrics"][0]) if key == "frechet_floor" else mean_and_spread(stats, key, form)
             for key, form in SUMMARY_METRICS
         ]
-        lines.append(f"| {name} | {noise} | {stats['seeds']} | " + " | ".join(cells) + " |")
-    if any(len(entry["metrics"]) > 1 for entry in experiments.values()):
+        lines.append(
+            f"| {name} | {entry['settings'].noise_dim} | {stats['seeds']} | " + " | ".join(cells) + " |"
+        )
+    if any(len(entry["metrics"]) > 1 for entry in study.experiments.values()):
         lines += ["", "With several seeds: mean ± sample standard deviation over the seeds."]
     return lines
 
@@ -202,23 +249,31 @@ def diversity_cell(stats: dict) -> str:
     return f"{mean_and_spread(stats, 'diversity', '{:.3f}')} ({stats['mean']['diversity_real']:.3f})"
 
 
-def noise_table(experiments: dict[str, dict], pairs: list[list[str]]) -> list[str]:
+def noise_section(study: Study) -> list[str]:
     """Embedding only beside embedding + noise, per pair of experiments."""
+    if not study.noise_pairs:
+        return []
     lines = [
+        "## The noise question: embedding only, and embedding + noise",
+        "",
+        "Each pair: an experiment, then the same with Gaussian noise appended to the "
+        "generator's input (`noise_dim`).",
+        "",
         "| experiment | noise | accuracy | FD (perfect generator) | diversity (real) |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for pair in pairs:
+    for pair in study.noise_pairs:
         for name in pair:
-            stats = seed_statistics(experiments[name]["metrics"])
-            noise = Settings.of(experiments[name]["history"]["settings"]).noise_dim
+            entry = study.experiments[name]
+            stats = seed_statistics(entry["metrics"])
             lines.append(
-                f"| {name} | {noise or 'none'} | {mean_and_spread(stats, 'accuracy', '{:.3f}')} "
+                f"| {name} | {entry['settings'].noise_dim or 'none'} "
+                f"| {mean_and_spread(stats, 'accuracy', '{:.3f}')} "
                 f"| {mean_and_spread(stats, 'frechet_distance', '{:.2f}')} "
-                f"({floor(experiments[name]['metrics'][0])}) "
+                f"({floor(entry['metrics'][0])}) "
                 f"| {diversity_cell(stats)} |"
             )
-    return lines
+    return [*lines, ""]
 
 
 def classifier_lines(classifiers: dict[str, dict]) -> list[str]:
@@ -230,14 +285,33 @@ def classifier_lines(classifiers: dict[str, dict]) -> list[str]:
     ]
 
 
-def summary_table(experiments: dict[str, dict]) -> list[str]:
+def metrics_section(study: Study) -> list[str]:
+    return [
+        "## Metrics",
+        "",
+        METRICS_NOTE,
+        "",
+        "Reference classifiers:",
+        "",
+        *classifier_lines(study.classifiers),
+        "",
+        *metrics_table(study),
+        "",
+        f"![metrics]({study.link(study.metrics_png)})",
+        "",
+    ]
+
+
+def summary_section(study: Study) -> list[str]:
     lines = [
+        "## Summary",
+        "",
         "| experiment | dataset | conditioning | discriminator | objective | batch | epochs "
         "| train images | steps | device | training time | final D loss | final G loss |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for name, entry in experiments.items():
-        history, s = entry["history"], Settings.of(entry["history"]["settings"])
+    for name, entry in study.experiments.items():
+        history, s = entry["history"], entry["settings"]
         lines.append(
             f"| {name} "
             f"| {s.dataset} | {s.conditioning} | {s.discriminator or '–'} "
@@ -245,7 +319,7 @@ def summary_table(experiments: dict[str, dict]) -> list[str]:
             f"| {history['steps']} | {history['device']} | {format_seconds(history['wall_time_s'])} "
             f"| {final_loss(history, 'loss_d')} | {final_loss(history, 'loss_g')} |"
         )
-    return lines
+    return [*lines, ""]
 
 
 BEYOND_NOTE = (
@@ -273,13 +347,13 @@ def options_cell(settings: Settings) -> tuple[str, str]:
     )
 
 
-def options_table(experiments: dict[str, dict]) -> list[str]:
+def options_table(study: Study) -> list[str]:
     lines = [
         "| experiment | noise | CA | prior | accuracy | diversity (real) | TV (real) |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for name, entry in experiments.items():
-        settings = Settings.of(entry["history"]["settings"])
+    for name, entry in study.experiments.items():
+        settings = entry["settings"]
         stats, metrics = seed_statistics(entry["metrics"]), entry["metrics"][0]
         augmentation, prior = options_cell(settings)
         lines.append(
@@ -291,14 +365,14 @@ def options_table(experiments: dict[str, dict]) -> list[str]:
     return lines
 
 
-def caption_table(experiments: dict[str, dict]) -> list[str]:
+def caption_table(study: Study) -> list[str]:
     lines = [
         "| experiment | encoder | templates | "
         + " | ".join(f"accuracy, {label}" for _, label in CAPTION_KINDS)
         + " |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    for name, entry in experiments.items():
+    for name, entry in study.experiments.items():
         if "captions" not in entry:
             continue
         captions = entry["captions"]
@@ -308,19 +382,19 @@ def caption_table(experiments: dict[str, dict]) -> list[str]:
             else "–"
             for kind, _ in CAPTION_KINDS
         ]
-        templates = len(Settings.of(entry["history"]["settings"]).templates)
+        templates = len(entry["settings"].templates)
         lines.append(f"| {name} | {captions['encoder']} | {templates} | " + " | ".join(cells) + " |")
     return lines
 
 
-def beyond_lines(experiments: dict[str, dict], report_dir: Path) -> list[str]:
-    """The section on the options and probes beyond the notebook (empty where none is used)."""
-    settings = [Settings.of(entry["history"]["settings"]) for entry in experiments.values()]
-    used = any(s.conditioning_augmentation or s.image_prior for s in settings)
+def beyond_section(study: Study) -> list[str]:
+    """The options and probes beyond the notebook (nothing where none is used)."""
+    experiments = study.experiments
+    used = any(e["settings"].conditioning_augmentation or e["settings"].image_prior for e in experiments.values())
     probed = {key: [n for n, e in experiments.items() if key in e] for key in ("morph", "prompts", "captions")}
     if not used and not any(probed.values()):
         return []
-    lines = ["## Beyond the notebook", "", BEYOND_NOTE, "", *options_table(experiments), ""]
+    lines = ["## Beyond the notebook", "", BEYOND_NOTE, "", *options_table(study), ""]
     if probed["captions"]:
         lines += [
             "### Text that generalises",
@@ -329,16 +403,38 @@ def beyond_lines(experiments: dict[str, dict], report_dir: Path) -> list[str]:
             "training, from held-out templates and from synonyms of class names (in the "
             "training templates); the encoder fine-tuned with the generator or frozen.",
             "",
-            *caption_table(experiments),
+            *caption_table(study),
             "",
         ]
     for key, heading in (("prompts", "Prompts"), ("morph", "Morphs between classes")):
         if probed[key]:
             lines += [f"### {heading}", ""]
             for name in probed[key]:
-                path = os.path.relpath(experiments[name][key], report_dir)
-                lines += [f"![{name} {key}]({path})", ""]
+                lines += [f"![{name} {key}]({study.link(experiments[name][key])})", ""]
     return lines
+
+
+def report_header(study: Study) -> list[str]:
+    return [
+        "# embedgan: generators fed label and text embeddings instead of noise",
+        "",
+        QUESTION,
+        "",
+        f"Written {datetime.datetime.now().isoformat(timespec='seconds')} by the embedgan "
+        "workflow. Pictures show the stored pixels, mapped linearly from [-1, 1] to 0-255.",
+        "",
+    ]
+
+
+# The report: what `snakemake` ends with (the results page: embedgan.publish.PAGE).
+REPORT = (
+    report_header,
+    summary_section,
+    metrics_section,
+    noise_section,
+    beyond_section,
+    experiments_section,
+)
 
 
 def gather(
@@ -347,71 +443,17 @@ def gather(
     classifier_summaries: list[str],
     probes: dict[str, list[str]] | None = None,
 ) -> tuple[dict, dict]:
-    """(experiments, classifiers) for write_report: each experiment of `presentations`
-    (experiment -> title and description) read back from its runs (experiment -> the records
-    of its runs, its first run first) with its probes (experiment -> morph, prompts, captions:
-    those its config asks for); classifiers from their summary files."""
-    experiments = {
-        name: {
-            "presentation": presentation,
-            **read_experiment(
-                [Run.from_record(record) for record in runs[name]], (probes or {}).get(name, [])
-            ),
-        }
-        for name, presentation in presentations.items()
-    }
+    """(experiments, classifiers) for a Study: each experiment of `presentations` (experiment
+    -> title and description, in reading order) read back from its runs (experiment -> the
+    records of its runs, its first run first) with its probes (experiment -> morph, prompts,
+    captions: those its config asks for) and its settings, typed once; classifiers from their
+    summary files."""
+    experiments = {}
+    for name, presentation in presentations.items():
+        entry = read_experiment(
+            [Run.from_record(record) for record in runs[name]], (probes or {}).get(name, [])
+        )
+        entry.update(presentation=presentation, settings=Settings.of(entry["history"]["settings"]))
+        experiments[name] = entry
     classifiers = {summary["dataset"]: summary for summary in map(read_json, classifier_summaries)}
     return experiments, classifiers
-
-
-def write_report(
-    experiments: dict[str, dict],
-    classifiers: dict[str, dict],
-    noise_pairs: list[list[str]],
-    metrics_png: str,
-    out_path: str,
-) -> None:
-    """experiments: name -> {presentation, history, manifest, metrics (one per seed, this
-    run's first), fake, real, history_png, loss_png, nearest}; classifiers: dataset -> the
-    reference classifier's summary; noise_pairs: [experiment, its noise variant]."""
-    report_dir = Path(out_path).parent
-    lines = [
-        "# embedgan: generators fed label and text embeddings instead of noise",
-        "",
-        QUESTION,
-        "",
-        f"Written {datetime.datetime.now().isoformat(timespec='seconds')} by the embedgan "
-        "workflow. Pictures show the stored pixels, mapped linearly from [-1, 1] to 0-255.",
-        "",
-        "## Summary",
-        "",
-        *summary_table(experiments),
-        "",
-        "## Metrics",
-        "",
-        METRICS_NOTE,
-        "",
-        "Reference classifiers:",
-        "",
-        *classifier_lines(classifiers),
-        "",
-        *metrics_table(experiments),
-        "",
-        f"![metrics]({os.path.relpath(metrics_png, report_dir)})",
-        "",
-    ]
-    if noise_pairs:
-        lines += [
-            "## The noise question: embedding only, and embedding + noise",
-            "",
-            "Each pair: an experiment, then the same with Gaussian noise appended to the "
-            "generator's input (`noise_dim`).",
-            "",
-            *noise_table(experiments, noise_pairs),
-            "",
-        ]
-    lines += beyond_lines(experiments, report_dir)
-    for name, entry in experiments.items():
-        lines += experiment_section(name, entry, report_dir)
-    with atomic_path(out_path) as tmp:
-        Path(tmp).write_text("\n".join(lines))

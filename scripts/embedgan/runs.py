@@ -25,6 +25,7 @@ ARTIFACTS = {
     "nearest": "nearest.png",
     "fake": "{exp}_fake.png",
     "real": "{exp}_real.png",
+    "sheet": "{exp}_samples.png",
     "history_png": "{exp}.png",
     "loss_png": "{exp}_loss.png",
     # Beyond the notebook, for the experiments whose config asks for them:
@@ -32,8 +33,12 @@ ARTIFACTS = {
     "prompts": "prompts.png",
     "captions": "captions.json",
 }
-# The pictures of an experiment's first run that the report and the results page show.
-PICTURES = ("fake", "real", "history_png", "loss_png", "nearest")
+# The pictures of an experiment's first run that the report and the results page show, and
+# those of the probes its config may ask for.
+PICTURES = ("fake", "real", "sheet", "history_png", "loss_png", "nearest")
+PROBE_PICTURES = ("morph", "prompts")
+# Rows of the raw sample sheet (draws of every class; a generator without noise repeats its one).
+SHEET_ROWS = 10
 
 
 def pattern(artifact: str, run: str = "{run}", exp: str = "{exp}") -> str:

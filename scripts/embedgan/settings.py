@@ -56,29 +56,86 @@ def merged_experiment(config: dict, exp: str) -> dict:
     return settings
 
 
-def training_settings(config: dict, exp: str) -> dict:
-    """The experiment's own config slice: what its training depends on."""
-    settings = {
-        k: v
-        for k, v in merged_experiment(config, exp).items()
-        if k not in PRESENTATION_KEYS + AFTER_TRAINING_KEYS
-    }
+def training_slice(merged: dict, text_encoder: str) -> dict:
+    """What a merged experiment's training depends on (no titles, no probes)."""
+    settings = {k: v for k, v in merged.items() if k not in PRESENTATION_KEYS + AFTER_TRAINING_KEYS}
     if settings["conditioning"] == "text":
-        settings["text_encoder"] = config["text_encoder"]
+        settings["text_encoder"] = text_encoder
     else:  # text-only settings: changing them must not rerun label-conditioned experiments
         for key in TEXT_KEYS:
             settings.pop(key, None)
     return settings
 
 
-def after_training(config: dict, exp: str, key: str, default):
-    """A setting read after training (a picture's, an evaluation's): its rule's params."""
-    return merged_experiment(config, exp).get(key, default)
+def training_settings(config: dict, exp: str) -> dict:
+    """The experiment's own config slice: what its training depends on."""
+    return training_slice(merged_experiment(config, exp), config["text_encoder"])
 
 
-def presentation(config: dict, exp: str) -> dict:
-    settings = merged_experiment(config, exp)
-    return {key: settings.get(key, "") for key in PRESENTATION_KEYS}
+def canonical(value):
+    """`value` with every dict's keys sorted, recursively: rule params in one form whatever the
+    key order of the config files (Snakemake compares params by their text, so another order
+    of the same settings would rerun the jobs)."""
+    if isinstance(value, dict):
+        return {key: canonical(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [canonical(item) for item in value]
+    return value
+
+
+def reading_order(experiments: dict, first: list[str]) -> list[str]:
+    """The experiments in the order the documents list them: those based on no other in the
+    order of `first` (the notebook's), then the others by name; each followed by the
+    experiments based on it, depth first by name (so a chain of rungs reads in order). The
+    config's key order plays no part: the same settings in another order plan no job."""
+    children: dict[str, list[str]] = {name: [] for name in experiments}
+    roots = []
+    for name, entry in sorted(experiments.items()):
+        base = entry.get("based_on")
+        (children[base] if base in children and base != name else roots).append(name)
+    roots.sort(key=lambda name: first.index(name) if name in first else len(first))  # stable
+    order: list[str] = []
+
+    def visit(name: str) -> None:
+        if name not in order:
+            order.append(name)
+            for child in children[name]:
+                visit(child)
+
+    for name in roots:
+        visit(name)
+    return order + sorted(set(experiments) - set(order))  # a based_on cycle, refused later
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """An experiment's config entry, resolved once (at planning time): `merged`, laid over
+    what it is based on and `experiment_defaults`; `training`, the slice its training depends
+    on in canonical form (the train rule's params); `settings`, that slice typed."""
+
+    name: str
+    based_on: str | None
+    merged: dict
+    training: dict
+    settings: Settings
+    presentation: dict
+
+    def after_training(self, key: str, default):
+        """A setting read after training (a picture's, an evaluation's): its rule's params."""
+        return canonical(self.merged.get(key, default))
+
+
+def resolve(config: dict, exp: str) -> Experiment:
+    merged = merged_experiment(config, exp)
+    training = canonical(training_slice(merged, config["text_encoder"]))
+    return Experiment(
+        name=exp,
+        based_on=config["experiments"][exp].get("based_on"),
+        merged=merged,
+        training=training,
+        settings=Settings.of(training),
+        presentation={key: merged.get(key, "") for key in PRESENTATION_KEYS},
+    )
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from embedgan import runs  # noqa: E402
 from embedgan import settings as experiment_settings  # noqa: E402
 from embedgan.data import dataset_info  # noqa: E402
 from embedgan.errors import ConfigError, ExpectedError  # noqa: E402
-from embedgan.publish import page_pictures  # noqa: E402
+from embedgan.publish import page_files  # noqa: E402
 
 
 configfile: "config/config.yaml"
@@ -27,21 +27,21 @@ configfile: "config/config.yaml"
 
 validate(config, schema="../schemas/config.schema.yaml")
 
-EXPERIMENTS = list(config["experiments"])
 PACKAGE = Path(experiment_settings.__file__).parent
 
-
-def merged_experiment(exp):
-    return experiment_settings.merged_experiment(config, exp)
-
-
-def training_settings(exp):
-    """The experiment's own config slice: the training rule's params."""
-    return experiment_settings.training_settings(config, exp)
-
-
-def presentation(exp):
-    return experiment_settings.presentation(config, exp)
+# The notebook's own experiments, from the workflow's config/config.yaml (none where the
+# workflow's files are not on disk: a module from a remote source): their order is the
+# documents' reading order, and their batch sizes and epochs the notebook's scale.
+NOTEBOOK_CONFIG = SOURCE / "config" / "config.yaml"
+NOTEBOOK_EXPERIMENTS = (
+    yaml.safe_load(NOTEBOOK_CONFIG.read_text())["experiments"]
+    if NOTEBOOK_CONFIG.is_file()
+    else {}
+)
+# The notebook's experiments in its order, each followed by its variants.
+EXPERIMENTS = experiment_settings.reading_order(
+    config["experiments"], list(NOTEBOOK_EXPERIMENTS)
+)
 
 
 def classifier_settings(dataset):
@@ -50,27 +50,11 @@ def classifier_settings(dataset):
             f"config: classifiers.{dataset} is missing; experiments use {dataset}, so its "
             "reference classifier needs settings (epochs, batch_size, lr, seed)"
         )
-    return config["classifiers"][dataset]
+    return experiment_settings.canonical(config["classifiers"][dataset])
 
 
-def after_training(exp, key, default):
-    """A setting read after training (a probe's): only its own rule reruns on an edit."""
-    return experiment_settings.after_training(config, exp, key, default)
-
-
-def probes_of(exp):
-    """The probes beyond the notebook that the experiment's config asks for."""
-    text = merged_experiment(exp)["conditioning"] == "text"
-    wanted = {
-        "morph": bool(after_training(exp, "morphs", [])),
-        "prompts": text and bool(after_training(exp, "prompts", [])),
-        "captions": text and after_training(exp, "heldout_captions", None) is not None,
-    }
-    return [probe for probe, on in wanted.items() if on]
-
-
-def check_probes(exp):
-    settings = merged_experiment(exp)
+def check_probes(experiment):
+    settings, exp = experiment.merged, experiment.name
     if settings["conditioning"] != "text":
         for key in ("prompts", "heldout_captions", "caption_templates"):
             if key in settings:
@@ -89,21 +73,43 @@ def check_probes(exp):
             )
 
 
-def check_config():
-    """Every experiment's settings and classifier, at the start rather than when a job runs;
-    a problem stops the workflow with its one message (no traceback)."""
+def probes_of(experiment):
+    """The probes beyond the notebook that the experiment's config asks for."""
+    text = experiment.settings.conditioning == "text"
+    wanted = {
+        "morph": bool(experiment.after_training("morphs", [])),
+        "prompts": text and bool(experiment.after_training("prompts", [])),
+        "captions": text
+        and experiment.after_training("heldout_captions", None) is not None,
+    }
+    return [probe for probe, on in wanted.items() if on]
+
+
+def resolve_config():
+    """Every experiment resolved once, its settings and classifier checked, at the start
+    rather than when a job runs; a problem stops the workflow with its one message."""
     try:
-        datasets = sorted({merged_experiment(exp)["dataset"] for exp in EXPERIMENTS})
+        resolved = {
+            exp: experiment_settings.resolve(config, exp) for exp in EXPERIMENTS
+        }
+        datasets = sorted({e.settings.dataset for e in resolved.values()})
         for dataset in datasets:
             classifier_settings(dataset)
-        for exp in EXPERIMENTS:
-            check_probes(exp)
+        for experiment in resolved.values():
+            check_probes(experiment)
     except ExpectedError as err:
         sys.exit(f"error: {err}")
-    return datasets
+    return resolved, datasets
 
 
-DATASETS = check_config()
+RESOLVED, DATASETS = resolve_config()
+PROBES = {exp: probes_of(experiment) for exp, experiment in RESOLVED.items()}
+PAGE = "docs/results.md"  # the publish target's results page
+
+
+def after_training(exp, key, default):
+    """A setting read after training (a probe's): only its own rule reruns on an edit."""
+    return RESOLVED[exp].after_training(key, default)
 
 
 def imported_modules(path):
@@ -137,12 +143,9 @@ def package_modules(script):
 # Each experiment's runs (one per seed of `seeds`, see embedgan.runs), and each run by name.
 RUNS_OF = {
     exp: runs.runs_of(
-        exp,
-        experiment_settings.Settings.of(training_settings(exp)).seed,
-        merged_experiment(exp)["dataset"],
-        config.get("seeds"),
+        exp, experiment.settings.seed, experiment.settings.dataset, config.get("seeds")
     )
-    for exp in EXPERIMENTS
+    for exp, experiment in RESOLVED.items()
 }
 RUN = {run.name: run for exp_runs in RUNS_OF.values() for run in exp_runs}
 FIRST_RUNS = [exp_runs[0] for exp_runs in RUNS_OF.values()]
@@ -158,7 +161,7 @@ def run_records():
 def run_settings(name):
     """A run's training settings: its experiment's, with the run's seed where `seeds` sets it."""
     run = RUN[name]
-    settings = training_settings(run.experiment)
+    settings = dict(RESOLVED[run.experiment].training)
     if config.get("seeds"):
         settings["seed"] = run.seed
     return settings
@@ -166,16 +169,11 @@ def run_settings(name):
 
 def noise_pairs():
     """(experiment, its noise variant): entries `based_on` another, with more noise."""
-    pairs = []
-    for exp in EXPERIMENTS:
-        base = config["experiments"][exp].get("based_on")
-        if (
-            base
-            and merged_experiment(exp)["noise_dim"]
-            > merged_experiment(base)["noise_dim"]
-        ):
-            pairs.append([base, exp])
-    return pairs
+    return [
+        [e.based_on, exp]
+        for exp, e in RESOLVED.items()
+        if e.based_on and e.settings.noise_dim > RESOLVED[e.based_on].settings.noise_dim
+    ]
 
 
 def dataset_of(wildcards):
@@ -193,18 +191,9 @@ def dataset_file(kind):
     return lambda wildcards: runs.dataset_files(dataset_of(wildcards))[kind]
 
 
-# The notebook's scale of each experiment: the workflow's own config/config.yaml (the notebook's
-# batch sizes and epochs) on the complete data sets; None for experiments it does not have (and
-# for all, where the workflow's files are not on disk: a module from a remote source).
-NOTEBOOK_CONFIG = SOURCE / "config" / "config.yaml"
-NOTEBOOK_EXPERIMENTS = (
-    yaml.safe_load(NOTEBOOK_CONFIG.read_text())["experiments"]
-    if NOTEBOOK_CONFIG.is_file()
-    else {}
-)
-
-
 def notebook_scale(exp):
+    """The notebook's scale of an experiment (its batch size and epochs on the complete data
+    set), or None for one the notebook does not have."""
     entry = NOTEBOOK_EXPERIMENTS.get(exp)
     if entry is None or "dataset" not in entry:
         return None
@@ -256,7 +245,7 @@ def report_inputs():
         metrics_png="results/metrics.png",
         pictures=[run.path(picture) for run in FIRST_RUNS for picture in runs.PICTURES],
         probes=[
-            run.path(probe) for run in FIRST_RUNS for probe in probes_of(run.experiment)
+            run.path(probe) for run in FIRST_RUNS for probe in PROBES[run.experiment]
         ],
     )
 

@@ -18,6 +18,12 @@ rule render:
             category="{exp}",
             labels={"experiment": "{exp}", "picture": "real"},
         ),
+        sheet=report(
+            runs.pattern("sheet", run="{exp}"),
+            caption="../report/sheet.rst",
+            category="{exp}",
+            labels={"experiment": "{exp}", "picture": "sample sheet"},
+        ),
         history=report(
             runs.pattern("history_png", run="{exp}"),
             caption="../report/history.rst",

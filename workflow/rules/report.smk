@@ -17,7 +17,7 @@ rule plot_metrics:
         "../../environment.yaml"
     params:
         runs=run_records(),
-        probes={exp: probes_of(exp) for exp in EXPERIMENTS},
+        probes=PROBES,
     script:
         "../../scripts/plot_metrics.py"
 
@@ -35,9 +35,9 @@ rule report:
     conda:
         "../../environment.yaml"
     params:
-        experiments={exp: presentation(exp) for exp in EXPERIMENTS},
+        experiments={exp: e.presentation for exp, e in RESOLVED.items()},
         runs=run_records(),
-        probes={exp: probes_of(exp) for exp in EXPERIMENTS},
+        probes=PROBES,
         noise_pairs=noise_pairs(),
     script:
         "../../scripts/write_report.py"

@@ -38,6 +38,7 @@ rule sample:
         "../../environment.yaml"
     threads: 1
     params:
-        rows=config["real_rows"],
+        # Enough draws for the picture and for the sample sheet.
+        rows=max(config["real_rows"], runs.SHEET_ROWS),
     script:
         "../../scripts/sample_experiment.py"
