@@ -10,20 +10,22 @@ from embedgan.classifier import load_classifier
 from embedgan.images import nhwc_to_nchw
 from embedgan.metrics import evaluate
 from embedgan.render import class_grid
-from embedgan.runtime import atomic_path, log_to, select_device
+from embedgan.runs import Run
+from embedgan.runtime import log_to, select_device, write_json
 from embedgan.sampling import draw
 
 with log_to(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)
     device = select_device(snakemake.config["device"])
     per_class = snakemake.params.samples_per_class
-    images, classes, stochastic = draw(snakemake.input.model, per_class, device)
+    run = Run.from_record(snakemake.params.run)
+    images, classes, stochastic = draw(snakemake.input.model, per_class, device, run)
     generated = torch.from_numpy(images.reshape(-1, *images.shape[2:])).to(device)
     labels = torch.arange(len(classes), device=device).repeat(per_class)
     dataset = data.load(snakemake.input.images)
     as_tensor = lambda x: nhwc_to_nchw(x).to(device)  # noqa: E731
     metrics = evaluate(
-        load_classifier(snakemake.input.classifier, device),
+        load_classifier(snakemake.input.classifier, device, run.dataset),
         generated,
         labels,
         as_tensor(dataset.x_test),
@@ -33,9 +35,7 @@ with log_to(snakemake.log[0]):
     )
     metrics["classifier"] = json.loads(open(snakemake.input.classifier_summary).read())
     metrics["run"] = snakemake.params.run  # each metrics file names the run it judges
-    with atomic_path(snakemake.output.metrics) as tmp:
-        with open(tmp, "w") as handle:
-            json.dump(metrics, handle, indent=1)
+    write_json(snakemake.output.metrics, metrics)
 
     # First draw of each class above its nearest training image.
     first = np.array(metrics["nearest_train_index"][: len(classes)])

@@ -6,12 +6,18 @@ import numpy as np
 
 from embedgan import data
 from embedgan.render import class_grid, loss_curve, real_per_class, sample_sheet
-from embedgan.runs import SHEET_ROWS
+from embedgan.runs import SHEET_ROWS, Run, check_made_for, npz_run
 from embedgan.runtime import log_to
 
 with log_to(snakemake.log[0]):
     name = snakemake.wildcards.exp
+    run = Run.from_record(snakemake.params.run)
     samples = np.load(snakemake.input.samples)
+    snapshots = np.load(snakemake.input.snapshots)
+    history = json.loads(open(snakemake.input.history).read())
+    check_made_for(snakemake.input.samples, npz_run(samples), run)
+    check_made_for(snakemake.input.snapshots, npz_run(snapshots), run)
+    check_made_for(snakemake.input.history, history.get("run"), run)
     classes = tuple(str(c) for c in samples["classes"])
     fakes = samples["images"]
     sample_sheet(fakes, SHEET_ROWS, snakemake.output.sheet)
@@ -24,8 +30,6 @@ with log_to(snakemake.log[0]):
     class_grid(real, classes, [f"test {i + 1}" for i in range(len(real))],
                f"{name}: real test images", snakemake.output.real)
 
-    snapshots = np.load(snakemake.input.snapshots)
-    history = json.loads(open(snakemake.input.history).read())
     per_epoch = history["steps_per_epoch"]
     class_grid(snapshots["images"], classes,
                [f"epoch {s / per_epoch:.3g}" for s in snapshots["steps"]],

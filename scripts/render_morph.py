@@ -5,12 +5,15 @@ import torch
 
 from embedgan.probes import MORPH_STEPS, morph_images
 from embedgan.render import class_grid
+from embedgan.runs import Run
 from embedgan.runtime import log_to, select_device
 from embedgan.sampling import load_generator
 
 with log_to(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)
-    trained = load_generator(snakemake.input.model, select_device(snakemake.config["device"]))
+    trained = load_generator(
+        snakemake.input.model, select_device(snakemake.config["device"]), Run.from_record(snakemake.params.run)
+    )
     pairs = snakemake.params.morphs
     images = morph_images(trained, pairs, MORPH_STEPS)
     weights = [f"{i / (MORPH_STEPS - 1):.2f}" for i in range(MORPH_STEPS)]

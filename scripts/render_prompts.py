@@ -6,18 +6,20 @@ import torch
 from embedgan.classifier import load_classifier
 from embedgan.probes import judge_texts, load_text_conditioner
 from embedgan.render import class_grid
+from embedgan.runs import Run
 from embedgan.runtime import log_to, select_device
 from embedgan.sampling import load_generator
 
 with log_to(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)
     device = select_device(snakemake.config["device"])
-    trained = load_generator(snakemake.input.model, device)
+    run = Run.from_record(snakemake.params.run)
+    trained = load_generator(snakemake.input.model, device, run)
     prompts = snakemake.params.prompts
     images, verdicts = judge_texts(
         trained,
         load_text_conditioner(trained, device),
-        load_classifier(snakemake.input.classifier, device),
+        load_classifier(snakemake.input.classifier, device, run.dataset),
         prompts,
         draws=1,
     )

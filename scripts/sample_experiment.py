@@ -1,18 +1,24 @@
 """Snakemake script: draw the final images of every class from a trained model."""
 
+import json
+
 import numpy as np
 import torch
 
+from embedgan.runs import Run
 from embedgan.runtime import atomic_path, log_to, select_device
 from embedgan.sampling import draw
 
 with log_to(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)
     device = select_device(snakemake.config["device"])
-    images, classes, stochastic = draw(snakemake.input.model, snakemake.params.rows, device)
+    run = Run.from_record(snakemake.params.run)
+    images, classes, stochastic = draw(snakemake.input.model, snakemake.params.rows, device, run)
     if not stochastic:
         images = images[:1]  # without noise every draw of a class is the same image
     with atomic_path(snakemake.output.samples) as tmp:
         with open(tmp, "wb") as handle:
-            np.savez(handle, images=images, classes=np.array(classes))
+            np.savez(
+                handle, images=images, classes=np.array(classes), run=np.array(json.dumps(run.made_for()))
+            )
     print(f"{images.shape[0]} sample(s) per class of {len(classes)} classes")

@@ -17,12 +17,17 @@ from pathlib import Path
 
 import torch
 
-from .runtime import atomic_path
+from .errors import UnreadableFile
+from .runtime import load_tensors, save_tensors
 
 log = logging.getLogger("embedgan.checkpoints")
 
+# The layout of a checkpoint's state: a checkpoint of another layout (an older trainer's) is
+# refused like one of another run.
+FORMAT = 2
 # What each part of a run's identity means, for the log line of a refused checkpoint.
 IDENTITY_PARTS = {
+    "format": "another version of the trainer",
     "run": "other settings or data",
     "device": "another device type",
     "speedups": "other speed-ups",
@@ -49,21 +54,44 @@ class SaveClock:
 
 def identity(run_fingerprint: str, device: torch.device, speedups: dict | None = None) -> dict:
     """What a checkpoint must match to be resumed (speedups: the switches that apply)."""
-    return {"run": run_fingerprint, "device": device.type, "speedups": speedups or {}}
+    return {
+        "format": FORMAT,
+        "run": run_fingerprint,
+        "device": device.type,
+        "speedups": speedups or {},
+    }
 
 
 def save(path: str | Path, run_identity: dict, state: dict) -> None:
-    with atomic_path(path) as tmp:
-        torch.save({"identity": run_identity, "state": state}, tmp)
+    save_tensors(path, {"identity": run_identity, "state": state})
+
+
+def set_aside(path: Path) -> Path:
+    """Rename an unreadable file to <name>.unreadable (.unreadable.1, ... where taken): kept
+    for its owner to look at, out of the way of the rerun."""
+    target, n = path.with_name(path.name + ".unreadable"), 0
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.unreadable.{n}")
+    path.rename(target)
+    return target
 
 
 def load(path: str | Path, run_identity: dict) -> dict | None:
-    """The saved state, on the CPU, if `path` holds a checkpoint of this run; else None."""
+    """The saved state, on the CPU, if `path` holds a checkpoint of this run; else None. A file
+    that cannot be read as a checkpoint (damaged, half-copied, or holding more than tensors and
+    plain data) is moved aside, never deleted, with one log line, and training starts afresh."""
     path = Path(path)
     if not path.exists():
         return None
-    saved = torch.load(path, map_location="cpu", weights_only=False)
-    written = saved.get("identity", {})
+    try:
+        saved = load_tensors(path)
+        if not isinstance(saved, dict) or not {"identity", "state"} <= saved.keys():
+            raise UnreadableFile(f"{path} cannot be read: not a checkpoint (no identity and state)")
+    except UnreadableFile as err:
+        log.warning("checkpoint %s; moved aside to %s, starting afresh", err, set_aside(path))
+        return None
+    written = saved["identity"]
     differs = [part for part in IDENTITY_PARTS if written.get(part) != run_identity[part]]
     if differs:
         log.warning(
@@ -73,7 +101,7 @@ def load(path: str | Path, run_identity: dict) -> dict | None:
             "; ".join(
                 f"{part}: {written.get(part)} there, {run_identity[part]} here"
                 for part in differs
-                if part != "run"
+                if part not in ("run", "format")
             )
             or "settings or data set changed",
         )

@@ -10,8 +10,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .errors import UnreadableFile
 from .images import to_model_range
 from .models import NUM_CLASSES
+from .runtime import load_tensors
 
 FEATURE_DIM = 128
 
@@ -109,8 +111,13 @@ def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 500):
     return torch.cat(logits), torch.cat(features)
 
 
-def load_classifier(path: str, device: torch.device) -> nn.Module:
-    saved = torch.load(path, map_location="cpu", weights_only=False)
+def load_classifier(path: str, device: torch.device, dataset: str) -> nn.Module:
+    """The reference classifier of `dataset` (refused where the file is another data set's)."""
+    saved = load_tensors(path)
+    if saved.get("dataset") != dataset:
+        raise UnreadableFile(
+            f"{path} is the reference classifier of {saved.get('dataset')!r}, not of {dataset!r}"
+        )
     model = build_classifier(saved["dataset"], tuple(saved["image_shape"]))
     model.load_state_dict(saved["state"])
     return model.to(device).eval()

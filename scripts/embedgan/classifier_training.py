@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import sys
@@ -18,7 +17,7 @@ from . import data as datasets
 from .classifier import build_classifier, predict
 from .images import nhwc_to_nchw, to_model_range
 from .models import NUM_CLASSES
-from .runtime import atomic_path, fingerprint, make_current, seed_everything
+from .runtime import fingerprint, make_current, save_tensors, seed_everything, write_json
 
 log = logging.getLogger("embedgan.classifier")
 
@@ -132,12 +131,10 @@ def train_classifier(
         "device": str(device),
         "wall_time_s": elapsed,
     }
-    with atomic_path(model_out) as tmp:
-        torch.save(
-            {"dataset": name, "image_shape": image_shape, "state": {k: v.cpu() for k, v in model.state_dict().items()}},
-            tmp,
-        )
-    with atomic_path(summary_out) as tmp:
-        Path(tmp).write_text(json.dumps(summary, indent=1) + "\n")
+    save_tensors(
+        model_out,
+        {"dataset": name, "image_shape": list(image_shape), "state": {k: v.cpu() for k, v in model.state_dict().items()}},
+    )
+    write_json(summary_out, summary)
     Path(checkpoint).unlink()
     return summary

@@ -21,3 +21,12 @@ class EncoderError(ExpectedError, RuntimeError):
 
 class DeviceError(ExpectedError, RuntimeError):
     """The configured device is not there."""
+
+
+class UnreadableFile(ExpectedError, RuntimeError):
+    """A file the workflow reads back is damaged, of another run, or holds more than tensors
+    and plain data (loading it could run code)."""
+
+
+class WriteError(ExpectedError, OSError):
+    """An output could not be written (a full disk, a read-only folder); nothing was written."""

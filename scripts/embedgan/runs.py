@@ -12,6 +12,8 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .errors import UnreadableFile
+
 RESULTS = "results"
 DATASETS = "resources/datasets"
 # A run's artifacts under its folder; {exp}: the experiment's name.
@@ -65,6 +67,10 @@ class Run:
     def path(self, artifact: str) -> str:
         return pattern(artifact, self.name, self.experiment)
 
+    def made_for(self) -> dict:
+        """What this run's outputs record of it (made_for_run)."""
+        return {"name": self.name, "dataset": self.dataset, "seed": self.seed}
+
     def record(self) -> dict:
         """What a run's metrics.json says about the run, and what rule params carry."""
         return {"name": self.name, **asdict(self)}
@@ -72,6 +78,32 @@ class Run:
     @classmethod
     def from_record(cls, record: dict) -> Run:
         return cls(record["experiment"], record["seed"], record["dataset"], record["replicate"])
+
+
+def made_for_run(name: str, settings) -> dict:
+    """What a run's outputs record of the run they belong to (settings: its typed Settings)."""
+    return {"name": name, "dataset": settings.dataset, "seed": settings.seed}
+
+
+def npz_run(npz) -> dict | None:
+    """The run an .npz output records (None where it records none)."""
+    return json.loads(str(npz["run"])) if "run" in npz.files else None
+
+
+def check_made_for(path: str, written: dict | None, run: Run) -> None:
+    """Refuse a file that records another run than `run` (copied from another experiment or
+    data set), or none (written before outputs named their run)."""
+    expected = run.made_for()
+    if written != expected:
+        found = (
+            f"run {written.get('name')!r} ({written.get('dataset')}, seed {written.get('seed')})"
+            if isinstance(written, dict)
+            else "no run"
+        )
+        raise UnreadableFile(
+            f"{path} was written for {found}, not for run {run.name!r} ({run.dataset}, seed "
+            f"{run.seed}): a file of another run? Rerun the job that writes it"
+        )
 
 
 def runs_of(experiment: str, own_seed: int, dataset: str, seeds: list[int] | None) -> list[Run]:

@@ -14,25 +14,73 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DeviceError, ExpectedError
+from .errors import DeviceError, ExpectedError, UnreadableFile, WriteError
 
 
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike):
     """Yield a temporary path beside `target`; it replaces `target` only on success, once its
-    bytes are on the disk (fsync: a node that dies after the rename keeps the whole file)."""
+    bytes are on the disk (fsync: a node that dies after the rename keeps the whole file).
+    A write that fails (a full disk) leaves `target` as it was and no partial file, and ends
+    with a WriteError naming `target` and the cause."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        os.close(fd)
+    except OSError as err:
+        raise WriteError(f"cannot write {target}: {err.strerror or err}") from err
     try:
         yield tmp
         with open(tmp, "rb") as written:
             os.fsync(written.fileno())
         os.replace(tmp, target)
+    except OSError as err:
+        raise WriteError(
+            f"cannot write {target}: {err.strerror or err}; nothing was written there"
+            + (" (it keeps its previous contents)" if target.exists() else "")
+        ) from err
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def write_json(path: str | os.PathLike, record: dict) -> None:
+    """`record` as indented JSON at `path`, atomically."""
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(json.dumps(record, indent=1) + "\n")
+
+
+def save_tensors(path: str | os.PathLike, record: dict) -> None:
+    """`record` (tensors and plain data only: what load_tensors reads back) at `path`, atomically."""
+    import torch
+
+    with atomic_path(path) as tmp:
+        torch.save(record, tmp)
+
+
+def load_tensors(path: str | os.PathLike) -> dict:
+    """A file written by save_tensors, read on the CPU with torch.load(weights_only=True):
+    tensors, numbers, strings, lists and dicts, nothing that runs code when unpickled. A file
+    that holds anything else, or is damaged, is refused with an UnreadableFile naming it."""
+    import pickle
+
+    import torch
+
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        reason = str(err).split("WeightsUnpickler error: ", 1)[-1].split(" was not an allowed")[0]
+        reason = " ".join(reason.split()[:12]).strip()
+        if reason.startswith("Unsupported global"):
+            raise UnreadableFile(
+                f"{path} holds objects other than tensors and plain data ({reason}): refused, "
+                "since loading it could run code; it was not written by this workflow"
+            ) from err
+        raise UnreadableFile(f"{path} cannot be read: not a file of tensors ({reason or err})") from err
+    except (RuntimeError, EOFError, ValueError, OSError) as err:
+        message = " ".join(str(err).split()[:16]) or type(err).__name__
+        raise UnreadableFile(f"{path} cannot be read ({message})") from err
 
 
 @contextlib.contextmanager

@@ -10,6 +10,8 @@ from torch import nn
 
 from .images import to_uint8
 from .models import ConditioningAugmentation, build_generator, generator_input
+from .runs import Run, check_made_for
+from .runtime import load_tensors
 from .settings import Settings
 
 
@@ -31,14 +33,15 @@ class TrainedGenerator:
         return to_uint8(self.generator(inputs))
 
 
-def load_generator(model_path: str, device: torch.device) -> TrainedGenerator:
-    saved = torch.load(model_path, map_location="cpu", weights_only=False)
+def load_generator(model_path: str, device: torch.device, run: Run) -> TrainedGenerator:
+    """The generator of `run` from its model file (refused where the file is another run's)."""
+    saved = load_tensors(model_path)
+    check_made_for(model_path, saved.get("run"), run)
     settings = Settings.of(saved["settings"])
     codes = saved["class_codes"]
-    generator = build_generator(
-        settings.generator, codes.shape[1] + settings.noise_dim, tuple(saved["image_shape"])
-    )
-    generator.load_state_dict(saved["networks"]["generator"])
+    generator = build_generator(settings, codes.shape[1] + settings.noise_dim, tuple(saved["image_shape"]))
+    # The moving average of the generator's weights draws, where the run kept one.
+    generator.load_state_dict(saved["networks"].get("generator_ema", saved["networks"]["generator"]))
     augmentation = None
     if settings.conditioning_augmentation is not None:
         augmentation = ConditioningAugmentation(codes.shape[1])
@@ -50,14 +53,14 @@ def load_generator(model_path: str, device: torch.device) -> TrainedGenerator:
     )
 
 
-def draw(model_path: str, per_class: int, device: torch.device, seed: int = 0):
+def draw(model_path: str, per_class: int, device: torch.device, run: Run, seed: int = 0):
     """uint8 images per_class x classes x C x H x W, the class names, and whether the
     generator draws many images per class (noise or conditioning augmentation).
 
     Otherwise the generator is deterministic: its `per_class` draws of a class are one
     image, repeated (and computed once).
     """
-    trained = load_generator(model_path, device)
+    trained = load_generator(model_path, device, run)
     if not trained.settings.stochastic:
         images = trained.images(trained.class_codes)
         return np.repeat(images[None], per_class, axis=0), trained.classes, False

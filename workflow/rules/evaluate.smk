@@ -68,5 +68,6 @@ rule captions:
     threads: config["train_threads"]
     params:
         heldout=lambda w: after_training(w.exp, "heldout_captions", {}),
+        run=lambda w: RUN[w.exp].record(),
     script:
         "../../scripts/evaluate_captions.py"

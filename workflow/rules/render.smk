@@ -44,6 +44,7 @@ rule render:
         "../../environment.yaml"
     params:
         real_rows=config["real_rows"],
+        run=lambda w: RUN[w.exp].record(),
     script:
         "../../scripts/render_experiment.py"
 
@@ -67,6 +68,7 @@ rule morph:
         "../../environment.yaml"
     params:
         morphs=lambda w: after_training(w.exp, "morphs", []),
+        run=lambda w: RUN[w.exp].record(),
     script:
         "../../scripts/render_morph.py"
 
@@ -91,5 +93,6 @@ rule prompts:
         "../../environment.yaml"
     params:
         prompts=lambda w: after_training(w.exp, "prompts", []),
+        run=lambda w: RUN[w.exp].record(),
     script:
         "../../scripts/render_prompts.py"

@@ -40,5 +40,6 @@ rule sample:
     params:
         # Enough draws for the picture and for the sample sheet.
         rows=max(config["real_rows"], runs.SHEET_ROWS),
+        run=lambda w: RUN[w.exp].record(),
     script:
         "../../scripts/sample_experiment.py"
