@@ -39,6 +39,7 @@ from torchvision import transforms
 from embedgan import data as datasets
 from embedgan.capture import WARMUP_STEPS
 from embedgan.models import ProjectionConvTranspose2d, generator_input
+from embedgan.objectives import Targets
 from embedgan.process import SPEEDUPS, apply_process_switches
 from embedgan.runtime import select_device
 from embedgan.settings import training_settings
@@ -110,15 +111,15 @@ class NotebookLoop:
         nets, objective = self.trainer.nets, self.trainer.objective
         real, labels = next(self.batches)
         real, labels = real.to(self.device), labels.to(self.device)
-        onehot = F.one_hot(labels, 10).float()
+        targets = Targets(labels, F.one_hot(labels, 10).float(), labels)
         fake = None
         if phase in ("both", "discriminator"):
             d_optimizer = self.trainer.d_optimizer
             d_optimizer.zero_grad()
-            if objective.fake_target is not None:
+            if objective.d_sees_fakes:
                 fake = nets.generator(self.generator_input(labels))
             detached = fake.detach() if fake is not None else None
-            loss_d = objective.discriminator_loss(nets.discriminator, real, detached, onehot)
+            loss_d = objective.discriminator_loss(nets.discriminator, real, detached, targets)
             loss_d.backward()
             d_optimizer.step()
             self.losses.append(loss_d.item())
@@ -127,7 +128,7 @@ class NotebookLoop:
             g_optimizer.zero_grad()
             if fake is None:
                 fake = nets.generator(self.generator_input(labels))
-            loss_g = objective.generator_loss(nets.discriminator, fake, real, onehot)
+            loss_g = objective.generator_loss(nets.discriminator, fake, real, targets)
             loss_g.backward()
             g_optimizer.step()
             self.losses.append(loss_g.item())

@@ -89,3 +89,10 @@ def copy_workflow(target: Path) -> Path:
 @pytest.fixture
 def workflow_copy(tmp_path) -> Path:
     return copy_workflow(tmp_path / "workflow_copy")
+
+
+def settings_of(**changes):
+    """Typed settings of an exp4-like experiment with `changes` (for building networks)."""
+    from embedgan.settings import Settings
+
+    return Settings.of({**TRAIN_SETTINGS, **changes})

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import OFFLINE_ENCODER, TRAIN_SETTINGS, class_images
+from conftest import OFFLINE_ENCODER, TRAIN_SETTINGS, class_images, settings_of
 from embedgan import data
-from embedgan.models import ConditioningAugmentation, build_generator, kl_to_standard_normal
-from embedgan.objectives import image_prior_penalty, total_variation
+from embedgan.models import ConditioningAugmentation, build_generator, generator_input, kl_to_standard_normal
+from embedgan.objectives import Targets, image_prior_penalty, total_variation
 from embedgan.probes import caption_sets, images_of_codes, morph_images
 from embedgan.sampling import TrainedGenerator
 from embedgan.settings import ImagePrior, Settings
@@ -77,7 +77,7 @@ def test_template_sampling_draws_every_template_for_every_image():
     original = trainer.nets.conditioner.forward
     trainer.nets.conditioner.forward = lambda labels, rows=None: drawn.append(rows) or original(labels, rows)
     labels = torch.arange(10).repeat(20)
-    trainer.generator_input(labels)
+    trainer.condition_codes(labels)
     counts = torch.bincount(drawn[0], minlength=len(templates))
     assert drawn[0].shape == labels.shape and (counts > 20).all(), counts  # 200 draws of 4
     conditioner = trainer.nets.conditioner
@@ -99,7 +99,7 @@ def trained_generator(noise_dim=0, augmentation=False):
     torch.manual_seed(0)
     settings = Settings.of({**TRAIN_SETTINGS, "noise_dim": noise_dim,
                             "conditioning_augmentation": {"kl_weight": 1.0} if augmentation else None})
-    generator = build_generator("deconv", 100 + noise_dim, (1, 28, 28)).eval()
+    generator = build_generator(settings_of(generator="deconv"), 100 + noise_dim, (1, 28, 28)).eval()
     return TrainedGenerator(generator, torch.randn(10, 100), ConditioningAugmentation(100).eval() if augmentation else None,
                             settings, data.DATASETS["mnist"].classes, {})
 
@@ -142,9 +142,11 @@ def test_the_generators_loss_adds_the_weighted_kl_and_the_image_prior():
     labels = torch.arange(8)
     torch.manual_seed(5)
     with torch.no_grad():
-        codes, kl = trainer.generator_input(labels)
+        codes, kl = generator_input(trainer.condition_codes(labels), 0, augmentation=trainer.nets.augmentation)
         fake = trainer.nets.generator(codes)
-        objective = trainer.objective.generator_loss(trainer.nets.discriminator, fake, real, torch.eye(10)[labels])
+        objective = trainer.objective.generator_loss(
+            trainer.nets.discriminator, fake, real, Targets(labels, torch.eye(10)[labels], labels)
+        )
         prior = 0.3 * total_variation(fake) + 0.1 * fake.square().mean()
     torch.manual_seed(5)  # the same augmentation draws and dropout masks in the step
     loss_g = trainer.train_step(real, labels, "generator")["loss_g"]

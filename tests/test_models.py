@@ -4,8 +4,8 @@ import pytest
 import torch
 from torch import nn
 
+from conftest import settings_of
 from embedgan.models import (
-    DISCRIMINATORS,
     LabelConditioner,
     ProjectionConvTranspose2d,
     build_discriminator,
@@ -71,7 +71,7 @@ DISCRIMINATOR_PARAMS = {
 
 @pytest.mark.parametrize("name, in_dim, shape", list(GENERATOR_PARAMS))
 def test_generator_shape_range_and_parameters(name, in_dim, shape):
-    generator = build_generator(name, in_dim, shape)
+    generator = build_generator(settings_of(generator=name), in_dim, shape)
     images = generator(torch.randn(5, in_dim))
     assert images.shape == (5, *shape)
     assert images.min() >= -1 and images.max() <= 1  # Tanh output
@@ -81,7 +81,7 @@ def test_generator_shape_range_and_parameters(name, in_dim, shape):
 def test_deconv_generator_intermediate_sizes():
     """exp1: 8x8 -> 16x16 -> 32x32; exp4: 7 -> 14 -> 28."""
     for shape, sizes in ((CIFAR, [8, 16, 32]), (MNIST, [7, 14, 28])):
-        generator = build_generator("deconv", 100, shape)
+        generator = build_generator(settings_of(generator="deconv"), 100, shape)
         x, seen = torch.randn(2, 100), []
         for layer in generator.net:
             x = layer(x)
@@ -111,12 +111,12 @@ def test_projection_layer_is_the_transposed_convolution_it_replaces(kernel):
 
 def test_linear_deconv_generator_refuses_28x28():
     with pytest.raises(ValueError, match="32x32"):
-        build_generator("linear_deconv", 100, MNIST)
+        build_generator(settings_of(generator="linear_deconv"), 100, MNIST)
 
 
 @pytest.mark.parametrize("name, shape", list(DISCRIMINATOR_PARAMS))
 def test_discriminator_outputs_and_parameters(name, shape):
-    discriminator = build_discriminator(name, shape).eval()
+    discriminator = build_discriminator(settings_of(discriminator=name), shape).eval()
     probabilities = discriminator(torch.rand(6, *shape) * 2 - 1)
     assert probabilities.shape == (6, 10)
     assert probabilities.min() >= 0 and probabilities.max() <= 1
@@ -127,7 +127,7 @@ def test_discriminator_outputs_and_parameters(name, shape):
 
 def test_discriminator_dropout_rates_follow_the_spec():
     rates = {
-        name: {m.p for m in build_discriminator(name, shape).modules() if isinstance(m, nn.Dropout)}
+        name: {m.p for m in build_discriminator(settings_of(discriminator=name), shape).modules() if isinstance(m, nn.Dropout)}
         for name, shape in DISCRIMINATOR_PARAMS
     }
     assert rates == {"mlp_sigmoid": {0.1}, "cnn_softmax": {0.4}, "mlp_softmax": {0.1}}
@@ -141,8 +141,7 @@ def test_label_conditioner_is_an_embedding_of_10_by_100():
 
 def test_unknown_names_are_refused():
     with pytest.raises(ValueError, match="unknown generator 'gan'"):
-        build_generator("gan", 100, CIFAR)
+        build_generator(settings_of(generator="gan"), 100, CIFAR)
     with pytest.raises(ValueError, match="unknown discriminator 'transformer'"):
-        build_discriminator("transformer", CIFAR)
-    assert build_discriminator(None, CIFAR) is None
-    assert set(DISCRIMINATORS) == {"mlp_sigmoid", "mlp_softmax", "cnn_softmax"}
+        build_discriminator(settings_of(discriminator="transformer"), CIFAR)
+    assert build_discriminator(settings_of(discriminator=None, objective="pixel_mse"), CIFAR) is None

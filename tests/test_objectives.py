@@ -11,10 +11,10 @@ import pytest
 import torch
 from torch import nn
 
-from conftest import EXPERIMENT_KINDS, TRAIN_SETTINGS, class_images
+from conftest import EXPERIMENT_KINDS, TRAIN_SETTINGS, class_images, settings_of
 from embedgan import data
 from embedgan.models import ProjectionConvTranspose2d, build_discriminator, build_generator
-from embedgan.objectives import get_objective
+from embedgan.objectives import Targets, get_objective
 from embedgan.train import Trainer
 
 CPU = torch.device("cpu")
@@ -45,6 +45,11 @@ def tensor(rows):
     return torch.tensor(rows, dtype=torch.float64)
 
 
+def targets(onehot) -> Targets:
+    labels = tensor(onehot).argmax(1)
+    return Targets(labels, tensor(onehot), labels)
+
+
 @pytest.mark.parametrize(
     "objective, fake_targets",
     [
@@ -56,7 +61,7 @@ def tensor(rows):
 def test_discriminator_loss_by_hand(objective, fake_targets):
     expected = bce(REAL_P, ONEHOT) + (bce(FAKE_P, fake_targets) if fake_targets else 0.0)
     loss = get_objective(objective).discriminator_loss(
-        identity, tensor(REAL_P), tensor(FAKE_P), tensor(ONEHOT)
+        identity, tensor(REAL_P), tensor(FAKE_P), targets(ONEHOT)
     )
     assert loss.item() == pytest.approx(expected, rel=1e-12)
 
@@ -64,7 +69,7 @@ def test_discriminator_loss_by_hand(objective, fake_targets):
 @pytest.mark.parametrize("objective", ["bce_fake_zeros", "bce_fake_complement", "bce_classifier"])
 def test_generator_loss_by_hand_asks_the_discriminator_for_the_label(objective):
     loss = get_objective(objective).generator_loss(
-        identity, tensor(FAKE_P), tensor(REAL_P), tensor(ONEHOT)
+        identity, tensor(FAKE_P), tensor(REAL_P), targets(ONEHOT)
     )
     assert loss.item() == pytest.approx(bce(FAKE_P, ONEHOT), rel=1e-12)
 
@@ -86,7 +91,7 @@ def test_the_classifier_of_exp4_and_exp5_is_never_shown_a_fake():
         return x
 
     get_objective("bce_classifier").discriminator_loss(
-        spy, tensor(REAL_P), tensor(FAKE_P), tensor(ONEHOT)
+        spy, tensor(REAL_P), tensor(FAKE_P), targets(ONEHOT)
     )
     assert len(seen) == 1 and torch.equal(seen[0], tensor(REAL_P))
 
@@ -204,7 +209,7 @@ CONV_BLOCK = ["Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d"]
     ],
 )
 def test_discriminator_layers_and_heads(name, shape, layers):
-    discriminator = build_discriminator(name, shape)
+    discriminator = build_discriminator(settings_of(discriminator=name), shape)
     assert layer_types(discriminator) == layers
     for layer in discriminator.modules():
         if isinstance(layer, nn.LeakyReLU):
@@ -215,10 +220,10 @@ def test_discriminator_layers_and_heads(name, shape, layers):
 
 def test_sigmoid_head_answers_each_class_on_its_own_and_softmax_heads_share_one():
     x = torch.rand(4, *CIFAR) * 2 - 1
-    sigmoid = build_discriminator("mlp_sigmoid", CIFAR).eval()
+    sigmoid = build_discriminator(settings_of(discriminator="mlp_sigmoid"), CIFAR).eval()
     logits = sigmoid[:-1](x)
     torch.testing.assert_close(sigmoid(x), torch.sigmoid(logits))
-    softmax = build_discriminator("cnn_softmax", CIFAR).eval()
+    softmax = build_discriminator(settings_of(discriminator="cnn_softmax"), CIFAR).eval()
     torch.testing.assert_close(softmax(x), torch.softmax(softmax[:-1](x), dim=1))
 
 
@@ -242,7 +247,7 @@ def test_sigmoid_head_answers_each_class_on_its_own_and_softmax_heads_share_one(
     ],
 )
 def test_generator_layers_end_in_tanh(name, in_dim, shape, layers):
-    generator = build_generator(name, in_dim, shape)
+    generator = build_generator(settings_of(generator=name), in_dim, shape)
     assert layer_types(generator) == layers
     first = next(m for m in generator.modules() if isinstance(m, nn.ConvTranspose2d))
     if isinstance(first, ProjectionConvTranspose2d):

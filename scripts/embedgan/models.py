@@ -1,15 +1,23 @@
-"""The networks of docs/experiments.md: conditioners, generators and discriminators, by name.
+"""The networks, by name: conditioners, generators and discriminators (one registry of each
+kind; the config schema's names are tested to agree), and the networks of a run built from its
+settings.
 
-Image shapes are (C, H, W). Generators map a conditioning vector to an image in [-1, 1];
-discriminators map an image to 10 class probabilities.
+Image shapes are (C, H, W). Generators map a conditioning vector to an image in [-1, 1]. The
+notebook's discriminators (docs/experiments.md) map an image to 10 class probabilities; for the
+ACGAN objective they carry a real/fake head beside their class layer; the projection
+discriminator scores an image for its condition.
 """
 
 from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 from .errors import ConfigError
+from .objectives import PROBABILITIES, SCORE, SCORE_AND_CLASSES, get_objective
 from .text import captions, load_bert
 
 NUM_CLASSES = 10
@@ -54,21 +62,33 @@ class TextConditioner(nn.Module):
         tokens = tokenizer(captions, padding=True, return_tensors="pt")
         self.register_buffer("input_ids", tokens["input_ids"], persistent=False)
         self.register_buffer("attention_mask", tokens["attention_mask"], persistent=False)
+        self.frozen = not any(p.requires_grad for p in bert.parameters())
+        self.frozen_states: torch.Tensor | None = None
 
     def train(self, mode: bool = True):
         super().train(mode)
         self.bert.train(mode and self.dropout)
         return self
 
+    def states_of(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """BERT's last-layer [CLS] state of each tokenized caption."""
+        return self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state[:, 0]
+
     def codes_of(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask)
-        return self.projection(hidden.last_hidden_state[:, 0])
+        return self.projection(self.states_of(input_ids, attention_mask))
 
     def encode(self, rows: torch.Tensor) -> torch.Tensor:
         """Codes of the captions at `rows` of the tokenized class captions."""
         return self.codes_of(self.input_ids[rows], self.attention_mask[rows])
 
     def caption_codes(self) -> torch.Tensor:
+        if self.frozen and not self.bert.training:
+            # BERT's weights never change and it has no dropout: its states of the class
+            # captions are computed once (per device), and only the projection trains.
+            if self.frozen_states is None or self.frozen_states.device != self.input_ids.device:
+                with torch.no_grad():
+                    self.frozen_states = self.states_of(self.input_ids, self.attention_mask)
+            return self.projection(self.frozen_states)
         return self.encode(torch.arange(len(self.captions), device=self.input_ids.device))
 
     def encode_texts(self, texts: list[str]) -> torch.Tensor:
@@ -189,15 +209,111 @@ def cnn_discriminator(image_shape: tuple[int, int, int]) -> nn.Sequential:
     )
 
 
-GENERATORS = {"deconv": DeconvGenerator, "linear_deconv": LinearDeconvGenerator}
+class DCGANGenerator(nn.Module):
+    """A DCGAN-style generator (Radford et al. 2016) for the conditional GANs beyond the
+    notebook: Linear to 4w x H/4 x W/4, BatchNorm and ReLU, two 4x4 stride-2 transposed
+    convolutions (to 2w, then w channels) with BatchNorm and ReLU, a 3x3 convolution, tanh.
+    28x28 (7 -> 14 -> 28) and 32x32 (8 -> 16 -> 32); w: the setting `width`."""
 
-DISCRIMINATORS = {
-    "mlp_sigmoid": lambda shape: mlp_discriminator(shape, (1024, 512, 128), nn.Sigmoid()),
-    "mlp_softmax": lambda shape: mlp_discriminator(shape, (512, 256), nn.Softmax(dim=1)),
-    "cnn_softmax": cnn_discriminator,
+    def __init__(self, in_dim: int, image_shape: tuple[int, int, int], width: int):
+        super().__init__()
+        channels, height, width_px = image_shape
+        if height % 4 or width_px % 4:
+            raise ConfigError(f"generator 'dcgan' needs sides divisible by 4, not {height}x{width_px}")
+        self.net = nn.Sequential(
+            nn.Linear(in_dim, 4 * width * (height // 4) * (width_px // 4)),
+            nn.Unflatten(1, (4 * width, height // 4, width_px // 4)),
+            nn.BatchNorm2d(4 * width),
+            nn.ReLU(),
+            nn.ConvTranspose2d(4 * width, 2 * width, 4, 2, 1),
+            nn.BatchNorm2d(2 * width),
+            nn.ReLU(),
+            nn.ConvTranspose2d(2 * width, width, 4, 2, 1),
+            nn.BatchNorm2d(width),
+            nn.ReLU(),
+            nn.Conv2d(width, channels, 3, 1, 1),
+            nn.Tanh(),
+        )
+
+    def forward(self, code: torch.Tensor) -> torch.Tensor:
+        return self.net(code)
+
+
+class ProjectionDiscriminator(nn.Module):
+    """The projection discriminator (Miyato and Koyama 2018) on a DCGAN-sized CNN: h, the
+    sum over positions of the last features, scores linear(h) + <embed(y), h>. The condition y
+    is a label (embed: nn.Embedding) or, for text, the caption's code (embed: a linear map)."""
+
+    def __init__(self, image_shape: tuple[int, int, int], width: int, code_dim: int | None = None):
+        super().__init__()
+        channels = image_shape[0]
+        layers: list[nn.Module] = []
+        c_in = channels
+        for c_out in (width, 2 * width):  # 3x3 then 4x4 stride 2 at each scale: H -> H/4
+            layers += [nn.Conv2d(c_in, c_out, 3, 1, 1), nn.LeakyReLU(0.1)]
+            layers += [nn.Conv2d(c_out, 2 * c_out, 4, 2, 1), nn.LeakyReLU(0.1)]
+            c_in = 2 * c_out
+        layers += [nn.Conv2d(c_in, c_in, 3, 1, 1), nn.LeakyReLU(0.1)]
+        self.body = nn.Sequential(*layers)
+        self.linear = nn.Linear(c_in, 1)
+        self.embed = (
+            nn.Embedding(NUM_CLASSES, c_in) if code_dim is None else nn.Linear(code_dim, c_in, bias=False)
+        )
+
+    def forward(self, images: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
+        h = self.body(images).sum(dim=(2, 3))
+        return self.linear(h).squeeze(1) + (self.embed(condition) * h).sum(dim=1)
+
+
+class WithRealFakeHead(nn.Module):
+    """A notebook discriminator (layers ending in Linear(., 10) and its softmax or sigmoid) for
+    ACGAN: the same layers up to the class layer, whose logits it returns, with a real/fake
+    logit from a new Linear(., 1) on the same features beside them."""
+
+    def __init__(self, net: nn.Sequential):
+        super().__init__()
+        self.net = net
+        self.real_fake = nn.Linear(net[-2].in_features, 1)
+
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        features = self.net[:-2](images)
+        return self.real_fake(features).squeeze(1), self.net[-2](features)
+
+
+GENERATORS = {
+    "deconv": lambda in_dim, shape, settings: DeconvGenerator(in_dim, shape),
+    "linear_deconv": lambda in_dim, shape, settings: LinearDeconvGenerator(in_dim, shape),
+    "dcgan": lambda in_dim, shape, settings: DCGANGenerator(in_dim, shape, settings.width),
 }
 
-CONDITIONINGS = ("label", "text")
+
+@dataclass(frozen=True)
+class DiscriminatorKind:
+    """How to build a discriminator (image shape, settings, the code size of a text
+    condition), and what it can answer (objectives.PROBABILITIES, ...)."""
+
+    build: object
+    answers: tuple[str, ...]
+
+
+NOTEBOOK_ANSWERS = (PROBABILITIES, SCORE_AND_CLASSES)  # the latter with a real/fake head
+DISCRIMINATORS = {
+    "mlp_sigmoid": DiscriminatorKind(
+        lambda shape, settings, code_dim: mlp_discriminator(shape, (1024, 512, 128), nn.Sigmoid()),
+        NOTEBOOK_ANSWERS,
+    ),
+    "mlp_softmax": DiscriminatorKind(
+        lambda shape, settings, code_dim: mlp_discriminator(shape, (512, 256), nn.Softmax(dim=1)),
+        NOTEBOOK_ANSWERS,
+    ),
+    "cnn_softmax": DiscriminatorKind(
+        lambda shape, settings, code_dim: cnn_discriminator(shape), NOTEBOOK_ANSWERS
+    ),
+    "projection": DiscriminatorKind(
+        lambda shape, settings, code_dim: ProjectionDiscriminator(shape, settings.width, code_dim),
+        (SCORE,),
+    ),
+}
 
 
 class ConditioningAugmentation(nn.Module):
@@ -250,12 +366,11 @@ def generator_input(
     return torch.cat([codes, gaussian((len(codes), noise_dim), codes.device, rng)], dim=1), kl
 
 
-def build_conditioner(settings, classes: tuple[str, ...]) -> nn.Module:
-    """The conditioner of a run's Settings (untrained: set the seed first; BERT pretrained)."""
-    if settings.conditioning == "label":
-        return LabelConditioner()
-    if settings.conditioning != "text":
-        raise ConfigError(f"unknown conditioning {settings.conditioning!r}; known: label, text")
+def label_conditioner(settings, classes: tuple[str, ...]) -> nn.Module:
+    return LabelConditioner()
+
+
+def text_conditioner(settings, classes: tuple[str, ...]) -> nn.Module:
     tokenizer, bert = load_bert(settings.text_encoder)
     if settings.freeze_encoder:
         bert.requires_grad_(False)
@@ -267,17 +382,105 @@ def build_conditioner(settings, classes: tuple[str, ...]) -> nn.Module:
     )
 
 
-def build_generator(name: str, in_dim: int, image_shape: tuple[int, int, int]) -> nn.Module:
-    if name not in GENERATORS:
-        raise ConfigError(f"unknown generator {name!r}; known: {', '.join(GENERATORS)}")
-    return GENERATORS[name](in_dim, image_shape)
+CONDITIONERS = {"label": label_conditioner, "text": text_conditioner}
 
 
-def build_discriminator(name: str | None, image_shape: tuple[int, int, int]) -> nn.Module | None:
+def build_conditioner(settings, classes: tuple[str, ...]) -> nn.Module:
+    """The conditioner of a run's Settings (untrained: set the seed first; BERT pretrained)."""
+    if settings.conditioning not in CONDITIONERS:
+        raise ConfigError(
+            f"unknown conditioning {settings.conditioning!r}; known: {', '.join(CONDITIONERS)}"
+        )
+    return CONDITIONERS[settings.conditioning](settings, classes)
+
+
+def build_generator(settings, in_dim: int, image_shape: tuple[int, int, int]) -> nn.Module:
+    """The generator of a run's Settings, fed `in_dim` values per image."""
+    if settings.generator not in GENERATORS:
+        raise ConfigError(f"unknown generator {settings.generator!r}; known: {', '.join(GENERATORS)}")
+    return GENERATORS[settings.generator](in_dim, image_shape, settings)
+
+
+def with_spectral_norm(module: nn.Module) -> nn.Module:
+    """Every convolution, linear map and embedding of `module` spectrally normalised (Miyato et
+    al. 2018): its weight divided by its largest singular value, estimated by one power
+    iteration per forward pass in training mode."""
+    for layer in list(module.modules()):
+        if isinstance(layer, (nn.Conv2d, nn.Linear, nn.Embedding)):
+            nn.utils.parametrizations.spectral_norm(layer)
+    return module
+
+
+def build_discriminator(
+    settings, image_shape: tuple[int, int, int], code_dim: int | None = None
+) -> nn.Module | None:
+    """The discriminator of a run's Settings, answering what its objective needs; with text
+    conditioning a projection discriminator takes the caption code (`code_dim` values)."""
+    name = settings.discriminator
+    objective = get_objective(settings.objective)
     if name is None:
+        if objective.uses_discriminator:
+            raise ConfigError(f"objective {objective.name!r} needs a discriminator; discriminator is null")
         return None
     if name not in DISCRIMINATORS:
         raise ConfigError(
             f"unknown discriminator {name!r}; known: {', '.join(DISCRIMINATORS)} or null"
         )
-    return DISCRIMINATORS[name](image_shape)
+    kind = DISCRIMINATORS[name]
+    if objective.needs not in kind.answers:
+        fitting = [n for n, k in DISCRIMINATORS.items() if objective.needs in k.answers]
+        raise ConfigError(
+            f"objective {objective.name!r} needs a discriminator giving {objective.needs}; "
+            f"discriminator {name!r} does not (one that does: {', '.join(fitting) or 'none'})"
+        )
+    discriminator = kind.build(image_shape, settings, code_dim if settings.conditioning == "text" else None)
+    if objective.needs == SCORE_AND_CLASSES:
+        discriminator = WithRealFakeHead(discriminator)
+    return with_spectral_norm(discriminator) if settings.spectral_norm else discriminator
+
+
+@dataclass
+class Networks:
+    conditioner: nn.Module
+    generator: nn.Module
+    discriminator: nn.Module | None
+    augmentation: ConditioningAugmentation | None = None
+    generator_ema: nn.Module | None = None  # a moving average of the generator's weights
+
+    def modules(self) -> dict[str, nn.Module]:
+        found = {"conditioner": self.conditioner, "generator": self.generator}
+        for name in ("discriminator", "augmentation", "generator_ema"):
+            if getattr(self, name) is not None:
+                found[name] = getattr(self, name)
+        return found
+
+    def generator_parameters(self) -> list[nn.Parameter]:
+        """What the generator's optimiser trains: the generator and what makes its input
+        (a frozen text encoder's weights stay as pretrained)."""
+        modules = [self.conditioner, self.generator, self.augmentation]
+        return [p for m in modules if m is not None for p in m.parameters() if p.requires_grad]
+
+    @property
+    def sampler(self) -> nn.Module:
+        """The generator that draws pictures: the moving average where there is one."""
+        return self.generator_ema if self.generator_ema is not None else self.generator
+
+    @torch.no_grad()
+    def update_ema(self, decay: float) -> None:
+        """ema <- decay * ema + (1 - decay) * weights; buffers (BatchNorm statistics) copied."""
+        ema, live = self.generator_ema, self.generator
+        torch._foreach_lerp_(list(ema.parameters()), list(live.parameters()), 1 - decay)
+        for own, given in zip(ema.buffers(), live.buffers(), strict=True):
+            own.copy_(given)
+
+
+def build_networks(settings, image_shape: tuple[int, int, int], classes) -> Networks:
+    """Build (untrained) networks; the seed must be set before for reproducible weights."""
+    conditioner = build_conditioner(settings, classes)
+    generator = build_generator(settings, conditioner.out_dim + settings.noise_dim, image_shape)
+    discriminator = build_discriminator(settings, image_shape, conditioner.out_dim)
+    augmentation = (
+        ConditioningAugmentation(conditioner.out_dim) if settings.conditioning_augmentation else None
+    )
+    ema = copy.deepcopy(generator).requires_grad_(False) if settings.g_ema is not None else None
+    return Networks(conditioner, generator, discriminator, augmentation, ema)

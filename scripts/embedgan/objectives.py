@@ -1,4 +1,6 @@
-"""The losses of docs/experiments.md, by name. BCE is nn.BCELoss on probabilities."""
+"""The losses, by name: the notebook's (docs/experiments.md; BCE is nn.BCELoss on probabilities)
+and, beyond it, those of conditional GANs whose discriminator judges real against fake for
+the given condition (hinge, ACGAN)."""
 
 from __future__ import annotations
 
@@ -9,22 +11,53 @@ import torch.nn.functional as F
 
 from .errors import ConfigError
 
+# What an objective asks of its discriminator (models.DISCRIMINATORS says which give it):
+PROBABILITIES = "class probabilities"  # D(x): 10 probabilities (the notebook's)
+SCORE = "a real/fake score for the condition"  # D(x, condition): one logit per image
+SCORE_AND_CLASSES = "a real/fake logit and class logits"  # D(x): (logit, 10 class logits)
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What a batch's losses compare against: the labels, their one-hot rows, and the
+    condition the discriminator is given with each image (labels, or the caption codes)."""
+
+    labels: torch.Tensor
+    onehot: torch.Tensor
+    condition: torch.Tensor
+
 
 @dataclass(frozen=True)
 class Objective:
-    """One experiment's losses.
-
-    fake_target: what the discriminator is taught to answer on generated images:
-    "zeros" (exp1), "complement" = 1 - onehot (exp3), or None when it never sees them
-    (exp4/exp5: a classifier trained on real images only). uses_discriminator is False
-    for the pixel loss of exp2.
-    """
+    """One experiment's losses. `needs`: what the discriminator answers; `uses_discriminator`
+    is False for the pixel loss of exp2; `d_sees_fakes`: whether the discriminator is
+    trained on generated images (the classifier of exp4/exp5 never is)."""
 
     name: str
-    uses_discriminator: bool
+    needs: str | None
+    d_sees_fakes: bool
+
+    @property
+    def uses_discriminator(self) -> bool:
+        return self.needs is not None
+
+    def discriminator_loss(self, discriminator, real, fake, targets: Targets) -> torch.Tensor:
+        raise NotImplementedError
+
+    def generator_loss(self, discriminator, fake, real, targets: Targets) -> torch.Tensor:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class NotebookObjective(Objective):
+    """The notebook's BCE on class probabilities. fake_target: what the discriminator is taught
+    to answer on generated images: "zeros" (exp1), "complement" = 1 - onehot (exp3), or None
+    when it never sees them (exp4/exp5: a classifier trained on real images only)."""
+
     fake_target: str | None = None
 
-    def discriminator_loss(self, discriminator, real, fake, onehot) -> torch.Tensor:
+    def discriminator_loss(self, discriminator, real, fake, targets: Targets) -> torch.Tensor:
+        onehot = targets.onehot
         loss = F.binary_cross_entropy(discriminator(real), onehot)
         if self.fake_target == "zeros":
             loss = loss + F.binary_cross_entropy(discriminator(fake), torch.zeros_like(onehot))
@@ -32,17 +65,67 @@ class Objective:
             loss = loss + F.binary_cross_entropy(discriminator(fake), 1 - onehot)
         return loss
 
-    def generator_loss(self, discriminator, fake, real, onehot) -> torch.Tensor:
-        if not self.uses_discriminator:
-            return F.mse_loss(fake, real)
-        return F.binary_cross_entropy(discriminator(fake), onehot)
+    def generator_loss(self, discriminator, fake, real, targets: Targets) -> torch.Tensor:
+        return F.binary_cross_entropy(discriminator(fake), targets.onehot)
+
+
+@dataclass(frozen=True)
+class PixelMSE(Objective):
+    """exp2: the generated image against the real image of its label."""
+
+    def generator_loss(self, discriminator, fake, real, targets: Targets) -> torch.Tensor:
+        return F.mse_loss(fake, real)
+
+
+@dataclass(frozen=True)
+class Hinge(Objective):
+    """The hinge loss of SNGAN and the projection discriminator (Lim and Ye 2017; Miyato et al.
+    2018): D minimises mean relu(1 - D(x, y)) + mean relu(1 + D(G(z, y), y)), G minimises
+    -mean D(G(z, y), y)."""
+
+    def discriminator_loss(self, discriminator, real, fake, targets: Targets) -> torch.Tensor:
+        condition = targets.condition
+        return F.relu(1 - discriminator(real, condition)).mean() + F.relu(
+            1 + discriminator(fake, condition)
+        ).mean()
+
+    def generator_loss(self, discriminator, fake, real, targets: Targets) -> torch.Tensor:
+        return -discriminator(fake, targets.condition).mean()
+
+
+@dataclass(frozen=True)
+class ACGAN(Objective):
+    """ACGAN (Odena et al. 2017): a real/fake term (BCE on the logit) plus the cross-entropy of
+    the class logits to the label, on real and on generated images for D, on generated ones
+    for G. The cross-entropy takes logits (PyTorch-GAN's ACGAN applies it after a softmax)."""
+
+    def discriminator_loss(self, discriminator, real, fake, targets: Targets) -> torch.Tensor:
+        real_score, real_classes = discriminator(real)
+        fake_score, fake_classes = discriminator(fake)
+        return (
+            F.binary_cross_entropy_with_logits(real_score, torch.ones_like(real_score))
+            + F.binary_cross_entropy_with_logits(fake_score, torch.zeros_like(fake_score))
+            + F.cross_entropy(real_classes, targets.labels)
+            + F.cross_entropy(fake_classes, targets.labels)
+        )
+
+    def generator_loss(self, discriminator, fake, real, targets: Targets) -> torch.Tensor:
+        score, classes = discriminator(fake)
+        return F.binary_cross_entropy_with_logits(
+            score, torch.ones_like(score)
+        ) + F.cross_entropy(classes, targets.labels)
 
 
 OBJECTIVES = {
-    "bce_fake_zeros": Objective("bce_fake_zeros", True, "zeros"),
-    "bce_fake_complement": Objective("bce_fake_complement", True, "complement"),
-    "bce_classifier": Objective("bce_classifier", True, None),
-    "pixel_mse": Objective("pixel_mse", False),
+    objective.name: objective
+    for objective in (
+        NotebookObjective("bce_fake_zeros", PROBABILITIES, True, "zeros"),
+        NotebookObjective("bce_fake_complement", PROBABILITIES, True, "complement"),
+        NotebookObjective("bce_classifier", PROBABILITIES, False, None),
+        PixelMSE("pixel_mse", None, False),
+        Hinge("hinge", SCORE, True),
+        ACGAN("acgan", SCORE_AND_CLASSES, True),
+    )
 }
 
 

@@ -190,6 +190,11 @@ class Settings:
     # None: `caption` alone. The first is the class's own caption (pictures, metrics).
     caption_templates: tuple[str, ...] | None = None
     freeze_encoder: bool = False  # text conditioning: BERT's weights stay pretrained
+    # The conditional GANs beyond the notebook:
+    spectral_norm: bool = False  # every layer of the discriminator spectrally normalised
+    d_steps: int = 1  # discriminator steps (each on its own batch) per generator step
+    g_ema: float | None = None  # decay of a moving average of G's weights, which then draws
+    width: int = 64  # channels of the dcgan generator and the projection discriminator
 
     NESTED = {"optimizer": Optimizer, "conditioning_augmentation": Augmentation, "image_prior": ImagePrior}
 

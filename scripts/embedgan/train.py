@@ -18,7 +18,6 @@ import math
 import os
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,22 +30,17 @@ from . import data as datasets
 from .capture import GraphedStep
 from .errors import ConfigError, ExpectedError
 from .images import nhwc_to_nchw, to_model_range, to_uint8
-from .models import (
-    NUM_CLASSES,
-    ConditioningAugmentation,
-    build_conditioner,
-    build_discriminator,
-    build_generator,
-    generator_input,
-)
-from .objectives import get_objective, image_prior_penalty
+from .models import NUM_CLASSES, build_networks, generator_input
+from .objectives import Objective, Targets, get_objective, image_prior_penalty
 from .process import SPEEDUPS, applied_speedups, apply_process_switches, stop_on_sigterm
-from .runtime import atomic_path, fingerprint, make_current, seed_everything
+from .runs import made_for_run
+from .runtime import atomic_path, fingerprint, make_current, save_tensors, seed_everything, write_json
 from .settings import Settings
 
 log = logging.getLogger("embedgan.train")
 
 LOSS_POINTS = 200  # about this many points on the loss curve, whatever the run length
+
 
 class TrainingError(ExpectedError, RuntimeError):
     """Training went wrong in a way the message explains (a loss became NaN)."""
@@ -58,8 +52,7 @@ class Preempted(ExpectedError, RuntimeError):
 
 @contextlib.contextmanager
 def frozen(module: nn.Module | None):
-    """No gradients for `module` in the block; restored however the block ends (a failed
-    CUDA-graph capture must not leave the discriminator frozen for the eager steps after it)."""
+    """No gradients for `module` in the block; restored however the block ends."""
     if module is None:
         yield
         return
@@ -70,59 +63,33 @@ def frozen(module: nn.Module | None):
         module.requires_grad_(True)
 
 
-@dataclass
-class Networks:
-    conditioner: nn.Module
-    generator: nn.Module
-    discriminator: nn.Module | None
-    augmentation: ConditioningAugmentation | None = None
-
-    def modules(self) -> dict[str, nn.Module]:
-        found = {"conditioner": self.conditioner, "generator": self.generator}
-        if self.discriminator is not None:
-            found["discriminator"] = self.discriminator
-        if self.augmentation is not None:
-            found["augmentation"] = self.augmentation
-        return found
-
-    def generator_parameters(self) -> list[nn.Parameter]:
-        """What the generator's optimiser trains: the generator and what makes its input
-        (a frozen text encoder's weights stay as pretrained)."""
-        modules = [self.conditioner, self.generator, self.augmentation]
-        return [p for m in modules if m is not None for p in m.parameters() if p.requires_grad]
+def alternating(objective: Objective, epochs: int) -> list[tuple[str, int]]:
+    """Per batch a discriminator step, then a generator step (with d_steps > 1: a generator
+    step after every d_steps-th discriminator step)."""
+    return [("both", epochs)]
 
 
-def build_networks(settings: Settings, image_shape: tuple[int, int, int], classes) -> Networks:
-    """Build (untrained) networks; the seed must be set before for reproducible weights."""
-    conditioner = build_conditioner(settings, classes)
-    generator = build_generator(
-        settings.generator, conditioner.out_dim + settings.noise_dim, image_shape
-    )
-    discriminator = build_discriminator(settings.discriminator, image_shape)
-    augmentation = (
-        ConditioningAugmentation(conditioner.out_dim) if settings.conditioning_augmentation else None
-    )
-    return Networks(conditioner, generator, discriminator, augmentation)
+def classifier_first(objective: Objective, epochs: int) -> list[tuple[str, int]]:
+    """The classifier trained for all its epochs on real images, then the generator."""
+    if objective.d_sees_fakes:
+        raise ConfigError(
+            f"schedule 'classifier_first' needs a discriminator that never sees fakes; "
+            f"objective {objective.name!r} trains it on fakes"
+        )
+    return [("discriminator", epochs), ("generator", epochs)]
+
+
+SCHEDULES = {"alternating": alternating, "classifier_first": classifier_first}
 
 
 def phases(settings: Settings) -> list[tuple[str, int]]:
     """(which networks a step updates, epochs) in order."""
     objective = get_objective(settings.objective)
-    epochs = settings.epochs
     if not objective.uses_discriminator:
-        return [("generator", epochs)]
-    if settings.schedule == "alternating":
-        return [("both", epochs)]
-    if settings.schedule == "classifier_first":
-        if objective.fake_target is not None:
-            raise ConfigError(
-                f"schedule 'classifier_first' needs a discriminator that never sees fakes; "
-                f"objective {objective.name!r} trains it on fakes"
-            )
-        return [("discriminator", epochs), ("generator", epochs)]
-    raise ConfigError(
-        f"unknown schedule {settings.schedule!r}; known: alternating, classifier_first"
-    )
+        return [("generator", settings.epochs)]
+    if settings.schedule not in SCHEDULES:
+        raise ConfigError(f"unknown schedule {settings.schedule!r}; known: {', '.join(SCHEDULES)}")
+    return SCHEDULES[settings.schedule](objective, settings.epochs)
 
 
 def snapshot_steps(total_steps: int, points: int) -> list[int]:
@@ -153,9 +120,12 @@ class Trainer:
         )
         self.objective = get_objective(settings.objective)
         self.phases = phases(settings)
+        kinds = {phase for phase, _ in self.phases}
+        if "both" in kinds and settings.d_steps > 1:
+            kinds.add("discriminator")
         self.graphed = {
-            phase: GraphedStep(functools.partial(self.train_step, phase=phase), device, phase)
-            for phase, _ in self.phases
+            kind: GraphedStep(functools.partial(self.train_step, kind=kind), device, kind)
+            for kind in sorted(kinds)
             if self.capture
         }
 
@@ -212,57 +182,70 @@ class Trainer:
         self.elapsed = 0.0
         self.loss_history: list[dict] = []
         self.loss_sums: dict[str, torch.Tensor] = {}  # since the last logged row
-        self.loss_count = 0
+        self.loss_counts: dict[str, int] = {}
         self.snapshots: list[np.ndarray] = []
         self.snapshot_steps: list[int] = []
 
     # -- one step ---------------------------------------------------------------------
-    def train_step(self, real: torch.Tensor, labels: torch.Tensor, phase: str) -> dict:
+    def train_step(self, real: torch.Tensor, labels: torch.Tensor, kind: str) -> dict:
+        """One step updating the networks `kind` names: both (discriminator, then generator),
+        discriminator or generator."""
         nets, objective = self.nets, self.objective
-        onehot = self.identity[labels]
-        update_d = phase in ("both", "discriminator")
-        update_g = phase in ("both", "generator")
-        needs_fake = update_g or (update_d and objective.fake_target is not None)
+        update_d = kind in ("both", "discriminator")
+        update_g = kind in ("both", "generator")
         fake = kl = None
-        if needs_fake:
-            codes, kl = self.generator_input(labels)
-            fake = nets.generator(codes)
+        condition = labels
+        if update_g or (update_d and objective.d_sees_fakes):
+            with torch.set_grad_enabled(update_g):  # a discriminator step needs no graph of G
+                codes = self.condition_codes(labels)
+                inputs, kl = generator_input(codes, self.settings.noise_dim, augmentation=nets.augmentation)
+                fake = nets.generator(inputs)
+            if self.settings.conditioning == "text":
+                condition = codes.detach()  # D judges (image, caption code); it trains no encoder
+        targets = Targets(labels, self.identity[labels], condition)
         losses = {}
         if update_d:
             self.d_optimizer.zero_grad(set_to_none=True)
-            detached = fake.detach() if objective.fake_target is not None else None
-            loss_d = objective.discriminator_loss(nets.discriminator, real, detached, onehot)
+            detached = fake.detach() if objective.d_sees_fakes else None
+            loss_d = objective.discriminator_loss(nets.discriminator, real, detached, targets)
             loss_d.backward()
             self.d_optimizer.step()
             losses["loss_d"] = loss_d.detach()
         if update_g:
             self.g_optimizer.zero_grad(set_to_none=True)
             with frozen(nets.discriminator):  # G's loss must not touch D
-                loss_g = objective.generator_loss(nets.discriminator, fake, real, onehot)
+                loss_g = objective.generator_loss(nets.discriminator, fake, real, targets)
                 loss_g = self.with_penalties(loss_g, fake, kl)
                 loss_g.backward()
             self.g_optimizer.step()
+            if nets.generator_ema is not None:
+                nets.update_ema(self.settings.g_ema)
             losses["loss_g"] = loss_g.detach()
         return losses
 
-    def step_batch(self, real: torch.Tensor, labels: torch.Tensor, phase: str) -> dict:
-        """train_step, replayed from a CUDA graph where capture is on (full batches only)."""
-        if phase not in self.graphed or len(labels) != self.settings.batch_size:
-            return self.train_step(real, labels, phase)
-        return self.graphed[phase](real, labels)
+    def step_kind(self, phase: str) -> str:
+        """What the next step updates: with d_steps = n, n - 1 discriminator steps come before
+        each step of both (so n discriminator steps per generator step)."""
+        d_steps = self.settings.d_steps
+        if phase == "both" and d_steps > 1 and (self.step + 1) % d_steps:
+            return "discriminator"
+        return phase
 
-    def generator_input(self, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """The labels' codes (each image's caption drawn from the templates, where there are
-        several) with fresh noise or augmentation as configured; and the augmentation's KL."""
+    def step_batch(self, real: torch.Tensor, labels: torch.Tensor, kind: str) -> dict:
+        """train_step, replayed from a CUDA graph where capture is on (full batches only)."""
+        if kind not in self.graphed or len(labels) != self.settings.batch_size:
+            return self.train_step(real, labels, kind)
+        return self.graphed[kind](real, labels)
+
+    def condition_codes(self, labels: torch.Tensor) -> torch.Tensor:
+        """The conditioner's code of each label (each image's caption drawn from the templates,
+        where there are several)."""
         if self.template_rng is None:
-            codes = self.nets.conditioner(labels)
-        else:
-            templates = torch.randint(
-                len(self.settings.templates), labels.shape, device=self.device,
-                generator=self.template_rng,
-            )
-            codes = self.nets.conditioner(labels, templates)
-        return generator_input(codes, self.settings.noise_dim, augmentation=self.nets.augmentation)
+            return self.nets.conditioner(labels)
+        templates = torch.randint(
+            len(self.settings.templates), labels.shape, device=self.device, generator=self.template_rng
+        )
+        return self.nets.conditioner(labels, templates)
 
     def with_penalties(
         self, loss_g: torch.Tensor, fake: torch.Tensor, kl: torch.Tensor | None
@@ -286,7 +269,7 @@ class Trainer:
 
     @torch.no_grad()
     def generate_classes(self) -> np.ndarray:
-        generator = self.nets.generator
+        generator = self.nets.sampler
         generator.eval()
         # The same noise for every snapshot (a generator seeded alike): rows stay comparable.
         fixed = torch.Generator().manual_seed(self.settings.seed)
@@ -311,8 +294,8 @@ class Trainer:
             "elapsed": self.elapsed,
             "loss_history": self.loss_history,
             "loss_sums": self.loss_sums,
-            "loss_count": self.loss_count,
-            "snapshots": self.snapshots,
+            "loss_counts": self.loss_counts,
+            "snapshots": [torch.from_numpy(images) for images in self.snapshots],
             "snapshot_steps": self.snapshot_steps,
             "networks": {k: m.state_dict() for k, m in self.nets.modules().items()},
             "g_optimizer": self.g_optimizer.state_dict(),
@@ -328,8 +311,9 @@ class Trainer:
         self.batch_index = state["batch_index"]
         self.loss_history = state["loss_history"]
         self.loss_sums = {key: total.to(self.device) for key, total in state["loss_sums"].items()}
-        self.loss_count = state["loss_count"]
-        self.snapshots, self.snapshot_steps = state["snapshots"], state["snapshot_steps"]
+        self.loss_counts = state["loss_counts"]
+        self.snapshots = [images.numpy() for images in state["snapshots"]]
+        self.snapshot_steps = state["snapshot_steps"]
         for name, module in self.nets.modules().items():
             module.load_state_dict(state["networks"][name])
         checkpoints.load_optimizer(self.g_optimizer, state["g_optimizer"])
@@ -402,10 +386,10 @@ class Trainer:
     def advance(self, batch: torch.Tensor, phase: str) -> None:
         """One training step on the images at indices `batch`, its losses summed on the device."""
         real = to_model_range(self.images[batch])
-        losses = self.step_batch(real, self.labels[batch], phase)
+        losses = self.step_batch(real, self.labels[batch], self.step_kind(phase))
         for key, value in losses.items():
             self.loss_sums[key] = self.loss_sums.get(key, 0) + value
-        self.loss_count += 1
+            self.loss_counts[key] = self.loss_counts.get(key, 0) + 1
         self.step += 1
         if self.step % self.log_every == 0 or self.step == self.total_steps:
             self.record_losses()
@@ -414,7 +398,7 @@ class Trainer:
         """Read the summed losses off the device (once per interval) into the history."""
         row = {"step": self.step, "epoch": self.step / self.steps_per_epoch}
         for key, total in self.loss_sums.items():
-            value = total.item() / self.loss_count
+            value = total.item() / self.loss_counts[key]
             if not math.isfinite(value):
                 raise TrainingError(
                     f"{key} became {value} by step {self.step} (epoch {self.epoch + 1}); "
@@ -422,7 +406,7 @@ class Trainer:
                 )
             row[key] = value
         self.loss_history.append(row)
-        self.loss_sums, self.loss_count = {}, 0
+        self.loss_sums, self.loss_counts = {}, {}
 
 
 def train_experiment(
@@ -458,25 +442,33 @@ def train_experiment(
     )
     trainer.run(Path(checkpoint), run_identity, checkpoint_interval_s)
 
-    with atomic_path(model_out) as tmp:
-        torch.save(
-            {
-                "settings": settings,
-                "image_shape": trainer.image_shape,
-                "classes": trainer.classes,
-                "class_codes": trainer.class_codes().cpu(),
-                "noise_dim": trainer.settings.noise_dim,
-                "networks": {
-                    k: {p: t.cpu() for p, t in m.state_dict().items()}
-                    for k, m in trainer.nets.modules().items()
-                },
+    # Every output names the run it belongs to: a file copied from another run is refused.
+    made_for = made_for_run(name, trainer.settings)
+    save_tensors(
+        model_out,
+        {
+            "run": made_for,
+            "settings": settings,
+            "image_shape": list(trainer.image_shape),
+            "classes": list(trainer.classes),
+            "class_codes": trainer.class_codes().cpu(),
+            "noise_dim": trainer.settings.noise_dim,
+            "networks": {
+                k: {p: t.cpu() for p, t in m.state_dict().items()}
+                for k, m in trainer.nets.modules().items()
             },
-            tmp,
-        )
+        },
+    )
     with atomic_path(snapshots_out) as tmp:
         with open(tmp, "wb") as handle:
-            np.savez(handle, images=np.stack(trainer.snapshots), steps=np.array(trainer.snapshot_steps))
+            np.savez(
+                handle,
+                images=np.stack(trainer.snapshots),
+                steps=np.array(trainer.snapshot_steps),
+                run=np.array(json.dumps(made_for)),
+            )
     history = {
+        "run": made_for,
         "experiment": name,
         "settings": settings,
         "device": str(trainer.device),
@@ -492,7 +484,6 @@ def train_experiment(
         "graph_capture": bool(trainer.graphed),
         "loss": trainer.loss_history,
     }
-    with atomic_path(history_out) as tmp:
-        Path(tmp).write_text(json.dumps(history, indent=1) + "\n")
+    write_json(history_out, history)
     # Finished: a later rerun (e.g. after a code change) starts afresh. The clock may have left none.
     Path(checkpoint).unlink(missing_ok=True)
