@@ -8,7 +8,7 @@ import torch
 from embedgan import data
 from embedgan.classifier import load_classifier
 from embedgan.images import nhwc_to_nchw
-from embedgan.metrics import evaluate
+from embedgan.metrics import evaluate, inception_extractor, inception_metrics
 from embedgan.render import class_grid
 from embedgan.runs import Run
 from embedgan.runtime import log_to, select_device, write_json
@@ -32,6 +32,18 @@ with log_to(snakemake.log[0]):
         torch.from_numpy(dataset.y_test).to(device),
         as_tensor(dataset.x_train),
         has_noise=stochastic,
+    )
+    # Inception-v3 metrics where the config asks (they need the standard weights, downloaded once).
+    metrics["inception"] = (
+        inception_metrics(
+            inception_extractor(snakemake.input.inception, device),
+            generated,
+            labels,
+            as_tensor(dataset.x_test),
+            torch.from_numpy(dataset.y_test).to(device),
+        )
+        if snakemake.params.inception
+        else None
     )
     metrics["classifier"] = json.loads(open(snakemake.input.classifier_summary).read())
     metrics["run"] = snakemake.params.run  # each metrics file names the run it judges

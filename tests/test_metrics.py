@@ -16,6 +16,11 @@ from embedgan.metrics import (
     evaluate,
     frechet_against_reference,
     frechet_distance,
+    inception_metrics,
+    inception_score,
+    kernel_inception_distance,
+    prdc,
+    prdc_against_real,
     split_reference,
 )
 
@@ -36,7 +41,7 @@ def mnist_classifier(tmp_path_factory):
     assert json.loads((root / "clf.json").read_text()) == summary
     assert not (root / "ckpt.pt").exists()
     dataset = data.load(images)
-    return load_classifier(str(root / "clf.pt"), CPU), dataset, summary
+    return load_classifier(str(root / "clf.pt"), CPU, "mnist"), dataset, summary
 
 
 def tensors(dataset):
@@ -183,3 +188,111 @@ def test_frechet_distance_is_torchmetrics_fid_formula():
     metric.update(real, real=True)
     metric.update(fake, real=False)
     assert frechet_distance(real, fake) == pytest.approx(metric.compute().item(), rel=1e-9)
+
+
+# -- precision, recall, density, coverage ----------------------------------------------------
+
+def test_prdc_is_the_reference_implementation():
+    from prdc import compute_prdc
+
+    rng = torch.Generator().manual_seed(4)
+    real = torch.randn(300, 16, generator=rng)
+    fake = 0.3 + 1.2 * torch.randn(250, 16, generator=rng)
+    expected = compute_prdc(real.numpy(), fake.numpy(), nearest_k=5)
+    ours = prdc(real, fake)
+    assert ours == pytest.approx({key: float(value) for key, value in expected.items()}, abs=1e-12)
+    assert 0 < ours["precision"] < 1 and 0 < ours["recall"] < 1
+
+
+def test_a_perfect_generator_scores_the_perfect_generators_prdc():
+    """Fresh draws of the real classes: every value within the perfect generator's spread."""
+    real, real_labels = gaussian_classes(400, seed=10)
+    fake, fake_labels = gaussian_classes(50, seed=11)
+    reference, pool = split_reference(real_labels, seed=0)
+    values = prdc_against_real(fake, fake_labels, real, real_labels, reference, pool)
+    for key in ("precision", "recall", "density", "coverage"):
+        perfect = values["perfect"][key]
+        assert perfect["std"] > 0 and abs(values[key] - perfect["mean"]) <= 3 * perfect["std"] + 0.02, key
+    assert values["density"] == pytest.approx(1, abs=0.2) and values["k"] == 5
+    assert all(c["recall"] > 0 and c["perfect"]["recall"]["std"] >= 0 for c in values["per_class"])
+
+
+def test_one_point_per_class_has_no_recall_however_good_the_point():
+    real, labels = gaussian_classes(400, seed=12)
+    means = torch.stack([real[labels == c].mean(0) for c in range(10)])
+    fake_labels = torch.arange(10).repeat(50)
+    reference, pool = split_reference(labels, seed=0)
+    values = prdc_against_real(means[fake_labels], fake_labels, real, labels, reference, pool)
+    assert values["recall"] == 0 and all(c["recall"] == 0 for c in values["per_class"])
+    assert values["perfect"]["recall"]["mean"] > 0.5
+    # In two dimensions the mean covers almost no real point's neighbourhood; in 128 (above)
+    # it lies inside the ball of every real point of its class: coverage 1 and density the
+    # class's 50 compared points / k. Recall is the number that tells a one-point generator.
+    flat = torch.randn(500, 2, generator=torch.Generator().manual_seed(1))
+    assert prdc(flat, flat.mean(0, keepdim=True).expand(500, -1))["coverage"] < 0.05
+    assert values["coverage"] == 1 and values["density"] == pytest.approx(50 / 5)
+
+
+def test_a_shifted_generated_set_loses_precision():
+    real, real_labels = gaussian_classes(400, seed=13)
+    fake, fake_labels = gaussian_classes(50, seed=14)
+    reference, pool = split_reference(real_labels, seed=0)
+    shifted = fake + 2.0 * torch.randn(1, fake.shape[1], generator=torch.Generator().manual_seed(2))
+    values = prdc_against_real(shifted, fake_labels, real, real_labels, reference, pool)
+    perfect = values["perfect"]["precision"]
+    assert values["precision"] < perfect["mean"] - 5 * perfect["std"]
+    assert values["precision"] < 0.5 * perfect["mean"]
+
+
+# -- Inception-v3 metrics: the plumbing only ---------------------------------------------------
+# Offline there are no Inception-v3 weights (the workflow downloads them where it can), so these
+# tests run FID / IS / KID on a stand-in feature extractor: what they check is the plumbing and
+# the formulas, not Inception's numbers.
+
+def stand_in_extractor(images: torch.Tensor):
+    """(features, logits) of a fixed random projection of the pixels."""
+    pixels = images.flatten(1).double() / 255
+    projection = torch.randn(pixels.shape[1], 32, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    features = torch.tanh(pixels @ projection / 10)
+    head = torch.randn(32, 10, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    return features, features @ head * 3
+
+
+def test_inception_metrics_of_real_images_are_a_perfect_generators():
+    x_test, y_test = class_images("mnist", 40, seed=2)
+    real, labels = fresh_real_images(10)
+    found = inception_metrics(stand_in_extractor, real, labels, nhwc_to_nchw(x_test[..., None]),
+                              torch.from_numpy(y_test).long())
+    perfect = found["fid_perfect"]
+    assert perfect["std"] > 0 and abs(found["fid"] - perfect["mean"]) <= 3 * perfect["std"] + 0.05 * perfect["mean"]
+    assert found["is"] == pytest.approx(found["is_perfect"]["mean"], rel=0.15) and found["is"] > 1
+    assert abs(found["kid"] - found["kid_perfect"]["mean"]) <= 3 * found["kid_perfect"]["std"] + 1e-3
+    wrong = inception_metrics(stand_in_extractor, real.flip(2), labels, nhwc_to_nchw(x_test[..., None]),
+                              torch.from_numpy(y_test).long())
+    assert wrong["fid"] > 3 * perfect["mean"] and wrong["kid"] > found["kid"]
+
+
+def test_inception_score_and_kid_are_torchmetrics_formulas():
+    from torchmetrics.image.inception import InceptionScore
+    from torchmetrics.image.kid import KernelInceptionDistance
+
+    class Passthrough(torch.nn.Module):
+        num_features = 16
+
+        def forward(self, x):
+            return x
+
+    rng = torch.Generator().manual_seed(0)
+    logits = torch.randn(200, 10, generator=rng, dtype=torch.float64) * 2
+    metric = InceptionScore(feature=Passthrough(), splits=1)
+    metric.update(logits)
+    assert inception_score(logits, torch.Generator().manual_seed(1), splits=1)[0] == pytest.approx(
+        metric.compute()[0].item(), rel=1e-9
+    )
+    real = torch.randn(150, 16, generator=rng, dtype=torch.float64)
+    fake = 0.3 + torch.randn(150, 16, generator=rng, dtype=torch.float64)
+    metric = KernelInceptionDistance(feature=Passthrough(), subsets=1, subset_size=150)
+    metric.update(real, real=True)
+    metric.update(fake, real=False)
+    ours = kernel_inception_distance(real, fake, torch.Generator().manual_seed(2), subsets=1, size=150)
+    assert ours == pytest.approx(metric.compute()[0].item(), rel=1e-9)

@@ -24,6 +24,7 @@ def write_metrics(run: Run, named: str) -> None:
     path = Path(run.path("metrics"))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"run": {"name": named}, "accuracy": 0.5}))
+    Path(run.path("cas")).write_text(json.dumps({"run": {"name": named}, "test_accuracy": 0.25}))
 
 
 def test_metrics_are_read_back_by_the_run_they_name(tmp_path, monkeypatch):
@@ -32,6 +33,7 @@ def test_metrics_are_read_back_by_the_run_they_name(tmp_path, monkeypatch):
     for run in runs:
         write_metrics(run, run.name)
     assert [read_metrics(run)["run"]["name"] for run in runs] == ["exp1", "exp1/seed1"]
+    assert read_metrics(runs[0])["cas"] == 0.25
     write_metrics(runs[1], "exp1")  # a file moved from another run
     with pytest.raises(ValueError, match="judges run 'exp1', not 'exp1/seed1'"):
         read_metrics(runs[1])

@@ -82,11 +82,11 @@ def local_profile(folder):
         }
     )
     profile["default-resources"] = {"slurm_partition": "debug", "runtime": 10, "mem_mb": 1500}
-    for gpu_rule in ("train", "train_classifier"):
+    for gpu_rule in profile["set-resources"]:  # train, train_classifier, cas, cas_real
         profile["set-resources"][gpu_rule].update(
             {"slurm_partition": "debug", "runtime": 10, "mem_mb": 3000, "cpus_per_task": 1}
         )
-    profile["set-threads"] = {"train": 1, "train_classifier": 1}
+    profile["set-threads"] = dict.fromkeys(profile["set-resources"], 1)
     folder.mkdir()
     write_config(folder / "config.yaml", profile)
     return folder

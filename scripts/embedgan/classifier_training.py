@@ -1,4 +1,5 @@
-"""Training of the reference classifiers on a data set's real training split."""
+"""Training of the reference classifiers (on a data set's real training split) and of the
+classifiers of the classification accuracy score (embedgan.cas)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 from tqdm import tqdm
 
 from . import checkpoints
@@ -39,25 +41,21 @@ def augment(
 
 
 
-def train_classifier(
+def fit(
     name: str,
+    images: torch.Tensor,
+    labels: torch.Tensor,
     settings: dict,
-    dataset_path: str,
-    manifest_path: str,
     device: torch.device,
     checkpoint: str,
-    model_out: str,
-    summary_out: str,
-) -> dict:
-    """Train the reference classifier of one data set; resumes from `checkpoint`."""
-    device = make_current(device)
-    dataset = datasets.load_verified(dataset_path, manifest_path)
-    images = nhwc_to_nchw(dataset.x_train).to(device)
-    labels = torch.from_numpy(dataset.y_train).to(device)
-    test_images = nhwc_to_nchw(dataset.x_test).to(device)
-    test_labels = torch.from_numpy(dataset.y_test).to(device)
+    run_fingerprint: str,
+    test: tuple[torch.Tensor, torch.Tensor],
+) -> tuple[nn.Module, float]:
+    """(the classifier of data set `name` trained on uint8 `images` and their `labels` with
+    `settings` (epochs, batch_size, lr, seed), its training time): AdamW with a one-cycle
+    schedule, random shifts (and flips for CIFAR-10); a checkpoint after every epoch, resumed
+    from (the caller removes it once its outputs are written). `test`: images and labels whose accuracy the log gives after each epoch."""
     image_shape = tuple(images.shape[1:])
-
     seed_everything(settings["seed"])
     model = build_classifier(name, image_shape).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=settings["lr"], weight_decay=5e-4)
@@ -70,7 +68,7 @@ def train_classifier(
     shift_rng = torch.Generator().manual_seed(settings["seed"] + 1)
     flip_rng = torch.Generator(device=device).manual_seed(settings["seed"] + 2)
     generators = (order_rng, shift_rng, flip_rng)
-    run_identity = checkpoints.identity(fingerprint(settings, manifest_path), device)
+    run_identity = checkpoints.identity(run_fingerprint, device)
     epoch, elapsed = 0, 0.0
     saved = checkpoints.load(checkpoint, run_identity)
     if saved is not None:
@@ -100,7 +98,7 @@ def train_classifier(
             progress.update()
         epoch += 1
         elapsed += time.perf_counter() - start
-        accuracy = (predict(model, test_images)[0].argmax(1) == test_labels).float().mean().item()
+        accuracy = test_accuracy(model, *test)["test_accuracy"]
         log.info("epoch %d/%d: mean loss %.4f, test accuracy %.4f", epoch, epochs, loss_sum.item() / steps_per_epoch, accuracy)
         checkpoints.save(
             checkpoint,
@@ -115,25 +113,52 @@ def train_classifier(
             },
         )
     progress.close()
+    return model, elapsed
 
-    logits = predict(model, test_images)[0]
-    predictions = logits.argmax(1)
+
+def test_accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> dict:
+    """The classifier's accuracy on uint8 `images`, overall and per class."""
+    predictions = predict(model, images)[0].argmax(1)
+    return {
+        "test_accuracy": (predictions == labels).float().mean().item(),
+        "test_accuracy_per_class": [
+            (predictions[labels == c] == c).float().mean().item() for c in range(NUM_CLASSES)
+        ],
+    }
+
+
+def train_classifier(
+    name: str,
+    settings: dict,
+    dataset_path: str,
+    manifest_path: str,
+    device: torch.device,
+    checkpoint: str,
+    model_out: str,
+    summary_out: str,
+) -> dict:
+    """Train the reference classifier of one data set; resumes from `checkpoint`."""
+    device = make_current(device)
+    dataset = datasets.load_verified(dataset_path, manifest_path)
+    images = nhwc_to_nchw(dataset.x_train).to(device)
+    labels = torch.from_numpy(dataset.y_train).to(device)
+    test = nhwc_to_nchw(dataset.x_test).to(device), torch.from_numpy(dataset.y_test).to(device)
+    model, elapsed = fit(
+        name, images, labels, settings, device, checkpoint, fingerprint(settings, manifest_path), test
+    )
     summary = {
         "dataset": name,
         "architecture": type(model).__name__,
         "settings": settings,
         "train_images": len(labels),
-        "test_images": len(test_labels),
-        "test_accuracy": (predictions == test_labels).float().mean().item(),
-        "test_accuracy_per_class": [
-            (predictions[test_labels == c] == c).float().mean().item() for c in range(NUM_CLASSES)
-        ],
+        "test_images": len(test[1]),
+        **test_accuracy(model, *test),
         "device": str(device),
         "wall_time_s": elapsed,
     }
     save_tensors(
         model_out,
-        {"dataset": name, "image_shape": list(image_shape), "state": {k: v.cpu() for k, v in model.state_dict().items()}},
+        {"dataset": name, "image_shape": list(images.shape[1:]), "state": {k: v.cpu() for k, v in model.state_dict().items()}},
     )
     write_json(summary_out, summary)
     Path(checkpoint).unlink()

@@ -13,7 +13,13 @@
 - nearest real training image (pixel L2, images in [0, 1]) of each generated image, beside
   the same distance for real test images: a prototype or a copy?
 - diversity: mean pairwise feature distance among the draws of one class; zero by
-  construction for a generator without noise (one image per class).
+  construction for a generator without noise (one image per class);
+- precision, recall (Kynkaanniemi et al. 2019), density and coverage (Naeem et al. 2020) in
+  the classifier's features, k = 5 nearest neighbours, against a real set of the generated
+  set's size and class counts from the held-out half, overall and per class: fidelity
+  (precision, density) and diversity (recall, coverage) apart. Beside each, what a perfect
+  generator scores on the same work: real sets of the same counts from the reference half
+  against the same real set (mean and spread over draws).
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from .models import NUM_CLASSES
 from .objectives import total_variation
 
 FLOOR_DRAWS = 10  # real sets drawn for the perfect generator's score (its spread needs several)
+PRDC_K = 5  # nearest neighbours of the precision / recall / density / coverage balls (Naeem et al.)
+PRDC = ("precision", "recall", "density", "coverage")
 
 
 class MetricsError(ConfigError):
@@ -130,6 +138,75 @@ def nearest_training_images(images: torch.Tensor, train: torch.Tensor, batch: in
     return torch.cat(distances), torch.cat(indices)
 
 
+def prdc(real: torch.Tensor, fake: torch.Tensor, k: int = PRDC_K) -> dict | None:
+    """Precision, recall, density and coverage of `fake` features against `real` ones, as the
+    reference implementation (the prdc package, Naeem et al. 2020) computes them: each point's
+    ball reaches its k-th nearest neighbour in its own set; precision: share of fake points in
+    some real ball; recall: share of real points in some fake ball; density: real balls
+    holding a fake point, per fake point, / k; coverage: share of real balls holding a fake
+    point. None where a set has no k + 1 points (no k-th neighbour besides itself)."""
+    if len(real) <= k or len(fake) <= k:
+        return None
+    real, fake = real.double(), fake.double()
+    exact = {"compute_mode": "donot_use_mm_for_euclid_dist"}
+    real_radii = torch.cdist(real, real, **exact).kthvalue(k + 1, dim=1).values
+    fake_radii = torch.cdist(fake, fake, **exact).kthvalue(k + 1, dim=1).values
+    distance = torch.cdist(real, fake, **exact)  # real x fake
+    in_real_balls = distance < real_radii[:, None]
+    return {
+        "precision": in_real_balls.any(0).double().mean().item(),
+        "recall": (distance < fake_radii[None, :]).any(1).double().mean().item(),
+        "density": in_real_balls.sum(0).double().mean().item() / k,
+        "coverage": (distance.min(1).values < real_radii).double().mean().item(),
+    }
+
+
+def spread(values: list[dict | None]) -> dict | None:
+    """Mean and sample standard deviation of each PRDC value over draws."""
+    if any(v is None for v in values):
+        return None
+    return {
+        key: {"mean": float(np.mean([v[key] for v in values])), "std": float(np.std([v[key] for v in values], ddof=1))}
+        for key in PRDC
+    }
+
+
+def prdc_against_real(
+    fake: torch.Tensor,
+    fake_labels: torch.Tensor,
+    real: torch.Tensor,
+    real_labels: torch.Tensor,
+    reference: torch.Tensor,
+    pool: torch.Tensor,
+    seed: int = 0,
+    draws: int = FLOOR_DRAWS,
+) -> dict:
+    """PRDC of the generated features against a real set of their class counts from the
+    held-out `pool` (the one real set the nearest-image distance also uses), overall and per
+    class, each with the perfect generator's (`perfect`): real sets of the same counts from the
+    `reference` half against the same real set, mean and std over `draws`."""
+    counts = class_counts(fake_labels)
+    compared = pool[draw_like(counts, real_labels[pool], torch.Generator().manual_seed(seed))]
+    rng = torch.Generator().manual_seed(seed + 2)
+    perfect_sets = [reference[draw_like(counts, real_labels[reference], rng)] for _ in range(draws)]
+
+    def judged(fake_set: torch.Tensor, fake_set_labels: torch.Tensor, classes) -> dict:
+        keep = torch.isin(real_labels[compared], classes)
+        mine = torch.isin(fake_set_labels, classes)
+        return prdc(real[compared[keep]], fake_set[mine])
+
+    def with_perfect(classes: torch.Tensor) -> dict:
+        values = judged(fake, fake_labels, classes)
+        perfect = spread([judged(real[s], real_labels[s], classes) for s in perfect_sets])
+        return {"k": PRDC_K, **(values or dict.fromkeys(PRDC)), "perfect": perfect}
+
+    every = torch.arange(NUM_CLASSES, device=fake_labels.device)
+    return {
+        **with_perfect(every),
+        "per_class": [with_perfect(every[c : c + 1]) for c in range(NUM_CLASSES)],
+    }
+
+
 def mean_pairwise_distance(features: torch.Tensor) -> float:
     if len(features) < 2:
         return 0.0
@@ -164,6 +241,9 @@ def evaluate(
     frechet = frechet_against_reference(
         fake_features, generated_labels, test_features, y_test, reference, pool, seed, draws
     )
+    fidelity = prdc_against_real(
+        fake_features, generated_labels, test_features, y_test, reference, pool, seed, draws
+    )
 
     per_class = []
     for c in range(NUM_CLASSES):
@@ -174,6 +254,7 @@ def evaluate(
                 "cross_entropy": cross_entropy[mine].mean().item(),
                 **frechet["per_class"][c],
                 "diversity": mean_pairwise_distance(fake_features[mine]),
+                "prdc": fidelity["per_class"][c],
             }
         )
 
@@ -191,6 +272,7 @@ def evaluate(
         "cross_entropy": cross_entropy.mean().item(),
         **{key: value for key, value in frechet.items() if key != "per_class"},
         "reference_images": len(reference),
+        "prdc": {key: value for key, value in fidelity.items() if key != "per_class"},
         "diversity": float(np.mean([c["diversity"] for c in per_class])),
         "diversity_real": float(
             np.mean([mean_pairwise_distance(test_features[y_test == c][:200]) for c in range(NUM_CLASSES)])
@@ -254,4 +336,108 @@ def frechet_against_reference(
         "frechet_class_means": fit.distance(class_means),
         "frechet_floor_draws": draws,
         "per_class": per_class,
+    }
+
+
+# -- Inception-v3 metrics (FID, IS, KID), where the weights can be had ------------------------
+
+INCEPTION_URL = (
+    "https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/"
+    "weights-inception-2015-12-05-6726825d.pth"
+)
+INCEPTION_FLOOR_DRAWS = 3  # Inception on every real set is slow on a CPU: fewer draws
+IS_SPLITS = 10
+KID_SUBSETS, KID_SUBSET_SIZE = 100, 1000
+
+
+def inception_extractor(weights_path: str, device: torch.device):
+    """images (uint8 N x C x H x W) -> (2048-d pool features, logits) of the standard FID
+    Inception-v3 (torch-fidelity's port of the TensorFlow graph, as torchmetrics uses it)."""
+    from torchmetrics.image.fid import NoTrainInceptionV3
+
+    network = NoTrainInceptionV3(
+        name="inception-v3-compat",
+        features_list=["2048", "logits_unbiased"],
+        feature_extractor_weights_path=weights_path,
+    ).to(device)
+
+    @torch.no_grad()
+    def extract(images: torch.Tensor, batch: int = 100) -> tuple[torch.Tensor, torch.Tensor]:
+        features, logits = [], []
+        for chunk in images.split(batch):
+            if chunk.shape[1] == 1:  # grey MNIST: the same value in each colour channel
+                chunk = chunk.expand(-1, 3, -1, -1)
+            pooled, scores = network(chunk)
+            features.append(pooled.double())
+            logits.append(scores.double())
+        return torch.cat(features), torch.cat(logits)
+
+    return extract
+
+
+def inception_score(logits: torch.Tensor, rng: torch.Generator, splits: int = IS_SPLITS) -> tuple[float, float]:
+    """Mean and std over `splits` random splits of exp(E_x KL(p(y|x) || p(y))) (Salimans et
+    al. 2016), as torchmetrics' InceptionScore computes it."""
+    order = torch.randperm(len(logits), generator=rng)
+    prob, log_prob = logits[order].softmax(1), logits[order].log_softmax(1)
+    scores = []
+    for p, log_p in zip(prob.chunk(splits), log_prob.chunk(splits), strict=True):
+        marginal = p.mean(0, keepdim=True)
+        scores.append((p * (log_p - marginal.log())).sum(1).mean().exp())
+    scores = torch.stack(scores)
+    return scores.mean().item(), (scores.std().item() if len(scores) > 1 else 0.0)
+
+
+def kernel_inception_distance(
+    real: torch.Tensor, fake: torch.Tensor, rng: torch.Generator, subsets: int = KID_SUBSETS, size: int = KID_SUBSET_SIZE
+) -> float:
+    """The unbiased MMD^2 with the cubic polynomial kernel (Binkowski et al. 2018), mean over
+    random subsets of equal size from both sets, as torchmetrics' KernelInceptionDistance."""
+    from torchmetrics.image.kid import poly_mmd
+
+    size = min(size, len(real), len(fake))
+    values = [
+        poly_mmd(real[torch.randperm(len(real), generator=rng)[:size]], fake[torch.randperm(len(fake), generator=rng)[:size]])
+        for _ in range(subsets)
+    ]
+    return torch.stack(values).mean().item()
+
+
+def inception_metrics(
+    extract,
+    generated: torch.Tensor,
+    generated_labels: torch.Tensor,
+    x_test: torch.Tensor,
+    y_test: torch.Tensor,
+    seed: int = 0,
+    draws: int = INCEPTION_FLOOR_DRAWS,
+) -> dict:
+    """FID, IS and KID of the generated images, each beside a perfect generator's on the same
+    work: FID and KID against the reference half of the test images (real sets of the
+    generated counts from the other half: mean and std over `draws`), IS beside a real set's."""
+    reference, pool = split_reference(y_test, seed)
+    fake_features, fake_logits = extract(generated)
+    test_features, test_logits = extract(x_test)
+    rng = torch.Generator().manual_seed(seed + 3)
+    counts = class_counts(generated_labels)
+    real_sets = [pool[draw_like(counts, y_test[pool], rng)] for _ in range(draws)]
+    fit = FrechetReference(test_features[reference])
+    real_reference = test_features[reference]
+
+    def stats(values: list[float]) -> dict:
+        return {"mean": float(np.mean(values)), "std": float(np.std(values, ddof=1)) if len(values) > 1 else 0.0}
+
+    def kid(features: torch.Tensor) -> float:
+        return kernel_inception_distance(real_reference, features, torch.Generator().manual_seed(seed))
+
+    inception, inception_std = inception_score(fake_logits, torch.Generator().manual_seed(seed))
+    return {
+        "fid": fit.distance(fake_features),
+        "fid_perfect": stats([fit.distance(test_features[s]) for s in real_sets]),
+        "is": inception,
+        "is_std": inception_std,
+        "is_perfect": stats([inception_score(test_logits[s], torch.Generator().manual_seed(seed))[0] for s in real_sets]),
+        "kid": kid(fake_features),
+        "kid_perfect": stats([kid(test_features[s]) for s in real_sets]),
+        "draws": draws,
     }

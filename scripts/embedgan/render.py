@@ -94,16 +94,17 @@ def loss_curve(history: dict, title: str, out_path: str) -> None:
 
 
 def metrics_chart(metrics: dict[str, dict], out_path: str) -> None:
-    """Bars per experiment: classifier accuracy; and the Frechet distance of the generated
-    images beside the distances of a perfect generator and of class-mean points, all three on
-    the same sample sizes against the same reference set, so the bars compare.
+    """Bars per experiment, each beside what a perfect generator scores on the same sample
+    sizes: classifier accuracy; the Frechet distance (with class-mean points); recall and the
+    classification accuracy score.
 
     metrics: experiment -> report.seed_statistics of its runs ({"mean", "std" or None}),
-    with "floor_std": the perfect generator's spread over its draws.
+    with "floor_std": the perfect generator's spread over its draws; "recall": the first run's
+    recall and the perfect generator's (mean, std); "cas_real": real images' CAS (mean, std).
     """
     names = list(metrics)
     x = np.arange(len(names))
-    figure, (left, right) = plt.subplots(1, 2, figsize=(max(6, 1.3 * len(names) + 3), 3.6))
+    figure, (left, middle, right) = plt.subplots(1, 3, figsize=(max(9, 1.9 * len(names) + 4), 3.8))
 
     def bars(axes, key, offset, width, label, color, errors=None):
         means = [metrics[n]["mean"][key] for n in names]
@@ -112,23 +113,35 @@ def metrics_chart(metrics: dict[str, dict], out_path: str) -> None:
             errors = spreads if any(spreads) else None
         axes.bar(x + offset, means, width, yerr=errors, capsize=3, label=label, color=color)
 
+    def pairs(axes, values, offset, label, color, hatch=None):
+        axes.bar(x + offset, [v[0] for v in values], 0.2, yerr=[v[1] for v in values], capsize=2,
+                 label=label, color=color, hatch=hatch)
+
     bars(left, "accuracy", 0, 0.6, "generated", "tab:blue")
     left.set_ylim(0, 1)
     left.set_ylabel("classifier accuracy")
-    bars(right, "frechet_distance", -0.27, 0.27, "generated", "tab:orange")
+    bars(middle, "frechet_distance", -0.27, 0.27, "generated", "tab:orange")
     floor_std = [metrics[n]["floor_std"] for n in names]
-    bars(right, "frechet_floor", 0, 0.27, "perfect generator (± std over draws)", "tab:gray", floor_std)
-    bars(right, "frechet_class_means", 0.27, 0.27, "class-mean points", "tab:olive")
-    right.set_yscale("log")  # MNIST and CIFAR-10 distances differ by orders of magnitude
-    right.set_ylabel("Frechet distance to the reference")
+    bars(middle, "frechet_floor", 0, 0.27, "perfect generator (± std over draws)", "tab:gray", floor_std)
+    bars(middle, "frechet_class_means", 0.27, 0.27, "class-mean points", "tab:olive")
+    middle.set_yscale("log")  # MNIST and CIFAR-10 distances differ by orders of magnitude
+    middle.set_ylabel("Frechet distance to the reference")
+    middle.legend(fontsize=7)
+    pairs(right, [(metrics[n]["recall"][0], 0) for n in names], -0.3, "recall", "tab:green")
+    pairs(right, [metrics[n]["recall"][1:] for n in names], -0.1, "recall, perfect generator", "tab:gray")
+    pairs(right, [(metrics[n]["mean"]["cas"], (metrics[n]["std"] or {}).get("cas", 0)) for n in names],
+          0.1, "CAS", "tab:purple")
+    pairs(right, [metrics[n]["cas_real"] for n in names], 0.3, "CAS, real images", "tab:gray", "//")
+    right.set_ylim(0, 1)
+    right.set_ylabel("recall; classification accuracy score")
     right.legend(fontsize=7)
-    for axes in (left, right):
+    for axes in (left, middle, right):
         axes.set_xticks(x)
         axes.set_xticklabels(names, rotation=30, fontsize=8)
         axes.grid(axis="y", alpha=0.3)
     figure.suptitle(
-        "Generated images judged by each data set's reference classifier "
-        "(same sample sizes in every bar; error bars on generated: std over seeds)",
+        "Generated images judged by each data set's reference classifier, beside a perfect "
+        "generator on the same sample sizes (error bars on generated: std over seeds)",
         fontsize=9,
     )
     figure.tight_layout()

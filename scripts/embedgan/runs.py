@@ -24,6 +24,8 @@ ARTIFACTS = {
     "snapshots": "snapshots.npz",
     "samples": "samples.npz",
     "metrics": "metrics.json",
+    "cas": "cas.json",  # the classification accuracy score (embedgan.cas)
+    "cas_checkpoint": "cas.checkpoint.pt",
     "nearest": "nearest.png",
     "fake": "{exp}_fake.png",
     "real": "{exp}_real.png",
@@ -46,6 +48,11 @@ SHEET_ROWS = 10
 def pattern(artifact: str, run: str = "{run}", exp: str = "{exp}") -> str:
     """An artifact's path; with the default arguments a Snakemake pattern."""
     return f"{RESULTS}/{run}/{ARTIFACTS[artifact].format(exp=exp)}"
+
+
+def cas_real_file(dataset: str) -> str:
+    """The classification accuracy score of a data set's real training images."""
+    return f"{RESULTS}/classifiers/{dataset}_cas_real.json"
 
 
 def dataset_files(dataset: str) -> dict[str, str]:
@@ -119,13 +126,18 @@ def read_json(path: str) -> dict:
     return json.loads(Path(path).read_text())
 
 
-def read_metrics(run: Run) -> dict:
-    """A run's metrics, refused where the file names another run (a stale or moved file)."""
-    metrics = read_json(run.path("metrics"))
-    named = metrics.get("run", {}).get("name")
+def read_judgement(run: Run, artifact: str) -> dict:
+    """A run's judgement (metrics, cas), refused where the file names another run."""
+    judgement = read_json(run.path(artifact))
+    named = judgement.get("run", {}).get("name")
     if named != run.name:
-        raise ValueError(f"{run.path('metrics')} judges run {named!r}, not {run.name!r}")
-    return metrics
+        raise ValueError(f"{run.path(artifact)} judges run {named!r}, not {run.name!r}")
+    return judgement
+
+
+def read_metrics(run: Run) -> dict:
+    """A run's metrics with its classification accuracy score (`cas`)."""
+    return {**read_judgement(run, "metrics"), "cas": read_judgement(run, "cas")["test_accuracy"]}
 
 
 def read_experiment(runs: list[Run], probes: list[str] = ()) -> dict:

@@ -1,5 +1,6 @@
 localrules:
     fetch_dataset,
+    fetch_inception,
 
 
 rule fetch_dataset:
@@ -18,3 +19,15 @@ rule fetch_dataset:
         download_dir=config["download_dir"],
     script:
         "../../scripts/fetch_dataset.py"
+
+
+# The standard FID Inception-v3 weights (torch-fidelity's), for inception_metrics: true.
+rule fetch_inception:
+    output:
+        weights=INCEPTION_WEIGHTS,
+    log:
+        "logs/fetch_inception.log",
+    conda:
+        "../../environment.yaml"
+    script:
+        "../../scripts/fetch_inception.py"

@@ -30,6 +30,7 @@ rule evaluate:
         classifier=classifier_file(".pt"),
         classifier_summary=classifier_file(".json"),
         images=dataset_file("images"),
+        inception=INCEPTION_WEIGHTS if config["inception_metrics"] else [],
     output:
         metrics=runs.pattern("metrics"),
         nearest=report(
@@ -48,6 +49,7 @@ rule evaluate:
     params:
         samples_per_class=config["eval_samples_per_class"],
         run=lambda w: RUN[w.run].record(),
+        inception=config["inception_metrics"],
     script:
         "../../scripts/evaluate_experiment.py"
 
@@ -71,3 +73,56 @@ rule captions:
         run=lambda w: RUN[w.exp].record(),
     script:
         "../../scripts/evaluate_captions.py"
+
+
+# The classification accuracy score: a classifier trained on a run's generated images, scored on
+# real test images; beside it the same training on real training images (cas_real).
+rule cas:
+    input:
+        package_modules("cas_experiment.py"),
+        model=runs.pattern("model"),
+        images=dataset_file("images"),
+        manifest=dataset_file("manifest"),
+    output:
+        cas=runs.pattern("cas"),
+    log:
+        "logs/cas/{run}.log",
+    benchmark:
+        "benchmarks/cas/{run}.tsv"
+    conda:
+        "../../environment.yaml"
+    threads: config["train_threads"]
+    resources:
+        gpu=1,
+    params:
+        run=lambda w: RUN[w.run].record(),
+        classifier=lambda w: classifier_settings(dataset_of(w)),
+        cas=experiment_settings.canonical(config["cas"]),
+        # Outside the declared outputs: a failed or killed job keeps its checkpoint.
+        checkpoint=runs.pattern("cas_checkpoint"),
+    script:
+        "../../scripts/cas_experiment.py"
+
+
+rule cas_real:
+    input:
+        package_modules("cas_real.py"),
+        images="resources/datasets/{dataset}.npz",
+        manifest="resources/datasets/{dataset}.json",
+    output:
+        cas=runs.cas_real_file("{dataset}"),
+    log:
+        "logs/cas_real/{dataset}.log",
+    benchmark:
+        "benchmarks/cas_real/{dataset}.tsv"
+    conda:
+        "../../environment.yaml"
+    threads: config["train_threads"]
+    resources:
+        gpu=1,
+    params:
+        classifier=lambda w: classifier_settings(w.dataset),
+        cas=experiment_settings.canonical(config["cas"]),
+        checkpoint="results/classifiers/{dataset}_cas_real.checkpoint.pt",
+    script:
+        "../../scripts/cas_real.py"
