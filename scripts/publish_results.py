@@ -4,7 +4,7 @@ results table."""
 from pathlib import Path
 
 from embedgan.publish import write_page
-from embedgan.report import Study, gather
+from embedgan.report import Study, gather, read_cas_real
 from embedgan.runtime import log_to
 
 with log_to(snakemake.log[0]):
@@ -20,6 +20,8 @@ with log_to(snakemake.log[0]):
         snakemake.params.noise_pairs,
         snakemake.input.metrics_png,
         Path(snakemake.output.page).parent,
+        cas_real=read_cas_real(snakemake.input.cas_real),
+        ladders=snakemake.params.ladders,
         notebook=snakemake.params.notebook,
         benchmarks=snakemake.params.benchmarks,
         command=snakemake.params.command,

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from embedgan.report import REPORT, Study, gather, write_document
+from embedgan.report import REPORT, Study, gather, read_cas_real, write_document
 from embedgan.runtime import log_to
 
 with log_to(snakemake.log[0]):
@@ -18,5 +18,7 @@ with log_to(snakemake.log[0]):
         snakemake.params.noise_pairs,
         snakemake.input.metrics_png,
         Path(snakemake.output.report).parent,
+        cas_real=read_cas_real(snakemake.input.cas_real),
+        ladders=snakemake.params.ladders,
     )
     write_document(study, REPORT, snakemake.output.report)

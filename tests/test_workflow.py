@@ -34,6 +34,8 @@ TINY = {
         "cifar10": {"epochs": 1, "batch_size": 32},
     },
     "eval_samples_per_class": 2,
+    "inception_metrics": False,
+    "cas": {"images_per_class": 4, "epochs": 1, "real_seeds": 2},
     "experiment_defaults": {"history_points": 3},
     "experiments": {
         "exp1": {"epochs": 1, "batch_size": 8},
@@ -302,6 +304,8 @@ def test_editing_one_experiment_reruns_only_its_chain_and_the_report(finished_ru
         ("render", "exp3"),
         ("evaluate", "exp3"),
         ("evaluate", "exp3/seed1"),
+        ("cas", "exp3"),
+        ("cas", "exp3/seed1"),
         ("plot_metrics", None),
         ("report", None),
         ("all", None),
@@ -318,8 +322,10 @@ def test_editing_one_experiment_reruns_only_its_chain_and_the_report(finished_ru
 def test_dry_run_of_the_default_config_plans_the_whole_study(workflow_copy):
     assert planned_jobs(workflow_copy) == {
         ("fetch_dataset", None),
+        ("fetch_inception", None),  # inception_metrics: true in the default config
         ("train_classifier", None),
-        *{(rule, exp) for rule in ("train", "sample", "render", "evaluate") for exp in EXPERIMENTS},
+        ("cas_real", None),
+        *{(rule, exp) for rule in ("train", "sample", "render", "evaluate", "cas") for exp in EXPERIMENTS},
         ("plot_metrics", None),
         ("report", None),
         ("all", None),
@@ -330,7 +336,7 @@ def test_dry_run_of_the_default_config_plans_the_whole_study(workflow_copy):
     for edge in ("fetch_dataset", "train", "train_classifier", "sample", "render", "evaluate", "report"):
         assert edge in rulegraph
     dag = snakemake(workflow_copy, "--dag").stdout
-    assert dag.count("[label = ") == 27 and dag.count("dataset: ") == 2
+    assert dag.count("[label = ") == 35 and dag.count("dataset: ") == 2
     assert dag.count("train_classifier") == 2
     assert all(f"train\\nrun: {exp}" in dag for exp in EXPERIMENTS)
 
@@ -484,6 +490,7 @@ def test_the_workflow_runs_as_a_module_of_another_project(tmp_path, mirror):
     config = yaml.safe_load((source / "config" / "config.yaml").read_text())
     config.update(
         mirror=str(mirror), train_threads=1, real_rows=2, eval_samples_per_class=2,
+        inception_metrics=False, cas={"images_per_class": 2, "epochs": 1, "real_seeds": 1},
         classifiers={"mnist": {"epochs": 1, "batch_size": 16, "lr": 3e-3, "seed": 0}},
         experiments={"exp5": {**config["experiments"]["exp5"], "epochs": 1, "batch_size": 32}},
     )

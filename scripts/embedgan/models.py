@@ -439,13 +439,59 @@ def build_discriminator(
     return with_spectral_norm(discriminator) if settings.spectral_norm else discriminator
 
 
+class MovingAverage(nn.Module):
+    """An exponential moving average of a generator's weights, which draws the pictures (as the
+    strong GAN baselines sample), warmed up: after t updates its decay is
+    min(decay, (1 + t) / (10 + t)), so that the untrained weights do not linger (TensorFlow's
+    ExponentialMovingAverage with num_updates). Its BatchNorm statistics are its own, measured
+    on its own draws before it samples (standing statistics, as in BigGAN): the live
+    generator's running statistics do not fit the averaged weights."""
+
+    def __init__(self, generator: nn.Module, decay: float):
+        super().__init__()
+        self.average = copy.deepcopy(generator).requires_grad_(False)
+        self.decay = decay
+        self.register_buffer("updates", torch.zeros(()))
+
+    @torch.no_grad()
+    def update(self, generator: nn.Module) -> None:
+        """One step of the average towards `generator`'s weights (tensors only: capturable)."""
+        self.updates += 1
+        decay = torch.clamp((1 + self.updates) / (10 + self.updates), max=self.decay)
+        average = list(self.average.parameters())
+        torch._foreach_mul_(average, decay)
+        torch._foreach_add_(average, torch._foreach_mul(list(generator.parameters()), 1 - decay))
+
+    @torch.no_grad()
+    def measure_statistics(self, inputs: list[torch.Tensor]) -> None:
+        """BatchNorm's running statistics as the average of its batch statistics on `inputs`."""
+        norms = [m for m in self.average.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+        if not norms:
+            return
+        momenta = [m.momentum for m in norms]
+        for norm in norms:
+            norm.reset_running_stats()
+            norm.momentum = None  # a cumulative average over the batches
+        self.average.train()
+        for batch in inputs:
+            self.average(batch)
+        for norm, momentum in zip(norms, momenta, strict=True):
+            norm.momentum = momentum
+
+
+def averaged_weights(state: dict) -> dict:
+    """A generator's state_dict from a MovingAverage's."""
+    prefix = "average."
+    return {key[len(prefix) :]: value for key, value in state.items() if key.startswith(prefix)}
+
+
 @dataclass
 class Networks:
     conditioner: nn.Module
     generator: nn.Module
     discriminator: nn.Module | None
     augmentation: ConditioningAugmentation | None = None
-    generator_ema: nn.Module | None = None  # a moving average of the generator's weights
+    generator_ema: MovingAverage | None = None  # of the generator's weights
 
     def modules(self) -> dict[str, nn.Module]:
         found = {"conditioner": self.conditioner, "generator": self.generator}
@@ -463,15 +509,7 @@ class Networks:
     @property
     def sampler(self) -> nn.Module:
         """The generator that draws pictures: the moving average where there is one."""
-        return self.generator_ema if self.generator_ema is not None else self.generator
-
-    @torch.no_grad()
-    def update_ema(self, decay: float) -> None:
-        """ema <- decay * ema + (1 - decay) * weights; buffers (BatchNorm statistics) copied."""
-        ema, live = self.generator_ema, self.generator
-        torch._foreach_lerp_(list(ema.parameters()), list(live.parameters()), 1 - decay)
-        for own, given in zip(ema.buffers(), live.buffers(), strict=True):
-            own.copy_(given)
+        return self.generator if self.generator_ema is None else self.generator_ema.average
 
 
 def build_networks(settings, image_shape: tuple[int, int, int], classes) -> Networks:
@@ -482,5 +520,5 @@ def build_networks(settings, image_shape: tuple[int, int, int], classes) -> Netw
     augmentation = (
         ConditioningAugmentation(conditioner.out_dim) if settings.conditioning_augmentation else None
     )
-    ema = copy.deepcopy(generator).requires_grad_(False) if settings.g_ema is not None else None
+    ema = MovingAverage(generator, settings.g_ema) if settings.g_ema is not None else None
     return Networks(conditioner, generator, discriminator, augmentation, ema)

@@ -12,6 +12,7 @@ so remaking it changes no byte.
 from __future__ import annotations
 
 import csv
+import itertools
 import logging
 import math
 import os
@@ -120,23 +121,29 @@ def wall_time_section(study: Study) -> list[str]:
     return [*lines, ""]
 
 
+def beside_perfect(values: dict, key: str) -> str:
+    """A PRDC value and, in brackets, the perfect generator's mean."""
+    return f"{values[key]:.2f} ({values['perfect'][key]['mean']:.2f})" if values["perfect"] else "–"
+
+
 def results_table(study: Study) -> list[str]:
     """The headline numbers of every experiment, each beside its reference (the page's first
     table, and the README's)."""
     lines = [
-        "| experiment | data | noise | accuracy | FD (perfect generator) | diversity (real) "
-        "| nearest training image (real test) |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| experiment | data | noise | accuracy | FD (perfect generator) | precision (perfect) "
+        "| recall (perfect) | CAS (real images) | diversity (real) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, entry in study.experiments.items():
         metrics, settings = entry["metrics"][0], entry["settings"]
+        real = study.cas_real.get(settings.dataset)
         lines.append(
             f"| {name} | {settings.dataset} | {settings.noise_dim or 'none'} "
             f"| {metrics['accuracy']:.2f} "
             f"| {metrics['frechet_distance']:.2f} ({metrics['frechet_floor']:.2f}) "
-            f"| {metrics['diversity']:.2f} ({metrics['diversity_real']:.2f}) "
-            f"| {metrics['nearest_train_distance']:.2f} "
-            f"({metrics['nearest_train_distance_real_test']:.2f}) |"
+            f"| {beside_perfect(metrics['prdc'], 'precision')} | {beside_perfect(metrics['prdc'], 'recall')} "
+            f"| {metrics['cas']:.2f} ({real['test_accuracy']:.2f}) "
+            f"| {metrics['diversity']:.2f} ({metrics['diversity_real']:.2f}) |"
         )
     return lines
 
@@ -227,9 +234,43 @@ def page_header(study: Study) -> list[str]:
     ]
 
 
+def ladder_answer(study: Study) -> list[str]:
+    """Per ladder, which change made the difference: the rung-to-rung step with the largest
+    gain in accuracy, in recall and in the classification accuracy score."""
+    lines = []
+    for name, rungs in study.ladders.items():
+        metrics = [study.experiments[r["experiment"]]["metrics"][0] for r in rungs]
+        bottom, top = metrics[0], metrics[-1]
+        lines.append(
+            f"- {name}: from {rungs[0]['experiment']} to {rungs[-1]['experiment']}, accuracy "
+            f"{bottom['accuracy']:.2f} -> {top['accuracy']:.2f}, recall "
+            f"{bottom['prdc']['recall'] or 0:.2f} -> {top['prdc']['recall'] or 0:.2f}, CAS "
+            f"{bottom['cas']:.2f} -> {top['cas']:.2f}."
+        )
+        for key, label in (("accuracy", "accuracy"), ("recall", "recall"), ("cas", "CAS")):
+            def value(m, key=key):
+                return (m["prdc"][key] or 0) if key == "recall" else m[key]
+
+            gains = [value(after) - value(before) for before, after in itertools.pairwise(metrics)]
+            step = max(range(len(gains)), key=gains.__getitem__)
+            lines.append(
+                f"  - the largest gain in {label} ({gains[step]:+.2f}) comes with "
+                f"{rungs[step + 1]['experiment']}: {'; '.join(rungs[step + 1]['changes'])}."
+            )
+    return lines
+
+
+def ladder_answer_section(study: Study) -> list[str]:
+    if not study.ladders:
+        return []
+    return ["## Which change makes the difference", "", *ladder_answer(study), ""]
+
+
 PAGE = (
     page_header,
     answer_section,
+    ladder_answer_section,
+    report.ladder_section,
     scale_section,
     report.metrics_section,
     report.noise_section,

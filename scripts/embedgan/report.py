@@ -26,18 +26,28 @@ QUESTION = (
 )
 METRICS_NOTE = (
     "Generated images are judged by a reference classifier per data set, trained on the real "
-    "training split. *accuracy*: share of generated images it assigns to the intended class; "
-    "*CE*: mean cross-entropy to the intended label; *FD*: Frechet distance between generated "
-    "images and a reference set (a fixed half of each class's test images) in the classifier's "
-    "128-d feature space (a classifier-feature distance, not Inception FID). The distance grows "
-    "as sample sizes shrink, so it is shown beside what a perfect generator scores on the same "
-    "work: *FD floor*, real test images from the other half, as many per class as were "
-    "generated, against the same reference (mean ± std over random draws). *FD class means*: "
-    "the distance of each class's mean feature drawn as often: near the best a generator "
-    "without noise (one image per class) can reach, whose per-class distance is at least the "
-    "trace of the class's feature covariance (*best point*); *diversity*: mean pairwise feature distance among draws of one class "
-    "(real test images: *real div.*); *NN dist*: mean pixel L2 distance (images in [0, 1]) from "
-    "a generated image to its nearest training image, beside the same for real test images."
+    "training split, in its 128-d feature space (a classifier-feature space, not Inception's). "
+    "Every number stands beside what a perfect generator scores on the same work: real test "
+    "images, as many of each class as were generated (mean ± std over random draws). "
+    "*accuracy*: share of generated images it assigns to the intended class; *CE*: mean "
+    "cross-entropy to the intended label; *FD*: Frechet distance between generated images and "
+    "a reference set (a fixed half of each class's test images), beside *FD floor*, real test "
+    "images from the other half against the same reference (the distance grows as sample "
+    "sizes shrink); per class it is the intra-FD. *FD class means*: the distance of each "
+    "class's mean feature drawn as often, near the best a generator without noise (one image "
+    "per class) can reach, whose intra-FD is at least the trace of the class's feature "
+    "covariance (*best point*). *precision* and *recall* (Kynkaanniemi et al. 2019), *density* "
+    "and *coverage* (Naeem et al. 2020), k = 5 nearest neighbours, against a real set of the "
+    "generated counts from the held-out half: precision and density ask whether generated "
+    "images look real (fidelity), recall and coverage whether they cover the real ones "
+    "(diversity); density exceeds 1 where generated images crowd dense regions. *CAS* "
+    "(classification accuracy score, Ravuri and Vinyals 2019): the test accuracy of the "
+    "reference classifier's architecture trained on generated images only, beside the same "
+    "training on as many real images per class (*real*): a generator drawing one image per "
+    "class cannot score high with it. *diversity*: mean pairwise feature distance among draws "
+    "of one class (real test images: *real div.*); *NN dist*: mean pixel L2 distance (images in "
+    "[0, 1]) from a generated image to its nearest training image, beside the same for real "
+    "test images."
 )
 
 
@@ -48,7 +58,9 @@ class Study:
     settings (Settings), history, manifest, metrics (one per run, the first run's first), the
     paths of its pictures and probes; classifiers: data set -> the reference classifier's
     summary; noise_pairs: [experiment, its noise variant]; folder: where the document is
-    written (pictures are linked relative to it). The results page adds the notebook's scale
+    written (pictures are linked relative to it); cas_real: data set -> the classification
+    accuracy score of real images; ladders: name -> its rungs, bottom first, each
+    {experiment, changes: what it changes from the rung below}. The results page adds the notebook's scale
     of each experiment, the jobs' benchmark files and the run's command."""
 
     experiments: dict[str, dict]
@@ -56,6 +68,8 @@ class Study:
     noise_pairs: list[list[str]]
     metrics_png: str
     folder: Path
+    cas_real: dict[str, dict] = field(default_factory=dict)  # data set -> CAS of real images
+    ladders: dict[str, list[dict]] = field(default_factory=dict)  # name -> rungs, bottom first
     notebook: dict[str, dict | None] = field(default_factory=dict)
     benchmarks: dict[str, str] = field(default_factory=dict)
     command: str = ""
@@ -127,7 +141,7 @@ def experiment_lines(study: Study, name: str) -> list[str]:
         "",
         f"![{name} samples]({study.link(entry['sheet'])})",
         "",
-        *metrics_lines(entry["metrics"][0]),
+        *metrics_lines(entry["metrics"][0], study.cas_real.get(settings.dataset)),
         *seed_lines(entry["metrics"]),
         "",
         *per_class_table(entry["metrics"][0], entry["manifest"]["classes"]),
@@ -152,26 +166,59 @@ def floor(metrics: dict) -> str:
     return f"{metrics['frechet_floor']:.2f} ± {metrics['frechet_floor_std']:.2f}"
 
 
+def prdc_cell(values: dict | None, key: str) -> str:
+    """A PRDC value beside the perfect generator's mean ± std ("–" where the set was too small)."""
+    if values is None or values.get(key) is None or values.get("perfect") is None:
+        return "–"
+    perfect = values["perfect"][key]
+    return f"{values[key]:.2f} ({perfect['mean']:.2f} ± {perfect['std']:.2f})"
+
+
 def per_class_table(metrics: dict, classes: list[str]) -> list[str]:
     lines = [
-        "| class | accuracy | intra-FD | intra-FD floor | intra-FD best point | diversity |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| class | accuracy | intra-FD | intra-FD floor | intra-FD best point | precision "
+        "(perfect) | recall (perfect) | diversity |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, c in zip(classes, metrics["per_class"], strict=True):
         lines.append(
             f"| {name} | {c['accuracy']:.2f} | {c['frechet_distance']:.2f} | {floor(c)} "
-            f"| {c['frechet_best_point']:.2f} | {c['diversity']:.3f} |"
+            f"| {c['frechet_best_point']:.2f} | {prdc_cell(c['prdc'], 'precision')} "
+            f"| {prdc_cell(c['prdc'], 'recall')} | {c['diversity']:.3f} |"
         )
     return lines
 
 
-def metrics_lines(metrics: dict) -> list[str]:
+INCEPTION_ABSENT = (
+    "Inception metrics (FID, IS, KID): not computed in this run (`inception_metrics: false`: "
+    "they need the standard Inception-v3 weights, which an offline run cannot download)"
+)
+
+
+def inception_line(metrics: dict) -> str:
+    found = metrics.get("inception")
+    if found is None:
+        return f"- {INCEPTION_ABSENT}"
+    return (
+        f"- Inception-v3: FID {found['fid']:.2f} (perfect generator: {found['fid_perfect']['mean']:.2f} "
+        f"± {found['fid_perfect']['std']:.2f}), IS {found['is']:.2f} ± {found['is_std']:.2f} (real: "
+        f"{found['is_perfect']['mean']:.2f}), KID {found['kid']:.4f} (perfect generator: "
+        f"{found['kid_perfect']['mean']:.4f})"
+    )
+
+
+def metrics_lines(metrics: dict, cas_real: dict | None = None) -> list[str]:
+    prdc_values = metrics["prdc"]
     lines = [
         f"- classifier accuracy on generated images {metrics['accuracy']:.3f}, "
         f"cross-entropy {metrics['cross_entropy']:.3f}",
         f"- Frechet distance in classifier features {metrics['frechet_distance']:.2f} "
         f"(a perfect generator's, same sizes: {floor(metrics)}; class-mean points: "
         f"{metrics['frechet_class_means']:.2f})",
+        "- " + ", ".join(f"{key} {prdc_cell(prdc_values, key)}" for key in PRDC_KEYS)
+        + " (generated; in brackets a perfect generator's)",
+        f"- classification accuracy score {cas_cell(metrics['cas'], cas_real)}",
+        inception_line(metrics),
         f"- nearest training image: mean L2 {metrics['nearest_train_distance']:.2f} "
         f"(real test images: {metrics['nearest_train_distance_real_test']:.2f})",
         f"- diversity {metrics['diversity']:.3f} (real: {metrics['diversity_real']:.3f})",
@@ -179,6 +226,16 @@ def metrics_lines(metrics: dict) -> list[str]:
     if metrics["degenerate"]:
         lines.append(f"- note: {metrics['degenerate']}")
     return lines
+
+
+PRDC_KEYS = ("precision", "recall", "density", "coverage")
+
+
+def cas_cell(cas: float, real: dict | None) -> str:
+    """A run's classification accuracy score beside real images' (mean ± std over seeds)."""
+    if real is None:
+        return f"{cas:.3f}"
+    return f"{cas:.3f} (real images: {real['test_accuracy']:.3f} ± {real['test_accuracy_std']:.3f})"
 
 
 SUMMARY_METRICS = (
@@ -191,6 +248,7 @@ SUMMARY_METRICS = (
     ("diversity_real", "{:.3f}"),
     ("nearest_train_distance", "{:.2f}"),
     ("nearest_train_distance_real_test", "{:.2f}"),
+    ("cas", "{:.3f}"),
 )
 
 
@@ -241,6 +299,24 @@ def metrics_table(study: Study) -> list[str]:
         )
     if any(len(entry["metrics"]) > 1 for entry in study.experiments.values()):
         lines += ["", "With several seeds: mean ± sample standard deviation over the seeds."]
+    return lines
+
+
+def fidelity_table(study: Study) -> list[str]:
+    """Fidelity and diversity apart: PRDC and CAS of each experiment beside a perfect
+    generator's (its first run; CAS: mean ± std over seeds where there are several)."""
+    lines = [
+        "| experiment | precision | recall | density | coverage | CAS | CAS of real images |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, entry in study.experiments.items():
+        stats, values = seed_statistics(entry["metrics"]), entry["metrics"][0]["prdc"]
+        real = study.cas_real.get(entry["settings"].dataset)
+        lines.append(
+            f"| {name} | " + " | ".join(prdc_cell(values, key) for key in PRDC_KEYS)
+            + f" | {mean_and_spread(stats, 'cas', '{:.3f}')} "
+            + (f"| {real['test_accuracy']:.3f} ± {real['test_accuracy_std']:.3f} |" if real else "| – |")
+        )
     return lines
 
 
@@ -296,6 +372,15 @@ def metrics_section(study: Study) -> list[str]:
         *classifier_lines(study.classifiers),
         "",
         *metrics_table(study),
+        "",
+        "Fidelity and diversity apart (in brackets: a perfect generator's, mean ± std over real "
+        "sets of the same counts; CAS beside the same training on real images):",
+        "",
+        *fidelity_table(study),
+        "",
+        INCEPTION_ABSENT + "."
+        if all(e["metrics"][0].get("inception") is None for e in study.experiments.values())
+        else "Inception-v3 metrics: see each experiment's section.",
         "",
         f"![metrics]({study.link(study.metrics_png)})",
         "",
@@ -365,14 +450,16 @@ def options_table(study: Study) -> list[str]:
     return lines
 
 
-def caption_table(study: Study) -> list[str]:
+def caption_table(study: Study, names: list[str] | None = None) -> list[str]:
+    """Accuracy on captions seen in training and never seen, of `names` (default: all)."""
     lines = [
         "| experiment | encoder | templates | "
         + " | ".join(f"accuracy, {label}" for _, label in CAPTION_KINDS)
         + " |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    for name, entry in study.experiments.items():
+    for name in names or study.experiments:
+        entry = study.experiments[name]
         if "captions" not in entry:
             continue
         captions = entry["captions"]
@@ -414,6 +501,57 @@ def beyond_section(study: Study) -> list[str]:
     return lines
 
 
+LADDER_NOTE = (
+    "From the notebook's experiment to a known-good conditional GAN, one change at a time: each "
+    "rung is the rung below with what its row names changed (in the top rung, several at once: "
+    "the positive control). Numbers as in \"Metrics\", each beside a perfect generator's "
+    "(in brackets)."
+)
+
+
+def ladder_row(study: Study, rung: dict) -> str:
+    entry = study.experiments[rung["experiment"]]
+    metrics = entry["metrics"][0]
+    real = study.cas_real.get(entry["settings"].dataset)
+    return (
+        f"| {rung['experiment']} | {'; '.join(rung['changes']) or 'the bottom rung'} "
+        f"| {metrics['accuracy']:.2f} | {metrics['frechet_distance']:.2f} ({metrics['frechet_floor']:.2f}) "
+        + "".join(f"| {prdc_cell(metrics['prdc'], key)} " for key in ("precision", "recall", "coverage"))
+        + f"| {cas_cell(metrics['cas'], real)} "
+        f"| {metrics['diversity']:.2f} ({metrics['diversity_real']:.2f}) |"
+    )
+
+
+def ladder_section(study: Study) -> list[str]:
+    """Per ladder: one row per rung, the captions' accuracy where rungs have held-out captions,
+    and the rungs' sample sheets side by side."""
+    if not study.ladders:
+        return []
+    lines = ["## The ladder", "", LADDER_NOTE, ""]
+    for name, rungs in study.ladders.items():
+        names = [rung["experiment"] for rung in rungs]
+        lines += [
+            f"### {name}",
+            "",
+            "| rung | changes from the rung below | accuracy | FD | precision | recall | coverage "
+            "| CAS | diversity |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+            *(ladder_row(study, rung) for rung in rungs),
+            "",
+        ]
+        if any("captions" in study.experiments[n] for n in names):
+            lines += [*caption_table(study, names), ""]
+        lines += [
+            "Sample sheets, bottom rung first (class c in column c, one draw per row):",
+            "",
+            "| " + " | ".join(names) + " |",
+            "| " + " | ".join("---" for _ in names) + " |",
+            "| " + " | ".join(f"![{n}]({study.link(study.experiments[n]['sheet'])})" for n in names) + " |",
+            "",
+        ]
+    return lines
+
+
 def report_header(study: Study) -> list[str]:
     return [
         "# embedgan: generators fed label and text embeddings instead of noise",
@@ -432,6 +570,7 @@ REPORT = (
     summary_section,
     metrics_section,
     noise_section,
+    ladder_section,
     beyond_section,
     experiments_section,
 )
@@ -457,3 +596,8 @@ def gather(
         experiments[name] = entry
     classifiers = {summary["dataset"]: summary for summary in map(read_json, classifier_summaries)}
     return experiments, classifiers
+
+
+def read_cas_real(paths: list[str]) -> dict[str, dict]:
+    """Data set -> the classification accuracy score of its real images."""
+    return {record["dataset"]: record for record in map(read_json, paths)}

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from .images import to_uint8
-from .models import ConditioningAugmentation, build_generator, generator_input
+from .models import ConditioningAugmentation, averaged_weights, build_generator, generator_input
 from .runs import Run, check_made_for
 from .runtime import load_tensors
 from .settings import Settings
@@ -41,7 +41,10 @@ def load_generator(model_path: str, device: torch.device, run: Run) -> TrainedGe
     codes = saved["class_codes"]
     generator = build_generator(settings, codes.shape[1] + settings.noise_dim, tuple(saved["image_shape"]))
     # The moving average of the generator's weights draws, where the run kept one.
-    generator.load_state_dict(saved["networks"].get("generator_ema", saved["networks"]["generator"]))
+    networks = saved["networks"]
+    generator.load_state_dict(
+        averaged_weights(networks["generator_ema"]) if "generator_ema" in networks else networks["generator"]
+    )
     augmentation = None
     if settings.conditioning_augmentation is not None:
         augmentation = ConditioningAugmentation(codes.shape[1])

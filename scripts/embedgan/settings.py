@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import itertools
 from dataclasses import dataclass, field
 
 from .errors import ConfigError
@@ -105,6 +106,43 @@ def reading_order(experiments: dict, first: list[str]) -> list[str]:
     for name in roots:
         visit(name)
     return order + sorted(set(experiments) - set(order))  # a based_on cycle, refused later
+
+
+def flat(settings: dict, prefix: str = "") -> dict:
+    """Nested settings as dotted keys (optimizer.lr)."""
+    found = {}
+    for key, value in settings.items():
+        if isinstance(value, dict):
+            found.update(flat(value, f"{prefix}{key}."))
+        else:
+            found[f"{prefix}{key}"] = value
+    return found
+
+
+def changes(below: dict, rung: dict) -> list[str]:
+    """What a rung's training settings change from the rung below, as `key: old -> new`."""
+    old, new = flat(below), flat(rung)
+    return [
+        f"{key}: {old.get(key, '–')} -> {new.get(key, '–')}"
+        for key in sorted(set(old) | set(new))
+        if old.get(key) != new.get(key)
+    ]
+
+
+def check_ladders(config: dict) -> dict[str, list[str]]:
+    """The config's ladders (name -> experiments, bottom rung first), each rung `based_on` the
+    rung below; a ConfigError names the first that is not."""
+    ladders = config.get("ladders") or {}
+    for name, rungs in ladders.items():
+        for missing in [rung for rung in rungs if rung not in config["experiments"]][:1]:
+            raise ConfigError(f"config: ladders.{name} names unknown experiment {missing!r}")
+        for below, rung in itertools.pairwise(rungs):
+            if config["experiments"][rung].get("based_on") != below:
+                raise ConfigError(
+                    f"config: ladders.{name}: experiments.{rung} must be based_on {below!r}, the "
+                    f"rung below it (it is based_on {config['experiments'][rung].get('based_on')!r})"
+                )
+    return ladders
 
 
 @dataclass(frozen=True)

@@ -219,7 +219,7 @@ class Trainer:
                 loss_g.backward()
             self.g_optimizer.step()
             if nets.generator_ema is not None:
-                nets.update_ema(self.settings.g_ema)
+                nets.generator_ema.update(nets.generator)
             losses["loss_g"] = loss_g.detach()
         return losses
 
@@ -268,7 +268,25 @@ class Trainer:
         return codes
 
     @torch.no_grad()
+    def prepare_sampler(self, batches: int = 8) -> None:
+        """A moving average measures its BatchNorm statistics on its own draws (classes in
+        turn, fixed noise: the same every time) before it samples."""
+        ema = self.nets.generator_ema
+        if ema is None:
+            return
+        rng = torch.Generator().manual_seed(self.settings.seed + 2)
+        labels = torch.arange(self.settings.batch_size, device=self.device) % NUM_CLASSES
+        codes = self.class_codes()[labels]
+        ema.measure_statistics(
+            [
+                generator_input(codes, self.settings.noise_dim, rng, self.nets.augmentation)[0]
+                for _ in range(batches)
+            ]
+        )
+
+    @torch.no_grad()
     def generate_classes(self) -> np.ndarray:
+        self.prepare_sampler()
         generator = self.nets.sampler
         generator.eval()
         # The same noise for every snapshot (a generator seeded alike): rows stay comparable.
@@ -442,6 +460,7 @@ def train_experiment(
     )
     trainer.run(Path(checkpoint), run_identity, checkpoint_interval_s)
 
+    trainer.prepare_sampler()
     # Every output names the run it belongs to: a file copied from another run is refused.
     made_for = made_for_run(name, trainer.settings)
     save_tensors(

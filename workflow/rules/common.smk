@@ -97,14 +97,16 @@ def resolve_config():
             classifier_settings(dataset)
         for experiment in resolved.values():
             check_probes(experiment)
+        ladders = experiment_settings.check_ladders(config)
     except ExpectedError as err:
         sys.exit(f"error: {err}")
-    return resolved, datasets
+    return resolved, datasets, ladders
 
 
-RESOLVED, DATASETS = resolve_config()
+RESOLVED, DATASETS, LADDERS = resolve_config()
 PROBES = {exp: probes_of(experiment) for exp, experiment in RESOLVED.items()}
 PAGE = "docs/results.md"  # the publish target's results page
+INCEPTION_WEIGHTS = "resources/inception/weights-inception-2015-12-05-6726825d.pth"
 
 
 def after_training(exp, key, default):
@@ -165,6 +167,26 @@ def run_settings(name):
     if config.get("seeds"):
         settings["seed"] = run.seed
     return settings
+
+
+def ladder_rungs():
+    """Ladder -> its rungs, bottom first, each with what it changes from the rung below."""
+    return {
+        name: [
+            {
+                "experiment": rung,
+                "changes": (
+                    experiment_settings.changes(
+                        RESOLVED[rungs[i - 1]].training, RESOLVED[rung].training
+                    )
+                    if i
+                    else []
+                ),
+            }
+            for i, rung in enumerate(rungs)
+        ]
+        for name, rungs in LADDERS.items()
+    }
 
 
 def noise_pairs():
@@ -230,6 +252,9 @@ def job_benchmarks():
             jobs[f"{stage} {exp}"] = f"benchmarks/{stage}/{exp}.tsv"
     for run in RUN:
         jobs[f"evaluate {run}"] = f"benchmarks/evaluate/{run}.tsv"
+        jobs[f"cas {run}"] = f"benchmarks/cas/{run}.tsv"
+    for dataset in DATASETS:
+        jobs[f"cas_real {dataset}"] = f"benchmarks/cas_real/{dataset}.tsv"
     jobs["plot_metrics"] = "benchmarks/plot_metrics.tsv"
     jobs["report"] = "benchmarks/report.tsv"
     return jobs
@@ -241,6 +266,8 @@ def report_inputs():
         histories=[run.path("history") for run in FIRST_RUNS],
         manifests=[runs.dataset_files(run.dataset)["manifest"] for run in FIRST_RUNS],
         metrics=[run.path("metrics") for run in RUN.values()],
+        cas=[run.path("cas") for run in RUN.values()],
+        cas_real=[runs.cas_real_file(dataset) for dataset in DATASETS],
         classifiers=expand("results/classifiers/{dataset}.json", dataset=DATASETS),
         metrics_png="results/metrics.png",
         pictures=[run.path(picture) for run in FIRST_RUNS for picture in runs.PICTURES],

@@ -21,6 +21,7 @@ rule publish:
         runs=run_records(),
         probes=PROBES,
         noise_pairs=noise_pairs(),
+        ladders=ladder_rungs(),
         notebook={exp: notebook_scale(exp) for exp in EXPERIMENTS},
         benchmarks=job_benchmarks(),
         command=run_command(),

@@ -2,6 +2,8 @@ rule plot_metrics:
     input:
         package_modules("plot_metrics.py"),
         metrics=[run.path("metrics") for run in RUN.values()],
+        cas=[run.path("cas") for run in RUN.values()],
+        cas_real=[runs.cas_real_file(dataset) for dataset in DATASETS],
     output:
         chart=report(
             "results/metrics.png",
@@ -39,5 +41,6 @@ rule report:
         runs=run_records(),
         probes=PROBES,
         noise_pairs=noise_pairs(),
+        ladders=ladder_rungs(),
     script:
         "../../scripts/write_report.py"
