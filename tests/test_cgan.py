@@ -23,7 +23,7 @@ from embedgan.models import (
     with_spectral_norm,
 )
 from embedgan.objectives import Targets, get_objective
-from embedgan.train import SCHEDULES
+from embedgan.train import SCHEDULES, Trainer
 from test_objectives import changed, parameters_of, trainer_for
 from test_train import fetched, run, settings  # noqa: F401  (fetched: a fixture)
 
@@ -223,3 +223,28 @@ def test_a_discriminator_that_cannot_answer_its_objective_is_refused_by_name():
 def test_cross_entropy_by_hand_matches_torch():  # the helper the ACGAN test leans on
     logits = [0.2, -1.0, 2.5]
     assert cross_entropy(logits, 2) == pytest.approx(F.cross_entropy(torch.tensor([logits]), torch.tensor([2])).item())
+
+
+def test_a_text_cgan_judges_images_with_their_caption_codes_and_trains_the_projection():
+    """The projection discriminator gets each image's caption code (detached: it trains no
+    encoder); with BERT frozen its states are computed once and only the projection trains."""
+    from test_beyond import text_settings, tiny_dataset
+
+    chosen = text_settings(**{**CGAN, "dataset": "cifar10"}, freeze_encoder=True,
+                           caption_templates=["{name}", "a photo of a {name}"])
+    trainer = Trainer(chosen, tiny_dataset("cifar10"), torch.device("cpu"))
+    discriminator = trainer.nets.discriminator
+    assert isinstance(discriminator.embed, nn.Linear) and discriminator.embed.in_features == 256
+    seen = []
+    hook = discriminator.register_forward_hook(lambda module, inputs, output: seen.append(inputs[1]))
+    batch = torch.arange(8)
+    real = trainer.images[batch].float().div(127.5).sub(1)
+    conditioner = trainer.nets.conditioner
+    projection = conditioner.projection.weight.clone()
+    bert = {k: v.clone() for k, v in conditioner.bert.state_dict().items()}
+    trainer.train_step(real, trainer.labels[batch], "both")
+    hook.remove()
+    assert all(c.shape == (8, 256) and not c.requires_grad for c in seen)
+    assert not torch.equal(conditioner.projection.weight, projection)
+    assert all(torch.equal(v, bert[k]) for k, v in conditioner.bert.state_dict().items())
+    assert conditioner.frozen_states is not None and conditioner.frozen_states.shape[0] == 20

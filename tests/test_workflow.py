@@ -20,7 +20,7 @@ from embedgan import publish
 EXPERIMENTS = ["exp1", "exp2", "exp3", "exp4", "exp5"]
 PICTURES = ["{exp}_fake.png", "{exp}_real.png", "{exp}_samples.png", "{exp}.png", "{exp}_loss.png", "nearest.png"]
 # The reading order: the notebook's experiments in order, each followed by its variants.
-READING_ORDER = ["exp1", "exp2", "exp3", "exp4", "exp4_ca", "exp4_noise", "exp5"]
+READING_ORDER = ["exp1", "exp2", "exp3", "exp4", "exp4_ca", "exp4_noise", "cgan", "exp5"]
 
 # Small enough for 12 training images per class; every experiment keeps its own model.
 # Two seeds, and exp4 beside a noise variant: replicates and the noise table are run too;
@@ -36,6 +36,7 @@ TINY = {
     "eval_samples_per_class": 2,
     "inception_metrics": False,
     "cas": {"images_per_class": 4, "epochs": 1, "real_seeds": 2},
+    "ladders": {"mnist": ["exp4", "exp4_noise", "cgan"]},
     "experiment_defaults": {"history_points": 3},
     "experiments": {
         "exp1": {"epochs": 1, "batch_size": 8},
@@ -51,6 +52,11 @@ TINY = {
         "exp4": {"epochs": 1, "batch_size": 8, "train_per_class": 6},
         "exp5": {"epochs": 2, "batch_size": 32},
         "exp4_noise": {"based_on": "exp4", "noise_dim": 8},
+        # The top of a ladder: a projection cGAN, with every option of one.
+        "cgan": {
+            "based_on": "exp4_noise", "generator": "dcgan", "discriminator": "projection",
+            "spectral_norm": True, "objective": "hinge", "g_ema": 0.9, "width": 4, "d_steps": 2,
+        },
         "exp4_ca": {
             "based_on": "exp4",
             "conditioning_augmentation": {"kl_weight": 1.0},
@@ -177,10 +183,13 @@ def test_publish_writes_the_results_page_and_remaking_it_changes_no_byte(finishe
     docs = workdir / "docs"
     page = (docs / "results.md").read_text()
     written = {path: path.read_bytes() for path in [*docs.rglob("*"), workdir / "README.md"] if path.is_file()}
-    # the page, 6 pictures of each of 7 experiments, 3 probe pictures, the chart; the README
-    assert len(written) == 1 + 7 * 6 + 3 + 1 + 1
+    # the page, 6 pictures of each of 8 experiments, 3 probe pictures, the chart; the README
+    assert len(written) == 1 + 8 * 6 + 3 + 1 + 1
     assert [h for h in re.findall(r"^## (\w+): ", page, re.M)] == READING_ORDER
     assert "## Beyond the notebook" in page and "](results/exp4_ca_morph.png)" in page
+    difference = page.split("## Which change makes the difference")[1].split("\n## ")[0]
+    assert re.search(r"- mnist: from exp4 to cgan, accuracy [01]\.\d\d -> [01]\.\d\d, recall ", difference)
+    assert "  - the largest gain in CAS (" in difference and "## The ladder" in page
     readme = (workdir / "README.md").read_text()
     answer = page.split("## The answer")[1].split("\n## ")[0]
     table = "\n".join(line for line in answer.splitlines() if line.startswith("|"))
@@ -200,6 +209,24 @@ def test_publish_writes_the_results_page_and_remaking_it_changes_no_byte(finishe
     assert "| train exp4 (training loop, all attempts) |" in page and "| evaluate exp4/seed1 |" in page
     snakemake(workdir, "publish", "--forcerun", "publish", *args)
     assert {path: path.read_bytes() for path in [*docs.rglob("*"), workdir / "README.md"] if path.is_file()} == written
+
+
+def test_the_ladder_is_reported_rung_by_rung(finished_run):
+    workdir, _, args = finished_run
+    report = (workdir / "results" / "report.md").read_text()
+    section = report.split("## The ladder")[1].split("\n## ")[0]
+    rows = [line for line in section.splitlines() if re.match(r"\| (exp4|exp4_noise|cgan) \| .* \| [01]\.\d\d \| ", line)]
+    assert [row.split(" | ")[0] for row in rows] == ["| exp4", "| exp4_noise", "| cgan"]
+    assert rows[0].split(" | ")[1] == "the bottom rung" and rows[1].split(" | ")[1] == "noise_dim: 0 -> 8"
+    changes = rows[2].split(" | ")[1]
+    for change in ("d_steps: 1 -> 2", "discriminator: mlp_softmax -> projection", "g_ema: None -> 0.9",
+                   "generator: deconv -> dcgan", "objective: bce_classifier -> hinge",
+                   "spectral_norm: False -> True", "width: 64 -> 4"):
+        assert change in changes
+    assert re.search(r"\| cgan \| .* \| [01]\.\d\d \| [\d.]+ \([\d.]+\) \| ", rows[2])
+    assert "](cgan/cgan_samples.png)" in section and "](exp4/exp4_samples.png)" in section
+    metrics = json.loads((workdir / "results" / "cgan" / "metrics.json").read_text())
+    assert metrics["has_noise"] and metrics["diversity"] > 0
 
 
 def test_a_noise_variant_is_compared_with_its_embedding_only_experiment(finished_run):
@@ -346,9 +373,12 @@ def test_cpu_preset_is_valid_and_plans_the_same_jobs(workflow_copy):
     assert ("train", "exp4") in jobs and len([j for j in jobs if j[0] == "train"]) == 5
 
 
-def test_study_preset_plans_the_results_page_with_the_noise_variants(workflow_copy):
-    jobs = planned_jobs(workflow_copy, "publish", "--configfile", "config/study.yaml")
-    assert {exp for rule, exp in jobs if rule == "train"} == {*EXPERIMENTS, "exp3_noise", "exp5_noise"}
+def test_study_preset_plans_the_results_page_with_the_ladder(workflow_copy):
+    jobs = planned_jobs(workflow_copy, "publish", "--configfile", "config/ladder.yaml", "config/study.yaml")
+    ladder = {"exp3_noise", "exp3_acgan", "cgan_cifar10", "exp5_noise", "exp5_acgan", "cgan_mnist", "cgan_text"}
+    assert {exp for rule, exp in jobs if rule == "train"} == {*EXPERIMENTS, *ladder}
+    assert {exp for rule, exp in jobs if rule == "cas"} == {*EXPERIMENTS, *ladder}
+    assert ("captions", "cgan_text") in jobs and ("fetch_inception", None) not in jobs
     assert ("publish", None) in jobs and ("report", None) not in jobs
 
 
@@ -366,7 +396,7 @@ def test_an_invalid_config_is_refused_with_the_key(workflow_copy):
     "entry, message",
     [
         ({"dataset": "svhn"}, "'svhn' is not one of ['mnist', 'cifar10']"),
-        ({"generator": "stylegan"}, "'stylegan' is not one of ['deconv', 'linear_deconv']"),
+        ({"generator": "stylegan"}, "'stylegan' is not one of ['deconv', 'linear_deconv', 'dcgan']"),
         ({"objective": "wasserstein"}, "'wasserstein' is not one of"),
         ({"discriminator": "vit"}, "'vit' is not one of"),
         ({"epochs": 0}, "0 is less than the minimum of 1"),
@@ -459,7 +489,7 @@ def test_each_rule_lists_every_package_module_its_script_imports(workflow_copy):
     }
     assert inputs["train"] == {
         "__init__", "capture", "checkpoints", "data", "errors", "images", "models", "objectives",
-        "process", "runtime", "settings", "text", "train",
+        "process", "runs", "runtime", "settings", "text", "train",
     }
     assert {"images", "render", "report", "runtime", "errors"} <= inputs["plot_metrics"]
     assert {"classifier", "metrics", "sampling"} <= inputs["evaluate"]

@@ -71,16 +71,16 @@ def load_tensors(path: str | os.PathLike) -> dict:
         return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
         reason = str(err).split("WeightsUnpickler error: ", 1)[-1].split(" was not an allowed")[0]
-        reason = " ".join(reason.split()[:12]).strip()
+        reason = " ".join(reason.split(" Check the documentation")[0].split()[:12]).strip()
         if reason.startswith("Unsupported global"):
             raise UnreadableFile(
                 f"{path} holds objects other than tensors and plain data ({reason}): refused, "
                 "since loading it could run code; it was not written by this workflow"
             ) from err
         raise UnreadableFile(f"{path} cannot be read: not a file of tensors ({reason or err})") from err
-    except (RuntimeError, EOFError, ValueError, OSError) as err:
+    except Exception as err:  # random bytes can trip the unpickler in any way (IndexError, ...)
         message = " ".join(str(err).split()[:16]) or type(err).__name__
-        raise UnreadableFile(f"{path} cannot be read ({message})") from err
+        raise UnreadableFile(f"{path} cannot be read ({type(err).__name__}: {message})") from err
 
 
 @contextlib.contextmanager

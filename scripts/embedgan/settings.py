@@ -119,9 +119,10 @@ def flat(settings: dict, prefix: str = "") -> dict:
     return found
 
 
-def changes(below: dict, rung: dict) -> list[str]:
-    """What a rung's training settings change from the rung below, as `key: old -> new`."""
-    old, new = flat(below), flat(rung)
+def changes(below: Settings, rung: Settings) -> list[str]:
+    """What a rung's settings change from the rung below's, as `key: old -> new` (each
+    optional setting at its default where the config leaves it out)."""
+    old, new = flat(dataclasses.asdict(below)), flat(dataclasses.asdict(rung))
     return [
         f"{key}: {old.get(key, '–')} -> {new.get(key, '–')}"
         for key in sorted(set(old) | set(new))

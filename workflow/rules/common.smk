@@ -177,7 +177,7 @@ def ladder_rungs():
                 "experiment": rung,
                 "changes": (
                     experiment_settings.changes(
-                        RESOLVED[rungs[i - 1]].training, RESOLVED[rung].training
+                        RESOLVED[rungs[i - 1]].settings, RESOLVED[rung].settings
                     )
                     if i
                     else []
