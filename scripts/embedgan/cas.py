@@ -14,7 +14,7 @@ import logging
 import numpy as np
 import torch
 
-from .classifier_training import fit, test_accuracy
+from .classifier_training import fit, split_on, test_accuracy
 from .images import nhwc_to_nchw
 from .models import NUM_CLASSES
 from .runs import Run
@@ -60,7 +60,7 @@ def generated_score(
     generated = torch.from_numpy(images.reshape(-1, *images.shape[2:])).to(device)
     labels = torch.arange(NUM_CLASSES, device=device).repeat(per_class)
     settings = training_settings(classifier, cas, run.seed)
-    test = nhwc_to_nchw(dataset.x_test).to(device), torch.from_numpy(dataset.y_test).to(device)
+    test = split_on(dataset, "test", device)
     # A checkpoint belongs to these settings and these very images.
     drawn = hashlib.sha256(images.tobytes()).hexdigest()
     identity = fingerprint({**settings, "run": run.made_for(), "images": drawn}, manifest_path)
@@ -85,7 +85,7 @@ def real_score(
     """The same training on `images_per_class` real training images per class (drawn at
     random, one draw per seed), scored alike: what a perfect generator's CAS is here."""
     per_class = cas["images_per_class"]
-    test = nhwc_to_nchw(dataset.x_test).to(device), torch.from_numpy(dataset.y_test).to(device)
+    test = split_on(dataset, "test", device)
     results = []
     for seed in range(cas["real_seeds"]):
         rng = np.random.default_rng(seed)

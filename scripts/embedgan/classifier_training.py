@@ -127,6 +127,12 @@ def test_accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) 
     }
 
 
+def split_on(dataset: datasets.Dataset, split: str, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """A split's uint8 N x C x H x W images and labels, on `device`."""
+    images, labels = dataset.split(split)
+    return nhwc_to_nchw(images).to(device), torch.from_numpy(labels).to(device)
+
+
 def train_classifier(
     name: str,
     settings: dict,
@@ -140,9 +146,8 @@ def train_classifier(
     """Train the reference classifier of one data set; resumes from `checkpoint`."""
     device = make_current(device)
     dataset = datasets.load_verified(dataset_path, manifest_path)
-    images = nhwc_to_nchw(dataset.x_train).to(device)
-    labels = torch.from_numpy(dataset.y_train).to(device)
-    test = nhwc_to_nchw(dataset.x_test).to(device), torch.from_numpy(dataset.y_test).to(device)
+    images, labels = split_on(dataset, "train", device)
+    test = split_on(dataset, "test", device)
     model, elapsed = fit(
         name, images, labels, settings, device, checkpoint, fingerprint(settings, manifest_path), test
     )

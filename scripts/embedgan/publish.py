@@ -253,9 +253,10 @@ def ladder_answer(study: Study) -> list[str]:
 
             gains = [value(after) - value(before) for before, after in itertools.pairwise(metrics)]
             step = max(range(len(gains)), key=gains.__getitem__)
+            changed = ", ".join(change.split(":")[0] for change in rungs[step + 1]["changes"])
             lines.append(
                 f"  - the largest gain in {label} ({gains[step]:+.2f}) comes with "
-                f"{rungs[step + 1]['experiment']}: {'; '.join(rungs[step + 1]['changes'])}."
+                f"{rungs[step + 1]['experiment']} (changing {changed})."
             )
     return lines
 

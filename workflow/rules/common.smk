@@ -190,11 +190,18 @@ def ladder_rungs():
 
 
 def noise_pairs():
-    """(experiment, its noise variant): entries `based_on` another, with more noise."""
+    """(experiment, its noise variant): an entry based_on another that changes its noise only."""
     return [
         [e.based_on, exp]
         for exp, e in RESOLVED.items()
-        if e.based_on and e.settings.noise_dim > RESOLVED[e.based_on].settings.noise_dim
+        if e.based_on
+        and [
+            change.split(":")[0]
+            for change in experiment_settings.changes(
+                RESOLVED[e.based_on].settings, e.settings
+            )
+        ]
+        == ["noise_dim"]
     ]
 
 
