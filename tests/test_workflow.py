@@ -148,6 +148,26 @@ def test_every_picture_and_the_report_are_produced(finished_run):
         assert re.search(rf"## {exp}: [^#]*- over 2 seeds \(mean ± std\): accuracy [01]\.\d{{3}} ± ", report)
 
 
+def table_shapes(markdown: str) -> list[tuple[int, int]]:
+    """(header cells, row cells) of every row of every table that is not as wide as its header."""
+    bad, width = [], None
+    for line in markdown.splitlines():
+        if not line.startswith("|"):
+            width = None
+            continue
+        cells = line.count("|") - 1
+        if width is None:
+            width = cells
+        elif cells != width and not line.startswith("| ---"):
+            bad.append((width, cells))
+    return bad
+
+
+def test_every_table_row_is_as_wide_as_its_header(finished_run):
+    workdir, _, _ = finished_run
+    assert table_shapes((workdir / "results" / "report.md").read_text()) == []
+
+
 def test_the_sample_sheet_is_the_plain_grid_of_the_samples(finished_run):
     """As torchvision's save_image writes it: class c in column c, at least 10 draws."""
     from torchvision.utils import make_grid
@@ -186,6 +206,7 @@ def test_publish_writes_the_results_page_and_remaking_it_changes_no_byte(finishe
     # the page, 6 pictures of each of 8 experiments, 3 probe pictures, the chart; the README
     assert len(written) == 1 + 8 * 6 + 3 + 1 + 1
     assert [h for h in re.findall(r"^## (\w+): ", page, re.M)] == READING_ORDER
+    assert table_shapes(page) == []
     assert "## Beyond the notebook" in page and "](results/exp4_ca_morph.png)" in page
     difference = page.split("## Which change makes the difference")[1].split("\n## ")[0]
     assert re.search(r"- mnist: from exp4 to cgan, accuracy [01]\.\d\d -> [01]\.\d\d, recall ", difference)

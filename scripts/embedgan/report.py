@@ -284,9 +284,8 @@ def seed_lines(runs: list[dict]) -> list[str]:
 def metrics_table(study: Study) -> list[str]:
     lines = [
         "| experiment | noise | seeds | accuracy | CE | FD | FD floor | FD class means "
-        "| diversity | real div. "
-        "| NN dist | NN dist real |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| diversity | real div. | NN dist | NN dist real | CAS |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, entry in study.experiments.items():
         stats = seed_statistics(entry["metrics"])
