@@ -78,4 +78,3 @@ def test_each_loop_runs_with_its_own_process_wide_switches(mirror):
         assert not denormal_survives()
     finally:
         benchmark.torch.set_flush_denormal(False)
-

@@ -233,7 +233,7 @@ def test_publish_writes_the_results_page_and_remaking_it_changes_no_byte(finishe
 
 
 def test_the_ladder_is_reported_rung_by_rung(finished_run):
-    workdir, _, args = finished_run
+    workdir, _, _ = finished_run
     report = (workdir / "results" / "report.md").read_text()
     section = report.split("## The ladder")[1].split("\n## ")[0]
     rows = [line for line in section.splitlines() if re.match(r"\| (exp4|exp4_noise|cgan) \| .* \| [01]\.\d\d \| ", line)]
