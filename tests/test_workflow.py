@@ -16,6 +16,7 @@ from PIL import Image
 
 from conftest import OFFLINE_ENCODER, copy_workflow, write_keras_npz
 from embedgan import publish
+from embedgan.errors import UnreadableFile
 
 EXPERIMENTS = ["exp1", "exp2", "exp3", "exp4", "exp5"]
 PICTURES = ["{exp}_fake.png", "{exp}_real.png", "{exp}_samples.png", "{exp}.png", "{exp}_loss.png", "nearest.png"]
@@ -225,11 +226,27 @@ def test_publish_writes_the_results_page_and_remaking_it_changes_no_byte(finishe
     assert re.search(r"\n    snakemake publish --configfile \S+tiny.yaml --config mirror=", page)
     assert "| exp4 | 60 | 8 | 1 | 8 | 60,000 | 4 | 50 | 750,000 |" in page
     assert "| exp4_noise | 60 | 8 | 1 | 8 | not in the notebook | | | |" in page
+    assert re.search(r"\| exp4 \| 60 \| .* \| 750,000 \| \d+\.\d / \d+\.\d \|\n", page)
+    shortened = page.split("Trained for fewer steps than the notebook:")[1].split("\n## ")[0]
+    assert shortened.count("exp4") == 1 and "exp4_noise" not in shortened  # in one list; not in the notebook
     answer = page.split("## The answer")[1].split("\n## ")[0]
     assert "- exp4_noise: " in answer and "- exp4 -> exp4_noise (8-d noise): diversity 0.00 -> " in answer
     assert "| train exp4 (training loop, all attempts) |" in page and "| evaluate exp4/seed1 |" in page
     snakemake(workdir, "publish", "--forcerun", "publish", *args)
     assert {path: path.read_bytes() for path in [*docs.rglob("*"), workdir / "README.md"] if path.is_file()} == written
+
+
+def test_the_record_s_change_is_measured_over_its_first_and_last_interval(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    made_for = {"name": "exp5", "dataset": "mnist", "seed": 0}
+    images = np.stack([np.full((10, 1, 4, 4), level, np.uint8) for level in (0, 40, 50, 52)])
+    images[1, 0, 0, 0, 0] = 56  # one pixel of one class: 16 more grey levels over 160 pixels
+    (tmp_path / "results" / "exp5").mkdir(parents=True)
+    path = tmp_path / "results" / "exp5" / "snapshots.npz"
+    np.savez(path, images=images, steps=np.arange(4), run=np.array(json.dumps(made_for)))
+    assert publish.record_changes("exp5", {"run": made_for}) == (40.1, 2.0)
+    with pytest.raises(UnreadableFile, match="written for run 'exp5'"):
+        publish.record_changes("exp5", {"run": {**made_for, "dataset": "cifar10"}})
 
 
 def test_the_ladder_is_reported_rung_by_rung(finished_run):

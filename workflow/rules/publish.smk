@@ -9,6 +9,7 @@ rule publish:
     input:
         package_modules("publish_results.py"),
         **report_inputs(),
+        snapshots=[run.path("snapshots") for run in FIRST_RUNS],
     output:
         page=PAGE,
         pictures=page_files(EXPERIMENTS, PROBES, PAGE)[1:],
