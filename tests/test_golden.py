@@ -1,7 +1,7 @@
 """CPU results stay bit-identical across refactorings: tiny runs against recorded digests.
 
-The digests were recorded with the code the previous study (its page since removed) was trained with
-(commit bd08bc1; the same digests come from 85f84d0, before the GPU-path and evaluation work);
+The digests were recorded with the code an earlier study (before the ladder; its page since
+replaced) was trained with (commit bd08bc1; the same digests come from 85f84d0, before the GPU-path and evaluation work);
 a change that alters any weight or loss of these runs on the CPU fails here. Floating-point results of
 the same code differ between CPU instruction sets and torch builds, so the test runs where the
 digests were recorded and says so elsewhere.
