@@ -13,13 +13,32 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from torchvision.utils import make_grid, save_image  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from .images import nhwc_to_nchw  # noqa: E402
 
 PADDING = 2
 INCHES_PER_IMAGE = 0.75
+
+
+def tile(images: np.ndarray, columns: int, pad_value: int) -> np.ndarray:
+    """uint8 images (N x C x H x W) tiled `columns` to a row into one H' x W' x 3 image, each
+    framed by PADDING pixels of pad_value: the layout of torchvision.utils.make_grid, which
+    tests/test_workflow.py checks it against. Written here because importing torchvision
+    costs each rendering job about 2 s (it imports torch's compiler), more than the drawing."""
+    count, _, height, width = images.shape
+    columns = min(columns, count)
+    rows = math.ceil(count / columns)
+    grid = np.full(
+        (rows * (height + PADDING) + PADDING, columns * (width + PADDING) + PADDING, 3),
+        pad_value,
+        np.uint8,
+    )
+    for index, image in enumerate(images):
+        row, column = divmod(index, columns)
+        top, left = PADDING + row * (height + PADDING), PADDING + column * (width + PADDING)
+        grid[top : top + height, left : left + width] = image.transpose(1, 2, 0)  # grey: to RGB
+    return grid
 
 
 def class_grid(
@@ -31,17 +50,12 @@ def class_grid(
 ) -> None:
     """Save a grid of uint8 images (rows x classes x C x H x W): one column per class."""
     rows, columns, _, height, width = images.shape
-    grid = make_grid(
-        torch.from_numpy(images.reshape(rows * columns, *images.shape[2:])),
-        nrow=columns,
-        padding=PADDING,
-        pad_value=255,
-    )
+    grid = tile(images.reshape(rows * columns, *images.shape[2:]), columns, pad_value=255)
     # Room for the row labels on the left and for the title.
     label_width = 0.6 + 0.09 * max(map(len, row_labels))
     figure_width = max(columns * INCHES_PER_IMAGE + label_width, 0.1 * len(title))
     figure, axes = plt.subplots(figsize=(figure_width, rows * INCHES_PER_IMAGE + 0.9))
-    axes.imshow(grid.permute(1, 2, 0).numpy(), interpolation="nearest")
+    axes.imshow(grid, interpolation="nearest")
     axes.set_xticks([PADDING + c * (width + PADDING) + width / 2 for c in range(columns)])
     axes.set_xticklabels(class_names, rotation=45 if max(map(len, class_names)) > 3 else 0)
     axes.set_yticks([PADDING + r * (height + PADDING) + height / 2 for r in range(rows)])
@@ -63,8 +77,8 @@ def sample_sheet(images: np.ndarray, rows: int, out_path: str) -> None:
     if len(images) < rows:
         images = np.concatenate([images] * math.ceil(rows / len(images)))[:rows]
     draws, classes = images.shape[:2]
-    flat = torch.from_numpy(images.reshape(draws * classes, *images.shape[2:])).float().div(255)
-    save_image(flat, out_path, nrow=classes, padding=PADDING)
+    sheet = tile(images.reshape(draws * classes, *images.shape[2:]), classes, pad_value=0)
+    Image.fromarray(sheet).save(out_path)
 
 
 def real_per_class(x: np.ndarray, y: np.ndarray, rows: int) -> np.ndarray:
