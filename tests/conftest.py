@@ -8,6 +8,9 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# The tests run on two pytest-xdist workers (pytest.ini), one core each: torch's default of a
+# thread per core in both would run twice as many threads as cores, each far slower.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 REPO = Path(__file__).resolve().parents[1]
 SHAPES = {"mnist": (28, 28, 1), "cifar10": (32, 32, 3)}
@@ -96,3 +99,14 @@ def settings_of(**changes):
     from embedgan.settings import Settings
 
     return Settings.of({**TRAIN_SETTINGS, **changes})
+
+
+
+# The files that run whole workflows or training processes, slowest first: the two xdist workers
+# start on them and the other files fill in beside them (pytest.ini).
+SLOWEST_FIRST = ("test_workflow.py", "test_slurm.py", "test_interrupt.py", "test_workflow_plan.py")
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
