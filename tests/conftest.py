@@ -101,7 +101,6 @@ def settings_of(**changes):
     return Settings.of({**TRAIN_SETTINGS, **changes})
 
 
-
 # The files that run whole workflows or training processes, slowest first: the two xdist workers
 # start on them and the other files fill in beside them (pytest.ini).
 SLOWEST_FIRST = ("test_workflow.py", "test_slurm.py", "test_interrupt.py", "test_workflow_plan.py")

@@ -24,7 +24,7 @@ INCHES_PER_IMAGE = 0.75
 def tile(images: np.ndarray, columns: int, pad_value: int) -> np.ndarray:
     """uint8 images (N x C x H x W) tiled `columns` to a row into one H' x W' x 3 image, each
     framed by PADDING pixels of pad_value: the layout of torchvision.utils.make_grid, which
-    tests/test_workflow.py checks it against. Written here because importing torchvision
+    tests/test_render.py checks it against. Written here because importing torchvision
     costs each rendering job about 2 s (it imports torch's compiler), more than the drawing."""
     count, _, height, width = images.shape
     columns = min(columns, count)
