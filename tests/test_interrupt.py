@@ -1,6 +1,8 @@
-"""Killed training jobs (SIGTERM as Slurm sends it, SIGKILL) resume to the same weights."""
+"""Killed training jobs (SIGTERM as Slurm sends it, SIGKILL, Ctrl-C) resume where they stopped."""
 
 import json
+import os
+import re
 import signal
 import subprocess
 import sys
@@ -8,8 +10,9 @@ import time
 
 import pytest
 import torch
+import yaml
 
-from conftest import REPO, TRAIN_SETTINGS, write_keras_npz
+from conftest import REPO, TRAIN_SETTINGS, copy_workflow, write_keras_npz
 
 # A training run in its own process, as the workflow's train job is.
 DRIVER = """
@@ -122,3 +125,59 @@ def test_sigkill_resumes_from_the_last_epoch_checkpoint(tmp_path, mirror, refere
     assert saved["epoch"] >= 1 and saved["batch_index"] == 0 and saved["epoch_order"] is None
     out, _ = resume(tmp_path, mirror)
     assert_same(reference, out)
+
+
+# Ctrl-C at a terminal: SIGINT to Snakemake's whole process group, its training job included.
+EPOCHS, STEPS_PER_EPOCH = 20, 4  # 120 images in batches of 32
+CTRL_C_CONFIG = {"train_threads": 1, "experiments": {"exp5": {"epochs": EPOCHS, "batch_size": 32}}}
+
+
+def snakemake_job(workdir, config):
+    """`snakemake results/exp5/model.pt` in a process group of its own, as a shell starts it
+    (SIGINT at its default, even where the test runner ignores it)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "snakemake", "results/exp5/model.pt", "--cores", "1",
+         "--configfile", str(config), "--config", f"mirror={config.parent / 'mirror'}"],
+        cwd=workdir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+
+
+def test_ctrl_c_saves_a_checkpoint_and_the_same_command_resumes(tmp_path):
+    write_keras_npz(tmp_path / "mirror" / "mnist.npz", "mnist")
+    workdir = copy_workflow(tmp_path / "workflow")
+    config = tmp_path / "ctrl_c.yaml"
+    config.write_text(yaml.safe_dump(CTRL_C_CONFIG))
+    log = workdir / "logs" / "train" / "exp5.log"
+
+    process = snakemake_job(workdir, config)
+    deadline = time.monotonic() + 120
+    while f"epoch 3/{EPOCHS} done" not in (log.read_text() if log.exists() else ""):
+        assert process.poll() is None, process.communicate()[0]
+        assert time.monotonic() < deadline, "training did not reach epoch 3 within 120 s"
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)
+    output = process.communicate(timeout=120)[0]
+    assert process.returncode != 0, output
+    assert "error: SIGINT at step" in log.read_text()
+    checkpoint = workdir / "results" / "exp5" / "checkpoint.pt"
+    saved = torch.load(checkpoint, weights_only=False)["state"]
+    assert saved["step"] >= 3 * STEPS_PER_EPOCH, "the checkpoint must hold the steps done before Ctrl-C"
+    assert not (workdir / "results" / "exp5" / "model.pt").exists()
+
+    rerun = snakemake_job(workdir, config)
+    output = rerun.communicate(timeout=300)[0]
+    assert rerun.returncode == 0, output
+    resumed = log.read_text()
+    assert f"resumed from results/exp5/checkpoint.pt at epoch {saved['epoch']}, step {saved['step']}" in resumed
+    # The rerun trains only what was left: its first finished epoch is the one after the save.
+    assert re.search(rf"epoch (\d+)/{EPOCHS} done", resumed).group(1) == str(saved["epoch"] + 1)
+    history = json.loads((workdir / "results" / "exp5" / "history.json").read_text())
+    # An uninterrupted run's step count, each step logged once (80 steps: a row per step).
+    assert history["steps"] == EPOCHS * STEPS_PER_EPOCH
+    assert [row["step"] for row in history["loss"]] == list(range(1, history["steps"] + 1))
+    assert not checkpoint.exists()

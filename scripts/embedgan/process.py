@@ -1,5 +1,6 @@
-"""What a training job sets for its whole process: the speed-up switches, and SIGTERM turned
-into a flag that the loop checks between steps (so that it can save a checkpoint first)."""
+"""What a training job sets for its whole process: the speed-up switches, and SIGTERM and
+SIGINT turned into a flag that the loop checks between steps (so that it can save a checkpoint
+first)."""
 
 from __future__ import annotations
 
@@ -37,20 +38,31 @@ def apply_process_switches(device: torch.device, speedups: dict) -> None:
         torch.set_flush_denormal(speedups["flush_denormal"])
 
 
+# A scheduler's notice (Slurm, `kill`) and Ctrl-C at a terminal, which reaches the training job
+# too (Snakemake's process group) while Snakemake waits for it to end.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
 class StopFlag:
-    requested = False
+    signal: str | None = None  # the name of the signal that asked to stop, once one did
+
+    @property
+    def requested(self) -> bool:
+        return self.signal is not None
 
 
 @contextlib.contextmanager
-def stop_on_sigterm():
-    """Turn SIGTERM into a flag the loop checks after each step, so it can save first."""
+def stop_on_signals():
+    """Turn SIGTERM and SIGINT into a flag the loop checks after each step, so it can save
+    first; the previous handlers are back when the block ends."""
     flag = StopFlag()
 
     def request_stop(signum, frame):
-        flag.requested = True
+        flag.signal = signal.Signals(signum).name
 
-    previous = signal.signal(signal.SIGTERM, request_stop)
+    previous = {sig: signal.signal(sig, request_stop) for sig in STOP_SIGNALS}
     try:
         yield flag
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

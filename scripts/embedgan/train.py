@@ -3,8 +3,8 @@
 The dataset lives on the training device as one uint8 tensor; batches are taken by index
 from a permutation drawn on that device. Losses are summed on the device and read once per
 logging interval. A checkpoint is written atomically at the end of an epoch once
-`checkpoint_interval_s` has passed since the last one, and mid-epoch when SIGTERM arrives (then
-the run stops with an error); a rerun with the same settings resumes from it and, on the CPU,
+`checkpoint_interval_s` has passed since the last one, and mid-epoch when SIGTERM or SIGINT
+(Ctrl-C) arrives (then the run stops with an error); a rerun with the same settings resumes from it and, on the CPU,
 ends with the same weights as an uninterrupted run.
 """
 
@@ -32,7 +32,7 @@ from .errors import ConfigError, ExpectedError
 from .images import nhwc_to_nchw, to_model_range, to_uint8
 from .models import NUM_CLASSES, build_networks, generator_input
 from .objectives import Objective, Targets, get_objective, image_prior_penalty
-from .process import SPEEDUPS, applied_speedups, apply_process_switches, stop_on_sigterm
+from .process import SPEEDUPS, applied_speedups, apply_process_switches, stop_on_signals
 from .runs import made_for_run
 from .runtime import atomic_path, fingerprint, make_current, save_tensors, seed_everything, write_json
 from .settings import Settings
@@ -47,7 +47,7 @@ class TrainingError(ExpectedError, RuntimeError):
 
 
 class Preempted(ExpectedError, RuntimeError):
-    """Stopped by SIGTERM (a scheduler's notice) after saving a checkpoint."""
+    """Stopped by SIGTERM (a scheduler's notice) or SIGINT (Ctrl-C) after saving a checkpoint."""
 
 
 @contextlib.contextmanager
@@ -367,7 +367,7 @@ class Trainer:
             total=self.total_steps, initial=self.step, file=sys.stderr, mininterval=15, ascii=True
         )
         clock = checkpoints.SaveClock(checkpoint_interval_s)
-        with stop_on_sigterm() as stop:
+        with stop_on_signals() as stop:
             while self.epoch < total_epochs:
                 phase = self.epoch_phase(self.epoch)
                 if self.epoch_order is None:
@@ -382,7 +382,7 @@ class Trainer:
                     if stop.requested:
                         self.save_checkpoint(checkpoint, run_identity)
                         raise Preempted(
-                            f"SIGTERM at step {self.step}: checkpoint saved to {checkpoint}; "
+                            f"{stop.signal} at step {self.step}: checkpoint saved to {checkpoint}; "
                             "rerun to resume from it"
                         )
                 self.epoch_order, self.batch_index = None, 0
