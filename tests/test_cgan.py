@@ -5,6 +5,7 @@ config schema."""
 
 import math
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -13,6 +14,7 @@ from torch import nn
 
 from conftest import REPO, settings_of
 from embedgan import models, objectives
+from embedgan.images import to_uint8
 from embedgan.models import (
     DCGANGenerator,
     MovingAverage,
@@ -248,3 +250,26 @@ def test_a_text_cgan_judges_images_with_their_caption_codes_and_trains_the_proje
     assert not torch.equal(conditioner.projection.weight, projection)
     assert all(torch.equal(v, bert[k]) for k, v in conditioner.bert.state_dict().items())
     assert conditioner.frozen_states is not None and conditioner.frozen_states.shape[0] == 20
+
+
+def test_the_generation_record_is_drawn_by_the_moving_average():
+    """With g_ema the record's rows are the average's draws: the live generator zeroed (its
+    every draw one grey) leaves them as the average draws them; without g_ema it draws them."""
+    trainer = trainer_for("exp4", **CGAN)
+    with torch.no_grad():
+        for parameter in trainer.nets.generator.parameters():
+            parameter.zero_()
+    trainer.take_snapshot()
+    average = trainer.nets.generator_ema.average.eval()
+    fixed = torch.Generator().manual_seed(trainer.settings.seed)  # the record's fixed noise
+    inputs, _ = models.generator_input(trainer.class_codes(), trainer.settings.noise_dim, fixed)
+    with torch.no_grad():
+        expected = to_uint8(average(inputs))
+    assert np.array_equal(trainer.snapshots[-1], expected) and expected.std() > 0
+
+    live = trainer_for("exp4", **{**CGAN, "g_ema": None})
+    with torch.no_grad():
+        for parameter in live.nets.generator.parameters():
+            parameter.zero_()
+    live.take_snapshot()
+    assert live.snapshots[-1].std() == 0  # the zeroed live generator drew it

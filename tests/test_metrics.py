@@ -1,6 +1,7 @@
 """Metrics on inputs whose answer is known, judged by a classifier trained on tiny data."""
 
 import json
+import math
 
 import pytest
 import torch
@@ -19,6 +20,7 @@ from embedgan.metrics import (
     inception_metrics,
     inception_score,
     kernel_inception_distance,
+    mean_pairwise_distance,
     prdc,
     prdc_against_real,
     split_reference,
@@ -296,3 +298,13 @@ def test_inception_score_and_kid_are_torchmetrics_formulas():
     metric.update(fake, real=False)
     ours = kernel_inception_distance(real, fake, torch.Generator().manual_seed(2), subsets=1, size=150)
     assert ours == pytest.approx(metric.compute()[0].item(), rel=1e-9)
+
+
+def test_diversity_is_the_mean_distance_over_pairs_of_distinct_draws():
+    """A unit square's corners: four sides of 1 and two diagonals of sqrt(2), so the mean over
+    its 6 pairs is (4 + 2 sqrt 2) / 6; an equilateral triangle of side 2 gives 2; one point, 0."""
+    square = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], dtype=torch.float64)
+    assert mean_pairwise_distance(square) == pytest.approx((4 + 2 * math.sqrt(2)) / 6, rel=1e-12)
+    triangle = torch.tensor([[0.0, 0.0], [2.0, 0.0], [1.0, math.sqrt(3)]], dtype=torch.float64)
+    assert mean_pairwise_distance(triangle) == pytest.approx(2.0, rel=1e-12)
+    assert mean_pairwise_distance(square[:1]) == 0.0
