@@ -25,6 +25,7 @@ from embedgan.models import (
     with_spectral_norm,
 )
 from embedgan.objectives import Targets, get_objective
+from embedgan.sampling import class_codes
 from embedgan.train import SCHEDULES, Trainer
 from test_objectives import changed, parameters_of, trainer_for
 from test_train import fetched, run, settings  # noqa: F401  (fetched: a fixture)
@@ -166,7 +167,7 @@ def test_d_steps_takes_that_many_discriminator_steps_per_generator_step(monkeypa
     for i in range(4):
         trainer.advance(order[i * 8 : (i + 1) * 8], "both")
     assert steps == ["D", "D", "G", "D", "D", "G"]
-    history_row = trainer.loss_sums, trainer.loss_counts
+    history_row = trainer.state.loss_sums, trainer.state.loss_counts
     assert history_row[1] == {"loss_d": 4, "loss_g": 2}
 
 
@@ -262,14 +263,14 @@ def test_the_generation_record_is_drawn_by_the_moving_average():
     trainer.take_snapshot()
     average = trainer.nets.generator_ema.average.eval()
     fixed = torch.Generator().manual_seed(trainer.settings.seed)  # the record's fixed noise
-    inputs, _ = models.generator_input(trainer.class_codes(), trainer.settings.noise_dim, fixed)
+    inputs, _ = models.generator_input(class_codes(trainer.nets), trainer.settings.noise_dim, fixed)
     with torch.no_grad():
         expected = to_uint8(average(inputs))
-    assert np.array_equal(trainer.snapshots[-1], expected) and expected.std() > 0
+    assert np.array_equal(trainer.state.snapshots[-1].numpy(), expected) and expected.std() > 0
 
     live = trainer_for("exp4", **{**CGAN, "g_ema": None})
     with torch.no_grad():
         for parameter in live.nets.generator.parameters():
             parameter.zero_()
     live.take_snapshot()
-    assert live.snapshots[-1].std() == 0  # the zeroed live generator drew it
+    assert live.state.snapshots[-1].float().std() == 0  # the zeroed live generator drew it

@@ -4,6 +4,7 @@ Some of these are the GPU path's defects that can be shown without a GPU (tests/
 has the device selection and capture ones; tests/test_cuda.py the ones that need a GPU).
 """
 
+import json
 import logging
 import os
 import signal
@@ -70,11 +71,11 @@ def test_a_checkpoint_is_read_on_the_cpu(tmp_path, fetched, monkeypatch):  # noq
 def test_optimizer_flags_after_loading_are_the_runs_own(mirror):
     dataset = keras_dataset(mirror, "mnist")
     trainer = Trainer(settings(), dataset, CPU)
-    state = trainer.state()
+    state = trainer.checkpoint_state()
     for group in state["g_optimizer"]["param_groups"] + state["d_optimizer"]["param_groups"]:
         group.update(foreach=False, fused=True, capturable=True)  # as a GPU run saves them
     resumed = Trainer(settings(), dataset, CPU)
-    resumed.load_state(state)
+    resumed.resume(state)
     for optimizer in (resumed.g_optimizer, resumed.d_optimizer):
         for group in optimizer.param_groups:
             assert (group["foreach"], group["fused"], group["capturable"]) == (True, None, False)
@@ -99,7 +100,7 @@ def test_checkpoints_follow_the_clock_and_sigterm_always_saves(tmp_path, fetched
     original_save, original_step = Trainer.save_checkpoint, Trainer.train_step
 
     def spy_save(self, *args):
-        saved_at.append((self.epoch, self.batch_index))
+        saved_at.append((self.state.epoch, self.state.batch_index))
         original_save(self, *args)
 
     def timed_step(self, *args, **kwargs):
@@ -119,7 +120,7 @@ def test_checkpoints_follow_the_clock_and_sigterm_always_saves(tmp_path, fetched
     saved_at.clear()
 
     def preempting_step(self, *args, **kwargs):
-        if self.step == 5:
+        if self.state.step == 5:
             os.kill(os.getpid(), signal.SIGTERM)  # as Slurm's notice arrives
         return original_step(self, *args, **kwargs)
 
@@ -128,3 +129,27 @@ def test_checkpoints_follow_the_clock_and_sigterm_always_saves(tmp_path, fetched
         train_experiment("clock", settings(epochs=7), str(images), str(manifest), CPU,
                          checkpoint_interval_s=10**6, **{**outputs, "checkpoint": str(out / "term.pt")})
     assert saved_at == [(0, 6)] and (out / "term.pt").exists()
+
+
+@pytest.mark.parametrize("interval_s", [10**6, 12])
+def test_wall_time_counts_the_time_after_the_last_checkpoint(tmp_path, fetched, monkeypatch, interval_s):  # noqa: F811
+    """Each step takes a second (a fake clock): 24 steps are 24 s, whether the run is shorter
+    than the checkpoint interval (no save at all) or saved after epoch 2 (16 s) but not after 3."""
+    now = {"s": 0.0}
+    monkeypatch.setattr(checkpoints.time, "monotonic", lambda: now["s"])
+    monkeypatch.setattr(checkpoints.time, "perf_counter", lambda: now["s"])  # the same module
+    original_step = Trainer.train_step
+
+    def timed_step(self, *args, **kwargs):
+        now["s"] += 1
+        return original_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(Trainer, "train_step", timed_step)
+    images, manifest = fetched("mnist")
+    out = tmp_path / "timed"
+    train_experiment("timed", settings(epochs=3), str(images), str(manifest), CPU,
+                     checkpoint=str(out / "checkpoint.pt"), model_out=str(out / "model.pt"),
+                     history_out=str(out / "history.json"), snapshots_out=str(out / "snapshots.npz"),
+                     checkpoint_interval_s=interval_s)
+    history = json.loads((out / "history.json").read_text())
+    assert history["steps"] == 24 and history["wall_time_s"] == 24.0

@@ -134,7 +134,7 @@ def test_a_full_disk_while_writing_the_model_leaves_no_model(tmp_path, fetched, 
             monkeypatch.setattr(torch, "save", disk_full_after(1000))
         original(path, record)
 
-    monkeypatch.setattr("embedgan.train.save_tensors", full_for_the_model)
+    monkeypatch.setattr("embedgan.model_file.save_tensors", full_for_the_model)
     out = tmp_path / "exp"
     line = job_line(tmp_path, lambda: run(tmp_path, fetched, "exp", settings()))
     assert line == f"error: cannot write {out / 'model.pt'}: No space left on device; nothing was written there"

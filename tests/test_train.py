@@ -164,7 +164,7 @@ def interrupted_run(tmp_path, fetched, monkeypatch, experiment, tag="run"):
     original_step = Trainer.train_step
 
     def dying_step(self, *args):
-        if self.step == self.steps_per_epoch + 2:
+        if self.state.step == self.steps_per_epoch + 2:
             raise Interrupted
         return original_step(self, *args)
 
@@ -254,7 +254,7 @@ def test_a_loss_that_becomes_nan_stops_training_with_the_step(tmp_path, fetched,
 
     def diverging_step(self, *args):
         losses = original_step(self, *args)
-        if self.step >= 9:  # from the tenth step on, as a diverging run would
+        if self.state.step >= 9:  # from the tenth step on, as a diverging run would
             losses["loss_g"] = losses["loss_g"] * float("nan")
         return losses
 

@@ -50,7 +50,7 @@ def morph_images(
 def load_text_conditioner(trained: TrainedGenerator, device: torch.device) -> TextConditioner:
     """A text run's trained conditioner (BERT and projection), in eval mode."""
     conditioner = build_conditioner(trained.settings, trained.classes)
-    conditioner.load_state_dict(trained.saved["networks"]["conditioner"])
+    conditioner.load_state_dict(trained.model.networks["conditioner"])
     return conditioner.to(device).eval()
 
 

@@ -1,4 +1,5 @@
-"""Draw images from a trained model file (written by train.train_experiment)."""
+"""Draw images: from the networks of a run in training (its generation record, its model file's
+class codes), and from a trained model file (written by train.train_experiment)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,61 @@ import numpy as np
 import torch
 from torch import nn
 
+from . import model_file
 from .images import to_uint8
-from .models import ConditioningAugmentation, averaged_weights, build_generator, generator_input
-from .runs import Run, check_made_for
-from .runtime import load_tensors
+from .models import (
+    NUM_CLASSES,
+    ConditioningAugmentation,
+    Networks,
+    averaged_weights,
+    build_generator,
+    generator_input,
+)
+from .runs import Run
 from .settings import Settings
+
+
+def device_of(module: nn.Module) -> torch.device:
+    return next(module.parameters()).device
+
+
+@torch.no_grad()
+def class_codes(nets: Networks) -> torch.Tensor:
+    """The generator's input for each class, computed in eval mode."""
+    conditioner = nets.conditioner
+    conditioner.eval()
+    codes = conditioner(torch.arange(NUM_CLASSES, device=device_of(nets.generator)))
+    conditioner.train()
+    return codes
+
+
+@torch.no_grad()
+def prepare_sampler(nets: Networks, settings: Settings, batches: int = 8) -> None:
+    """A moving average measures its BatchNorm statistics on its own draws (classes in turn,
+    fixed noise: the same every time) before it samples."""
+    ema = nets.generator_ema
+    if ema is None:
+        return
+    rng = torch.Generator().manual_seed(settings.seed + 2)
+    codes = class_codes(nets)[torch.arange(settings.batch_size, device=device_of(nets.generator)) % NUM_CLASSES]
+    ema.measure_statistics(
+        [generator_input(codes, settings.noise_dim, rng, nets.augmentation)[0] for _ in range(batches)]
+    )
+
+
+@torch.no_grad()
+def draw_classes(nets: Networks, settings: Settings) -> np.ndarray:
+    """A row of the generation record: uint8 images, one per class, drawn by the sampler (the
+    moving average where there is one) from the same noise every time (a generator seeded
+    alike), so that rows drawn at other steps stay comparable."""
+    prepare_sampler(nets, settings)
+    generator = nets.sampler
+    generator.eval()
+    fixed = torch.Generator().manual_seed(settings.seed)
+    inputs, _ = generator_input(class_codes(nets), settings.noise_dim, fixed, nets.augmentation)
+    images = to_uint8(generator(inputs))
+    generator.train()
+    return images
 
 
 @dataclass
@@ -24,7 +75,7 @@ class TrainedGenerator:
     augmentation: ConditioningAugmentation | None
     settings: Settings
     classes: tuple[str, ...]
-    saved: dict  # the whole model record (the conditioner's weights, for text prompts)
+    model: model_file.ModelFile  # the whole model file (the conditioner's weights, for text prompts)
 
     @torch.no_grad()
     def images(self, codes: torch.Tensor, rng: torch.Generator | None = None) -> np.ndarray:
@@ -35,24 +86,22 @@ class TrainedGenerator:
 
 def load_generator(model_path: str, device: torch.device, run: Run) -> TrainedGenerator:
     """The generator of `run` from its model file (refused where the file is another run's)."""
-    saved = load_tensors(model_path)
-    check_made_for(model_path, saved.get("run"), run)
-    settings = Settings.of(saved["settings"])
-    codes = saved["class_codes"]
-    generator = build_generator(settings, codes.shape[1] + settings.noise_dim, tuple(saved["image_shape"]))
+    model = model_file.load(model_path, run)
+    settings = Settings.of(model.settings)
+    codes = model.class_codes
+    generator = build_generator(settings, codes.shape[1] + settings.noise_dim, model.image_shape)
     # The moving average of the generator's weights draws, where the run kept one.
-    networks = saved["networks"]
+    networks = model.networks
     generator.load_state_dict(
         averaged_weights(networks["generator_ema"]) if "generator_ema" in networks else networks["generator"]
     )
     augmentation = None
     if settings.conditioning_augmentation is not None:
         augmentation = ConditioningAugmentation(codes.shape[1])
-        augmentation.load_state_dict(saved["networks"]["augmentation"])
+        augmentation.load_state_dict(networks["augmentation"])
         augmentation = augmentation.to(device).eval()
     return TrainedGenerator(
-        generator.to(device).eval(), codes.to(device), augmentation, settings,
-        tuple(saved["classes"]), saved,
+        generator.to(device).eval(), codes.to(device), augmentation, settings, model.classes, model
     )
 
 

@@ -1,16 +1,20 @@
 """The one trainer: every experiment is settings (a config entry), not code.
 
-The dataset lives on the training device as one uint8 tensor; batches are taken by index
-from a permutation drawn on that device. Losses are summed on the device and read once per
-logging interval. A checkpoint is written atomically at the end of an epoch once
-`checkpoint_interval_s` has passed since the last one, and mid-epoch when SIGTERM or SIGINT
-(Ctrl-C) arrives (then the run stops with an error); a rerun with the same settings resumes from it and, on the CPU,
-ends with the same weights as an uninterrupted run.
+`Trainer.train_step` is the training step (a discriminator step, then a generator step);
+the rest of the class feeds it batches, draws the generation record and keeps the run's
+progress (`TrainState`) for its checkpoints. The dataset lives on the training device as one
+uint8 tensor; batches are taken by index from a permutation drawn on that device. Losses are
+summed on the device and read once per logging interval. A checkpoint is written atomically at
+the end of an epoch once `checkpoint_interval_s` has passed since the last one, and mid-epoch
+when SIGTERM or SIGINT (Ctrl-C) arrives (then the run stops with an error); a rerun with the
+same settings resumes from it and, on the CPU, ends with the same weights as an uninterrupted
+run. `train_experiment` trains one experiment and writes its outputs.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import json
 import logging
@@ -18,6 +22,7 @@ import math
 import os
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,17 +30,17 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from . import checkpoints
+from . import checkpoints, model_file, sampling
 from . import data as datasets
 from .capture import GraphedStep
 from .errors import ConfigError, ExpectedError
-from .images import nhwc_to_nchw, to_model_range, to_uint8
-from .models import NUM_CLASSES, build_networks, generator_input
+from .images import nhwc_to_nchw, to_model_range
+from .models import NUM_CLASSES, Networks, build_networks, generator_input
 from .objectives import Objective, Targets, get_objective, image_prior_penalty
 from .process import SPEEDUPS, applied_speedups, apply_process_switches, stop_on_signals
 from .runs import made_for_run
-from .runtime import atomic_path, fingerprint, make_current, save_tensors, seed_everything, write_json
-from .settings import Settings
+from .runtime import atomic_path, fingerprint, make_current, seed_everything, write_json
+from .settings import Optimizer, Settings
 
 log = logging.getLogger("embedgan.train")
 
@@ -92,6 +97,23 @@ def phases(settings: Settings) -> list[tuple[str, int]]:
     return SCHEDULES[settings.schedule](objective, settings.epochs)
 
 
+def epoch_phase(schedule: list[tuple[str, int]], epoch: int) -> str:
+    """The phase of a schedule (phases()) that epoch `epoch` (from 0) belongs to."""
+    for phase, epochs in schedule:
+        if epoch < epochs:
+            return phase
+        epoch -= epochs
+    raise IndexError(epoch)
+
+
+def step_kind(phase: str, step: int, d_steps: int) -> str:
+    """What step `step` (from 0) of a phase updates: with d_steps = n, n - 1 discriminator steps
+    come before each step of both (so n discriminator steps per generator step)."""
+    if phase == "both" and d_steps > 1 and (step + 1) % d_steps:
+        return "discriminator"
+    return phase
+
+
 def snapshot_steps(total_steps: int, points: int) -> list[int]:
     """`points` steps from 0 (untrained) to the last, evenly spaced."""
     if points < 2:
@@ -99,48 +121,111 @@ def snapshot_steps(total_steps: int, points: int) -> list[int]:
     return sorted({round(total_steps * i / (points - 1)) for i in range(points)})
 
 
+def graphed_steps(train_step, schedule: list[tuple[str, int]], d_steps: int, device) -> dict[str, GraphedStep]:
+    """A CUDA-graph replay of `train_step` for each kind of step a run of `schedule` takes."""
+    kinds = {phase for phase, _ in schedule}
+    if "both" in kinds and d_steps > 1:
+        kinds.add("discriminator")
+    return {kind: GraphedStep(functools.partial(train_step, kind=kind), device, kind) for kind in sorted(kinds)}
+
+
+def training_images(
+    dataset: datasets.Dataset, settings: Settings, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The run's training images (uint8 N x C x H x W) and labels, on `device`."""
+    keep = datasets.balanced_indices(dataset.y_train, settings.train_per_class)
+    if settings.batch_size > len(keep):
+        raise ConfigError(
+            f"batch_size {settings.batch_size} is larger than the {len(keep)} training "
+            f"images of {settings.dataset} (train_per_class: {settings.train_per_class})"
+        )
+    images = nhwc_to_nchw(dataset.x_train[keep]).to(device)
+    return images, torch.from_numpy(dataset.y_train[keep]).to(device)
+
+
+def build_optimizers(
+    nets: Networks, optimizer: Optimizer, device: torch.device, fused: bool, capturable: bool
+) -> tuple[torch.optim.Adam, torch.optim.Adam | None]:
+    """Adam for the generator (with what makes its input) and for the discriminator. CPU: the
+    default per-tensor Adam, whose numbers the fused one does not repeat exactly (foreach does,
+    faster); CUDA: fused (one kernel for all tensors) where `fused`. `capturable`: step counts
+    on the device, updated inside a CUDA graph."""
+    on_cuda = device.type == "cuda"
+
+    def adam(params):
+        return torch.optim.Adam(
+            params, lr=optimizer.lr, betas=optimizer.betas, foreach=None if on_cuda else True,
+            fused=True if on_cuda and fused else None, capturable=capturable,
+        )
+
+    discriminator = nets.discriminator
+    return adam(nets.generator_parameters()), adam(discriminator.parameters()) if discriminator else None
+
+
+@dataclass
+class TrainState:
+    """A run's progress: what its checkpoint holds beside the networks, the optimisers and the
+    random-number states (each field named here, and only here)."""
+
+    epoch: int = 0  # epochs finished, over all phases
+    epoch_order: torch.Tensor | None = None  # batch order of the epoch under way
+    batch_index: int = 0  # batches of epoch_order done
+    step: int = 0
+    elapsed: float = 0.0  # seconds in the training loop, over every attempt
+    loss_history: list[dict] = field(default_factory=list)
+    loss_sums: dict[str, torch.Tensor] = field(default_factory=dict)  # since the last logged row
+    loss_counts: dict[str, int] = field(default_factory=dict)
+    snapshots: list[torch.Tensor] = field(default_factory=list)  # the record: uint8, a row each
+    snapshot_steps: list[int] = field(default_factory=list)
+
+    def add_losses(self, losses: dict[str, torch.Tensor]) -> None:
+        """Sum a step's losses on the device, until the next logged row."""
+        for key, value in losses.items():
+            self.loss_sums[key] = self.loss_sums.get(key, 0) + value
+            self.loss_counts[key] = self.loss_counts.get(key, 0) + 1
+
+    def record_losses(self, steps_per_epoch: int) -> None:
+        """Read the summed losses off the device (once per interval) into the history."""
+        row = {"step": self.step, "epoch": self.step / steps_per_epoch}
+        for key, total in self.loss_sums.items():
+            value = total.item() / self.loss_counts[key]
+            if not math.isfinite(value):
+                raise TrainingError(
+                    f"{key} became {value} by step {self.step} (epoch {self.epoch + 1}); "
+                    "stopping rather than saving a broken model"
+                )
+            row[key] = value
+        self.loss_history.append(row)
+        self.loss_sums, self.loss_counts = {}, {}
+
+    @classmethod
+    def from_checkpoint(cls, saved: dict, device: torch.device) -> TrainState:
+        """The state in a checkpoint read on the CPU, its device tensors moved to `device`."""
+        state = cls(**{f.name: saved[f.name] for f in dataclasses.fields(cls)})
+        if state.epoch_order is not None:
+            state.epoch_order = state.epoch_order.to(device)
+        state.loss_sums = {key: total.to(device) for key, total in state.loss_sums.items()}
+        return state
+
+
 class Trainer:
+    """One run: its networks and optimisers, the training step, and the loop around it."""
+
     def __init__(
-        self,
-        settings: Settings | dict,
-        dataset: datasets.Dataset,
-        device: torch.device,
+        self, settings: Settings | dict, dataset: datasets.Dataset, device: torch.device,
         speedups: dict | None = None,
     ):
         self.settings = settings = Settings.of(settings)
         # With its index, and current: graphs are captured and replayed on the current device.
         self.device = device = make_current(device)
-        self.speedups = speedups = {**SPEEDUPS, **(speedups or {})}
-        on_cuda = device.type == "cuda"
-        self.applied_speedups = applied_speedups(device, speedups)
-        apply_process_switches(device, speedups)
-        # BERT's forward is not known to be capture-safe (host syncs); text steps run eagerly.
-        self.capture = (
-            on_cuda and speedups["graph_capture"] and settings.conditioning == "label"
-        )
+        self.speedups = {**SPEEDUPS, **(speedups or {})}
+        self.applied_speedups = applied_speedups(device, self.speedups)
+        apply_process_switches(device, self.speedups)
         self.objective = get_objective(settings.objective)
         self.phases = phases(settings)
-        kinds = {phase for phase, _ in self.phases}
-        if "both" in kinds and settings.d_steps > 1:
-            kinds.add("discriminator")
-        self.graphed = {
-            kind: GraphedStep(functools.partial(self.train_step, kind=kind), device, kind)
-            for kind in sorted(kinds)
-            if self.capture
-        }
-
-        keep = datasets.balanced_indices(dataset.y_train, settings.train_per_class)
-        self.images = nhwc_to_nchw(dataset.x_train[keep]).to(device)  # uint8 N x C x H x W
-        self.labels = torch.from_numpy(dataset.y_train[keep]).to(device)
-        self.image_shape = tuple(self.images.shape[1:])
-        self.classes = dataset.classes
-        batch_size = settings.batch_size
-        if batch_size > len(self.labels):
-            raise ConfigError(
-                f"batch_size {batch_size} is larger than the {len(self.labels)} training "
-                f"images of {settings.dataset} (train_per_class: {settings.train_per_class})"
-            )
-        self.steps_per_epoch = math.ceil(len(self.labels) / batch_size)
+        self.images, self.labels = training_images(dataset, settings, device)
+        self.image_shape, self.classes = tuple(self.images.shape[1:]), dataset.classes
+        self.steps_per_epoch = math.ceil(len(self.labels) / settings.batch_size)
         self.total_steps = sum(e for _, e in self.phases) * self.steps_per_epoch
         self.log_every = max(1, self.total_steps // LOSS_POINTS)
         self.snapshot_at = snapshot_steps(self.total_steps, settings.history_points)
@@ -149,50 +234,26 @@ class Trainer:
         self.nets = build_networks(settings, self.image_shape, self.classes)
         for module in self.nets.modules().values():
             module.to(device).train()
-        make_adam = lambda params: torch.optim.Adam(  # noqa: E731
-            params,
-            lr=settings.optimizer.lr,
-            betas=settings.optimizer.betas,
-            # CPU: the default per-tensor Adam, whose numbers the fused one does not repeat
-            # exactly (foreach does, faster); CUDA: fused, one kernel for all tensors.
-            foreach=None if on_cuda else True,
-            fused=True if on_cuda and speedups["fused_optimizer"] else None,
-            capturable=self.capture,  # step counts on the device, updated inside the graph
+        # BERT's forward is not known to be capture-safe (host syncs); text steps run eagerly.
+        self.capture = device.type == "cuda" and self.speedups["graph_capture"] and settings.conditioning == "label"
+        self.g_optimizer, self.d_optimizer = build_optimizers(
+            self.nets, settings.optimizer, device, self.speedups["fused_optimizer"], self.capture
         )
-        self.g_optimizer = make_adam(self.nets.generator_parameters())
-        self.d_optimizer = (
-            make_adam(self.nets.discriminator.parameters()) if self.nets.discriminator else None
-        )
+        self.graphed = graphed_steps(self.train_step, self.phases, settings.d_steps, device) if self.capture else {}
         self.permutation_rng = torch.Generator(device=device).manual_seed(settings.seed)
         # Which template's caption each image gets, where there are several (text conditioning).
-        self.template_rng = (
-            torch.Generator(device=device).manual_seed(settings.seed + 1)
-            if len(settings.templates) > 1 and settings.conditioning == "text"
-            else None
-        )
-        self.generators = [g for g in (self.permutation_rng, self.template_rng) if g is not None]
-        self.all_labels = torch.arange(NUM_CLASSES, device=device)
+        several = len(settings.templates) > 1 and settings.conditioning == "text"
+        self.template_rng = torch.Generator(device=device).manual_seed(settings.seed + 1) if several else None
         # Rows of the identity as one-hot targets: unlike F.one_hot, no host sync (capturable).
         self.identity = torch.eye(NUM_CLASSES, device=device)
+        self.state = TrainState()
 
-        self.epoch = 0  # epochs finished, over all phases
-        self.epoch_order: torch.Tensor | None = None  # batch order of the epoch under way
-        self.batch_index = 0  # batches of epoch_order done
-        self.step = 0
-        self.elapsed = 0.0
-        self.loss_history: list[dict] = []
-        self.loss_sums: dict[str, torch.Tensor] = {}  # since the last logged row
-        self.loss_counts: dict[str, int] = {}
-        self.snapshots: list[np.ndarray] = []
-        self.snapshot_steps: list[int] = []
-
-    # -- one step ---------------------------------------------------------------------
+    # -- the training step ------------------------------------------------------------
     def train_step(self, real: torch.Tensor, labels: torch.Tensor, kind: str) -> dict:
         """One step updating the networks `kind` names: both (discriminator, then generator),
         discriminator or generator."""
         nets, objective = self.nets, self.objective
-        update_d = kind in ("both", "discriminator")
-        update_g = kind in ("both", "generator")
+        update_d, update_g = kind in ("both", "discriminator"), kind in ("both", "generator")
         fake = kl = None
         condition = labels
         if update_g or (update_d and objective.d_sees_fakes):
@@ -223,20 +284,6 @@ class Trainer:
             losses["loss_g"] = loss_g.detach()
         return losses
 
-    def step_kind(self, phase: str) -> str:
-        """What the next step updates: with d_steps = n, n - 1 discriminator steps come before
-        each step of both (so n discriminator steps per generator step)."""
-        d_steps = self.settings.d_steps
-        if phase == "both" and d_steps > 1 and (self.step + 1) % d_steps:
-            return "discriminator"
-        return phase
-
-    def step_batch(self, real: torch.Tensor, labels: torch.Tensor, kind: str) -> dict:
-        """train_step, replayed from a CUDA graph where capture is on (full batches only)."""
-        if kind not in self.graphed or len(labels) != self.settings.batch_size:
-            return self.train_step(real, labels, kind)
-        return self.graphed[kind](real, labels)
-
     def condition_codes(self, labels: torch.Tensor) -> torch.Tensor:
         """The conditioner's code of each label (each image's caption drawn from the templates,
         where there are several)."""
@@ -247,9 +294,7 @@ class Trainer:
         )
         return self.nets.conditioner(labels, templates)
 
-    def with_penalties(
-        self, loss_g: torch.Tensor, fake: torch.Tensor, kl: torch.Tensor | None
-    ) -> torch.Tensor:
+    def with_penalties(self, loss_g: torch.Tensor, fake: torch.Tensor, kl: torch.Tensor | None) -> torch.Tensor:
         """The generator's loss plus the configured terms beyond the notebook (none by default)."""
         if kl is not None:
             loss_g = loss_g + self.settings.conditioning_augmentation.kl_weight * kl
@@ -257,174 +302,138 @@ class Trainer:
             loss_g = loss_g + image_prior_penalty(fake, self.settings.image_prior)
         return loss_g
 
+    def step_batch(self, real: torch.Tensor, labels: torch.Tensor, kind: str) -> dict:
+        """train_step, replayed from a CUDA graph where capture is on (full batches only)."""
+        if kind not in self.graphed or len(labels) != self.settings.batch_size:
+            return self.train_step(real, labels, kind)
+        return self.graphed[kind](real, labels)
+
     # -- sampling ---------------------------------------------------------------------
-    @torch.no_grad()
-    def class_codes(self) -> torch.Tensor:
-        """The generator's input for each class, computed in eval mode."""
-        conditioner = self.nets.conditioner
-        conditioner.eval()
-        codes = conditioner(self.all_labels)
-        conditioner.train()
-        return codes
-
-    @torch.no_grad()
-    def prepare_sampler(self, batches: int = 8) -> None:
-        """A moving average measures its BatchNorm statistics on its own draws (classes in
-        turn, fixed noise: the same every time) before it samples."""
-        ema = self.nets.generator_ema
-        if ema is None:
-            return
-        rng = torch.Generator().manual_seed(self.settings.seed + 2)
-        labels = torch.arange(self.settings.batch_size, device=self.device) % NUM_CLASSES
-        codes = self.class_codes()[labels]
-        ema.measure_statistics(
-            [
-                generator_input(codes, self.settings.noise_dim, rng, self.nets.augmentation)[0]
-                for _ in range(batches)
-            ]
-        )
-
-    @torch.no_grad()
-    def generate_classes(self) -> np.ndarray:
-        self.prepare_sampler()
-        generator = self.nets.sampler
-        generator.eval()
-        # The same noise for every snapshot (a generator seeded alike): rows stay comparable.
-        fixed = torch.Generator().manual_seed(self.settings.seed)
-        codes, _ = generator_input(
-            self.class_codes(), self.settings.noise_dim, fixed, self.nets.augmentation
-        )
-        images = generator(codes)
-        generator.train()
-        return to_uint8(images)
-
     def take_snapshot(self) -> None:
-        self.snapshots.append(self.generate_classes())
-        self.snapshot_steps.append(self.step)
-
-    # -- checkpoints ------------------------------------------------------------------
-    def state(self) -> dict:
-        return {
-            "epoch": self.epoch,
-            "epoch_order": self.epoch_order,
-            "batch_index": self.batch_index,
-            "step": self.step,
-            "elapsed": self.elapsed,
-            "loss_history": self.loss_history,
-            "loss_sums": self.loss_sums,
-            "loss_counts": self.loss_counts,
-            "snapshots": [torch.from_numpy(images) for images in self.snapshots],
-            "snapshot_steps": self.snapshot_steps,
-            "networks": {k: m.state_dict() for k, m in self.nets.modules().items()},
-            "g_optimizer": self.g_optimizer.state_dict(),
-            "d_optimizer": self.d_optimizer.state_dict() if self.d_optimizer else None,
-            "rng": checkpoints.rng_state(self.device, *self.generators),
-        }
-
-    def load_state(self, state: dict) -> None:
-        """Resume from a state read on the CPU: device tensors are moved to the run's device."""
-        self.epoch, self.step, self.elapsed = state["epoch"], state["step"], state["elapsed"]
-        order = state["epoch_order"]
-        self.epoch_order = None if order is None else order.to(self.device)
-        self.batch_index = state["batch_index"]
-        self.loss_history = state["loss_history"]
-        self.loss_sums = {key: total.to(self.device) for key, total in state["loss_sums"].items()}
-        self.loss_counts = state["loss_counts"]
-        self.snapshots = [images.numpy() for images in state["snapshots"]]
-        self.snapshot_steps = state["snapshot_steps"]
-        for name, module in self.nets.modules().items():
-            module.load_state_dict(state["networks"][name])
-        checkpoints.load_optimizer(self.g_optimizer, state["g_optimizer"])
-        if self.d_optimizer:
-            checkpoints.load_optimizer(self.d_optimizer, state["d_optimizer"])
-        checkpoints.restore_rng(state["rng"], self.device, *self.generators)
+        """A row of the generation record, drawn at the current step."""
+        self.state.snapshots.append(torch.from_numpy(sampling.draw_classes(self.nets, self.settings)))
+        self.state.snapshot_steps.append(self.state.step)
 
     # -- the loop ---------------------------------------------------------------------
-    def epoch_phase(self, epoch: int) -> str:
-        for phase, epochs in self.phases:
-            if epoch < epochs:
-                return phase
-            epoch -= epochs
-        raise IndexError(epoch)
-
-    def save_checkpoint(self, checkpoint: Path, run_identity: dict) -> None:
-        now = time.perf_counter()
-        self.elapsed += now - self.clock
-        self.clock = now
-        checkpoints.save(checkpoint, run_identity, self.state())
-
     def run(self, checkpoint: Path, run_identity: dict, checkpoint_interval_s: float = 0) -> None:
         saved = checkpoints.load(checkpoint, run_identity)
         if saved is not None:
-            self.load_state(saved)
-            log.info("resumed from %s at epoch %d, step %d", checkpoint, self.epoch, self.step)
-        self.clock = time.perf_counter()
-        if self.step == 0 and 0 in self.snapshot_at:
+            self.resume(saved)
+            log.info("resumed from %s at epoch %d, step %d", checkpoint, self.state.epoch, self.state.step)
+        state, self.clock = self.state, time.perf_counter()
+        if state.step == 0 and 0 in self.snapshot_at:
             self.take_snapshot()
         total_epochs = sum(e for _, e in self.phases)
-        batch_size = self.settings.batch_size
-        progress = tqdm(
-            total=self.total_steps, initial=self.step, file=sys.stderr, mininterval=15, ascii=True
-        )
+        progress = tqdm(total=self.total_steps, initial=state.step, file=sys.stderr, mininterval=15, ascii=True)
         clock = checkpoints.SaveClock(checkpoint_interval_s)
         with stop_on_signals() as stop:
-            while self.epoch < total_epochs:
-                phase = self.epoch_phase(self.epoch)
-                if self.epoch_order is None:
-                    self.epoch_order = self.draw_epoch_order()
-                batches = self.epoch_order.split(batch_size)
-                while self.batch_index < len(batches):
-                    self.advance(batches[self.batch_index], phase)
-                    self.batch_index += 1
-                    if self.step in self.snapshot_at:
+            while state.epoch < total_epochs:
+                phase = epoch_phase(self.phases, state.epoch)
+                if state.epoch_order is None:
+                    state.epoch_order = self.draw_epoch_order()
+                batches = state.epoch_order.split(self.settings.batch_size)
+                while state.batch_index < len(batches):
+                    self.advance(batches[state.batch_index], phase)
+                    state.batch_index += 1
+                    if state.step in self.snapshot_at:
                         self.take_snapshot()
                     progress.update()
                     if stop.requested:
                         self.save_checkpoint(checkpoint, run_identity)
                         raise Preempted(
-                            f"{stop.signal} at step {self.step}: checkpoint saved to {checkpoint}; "
+                            f"{stop.signal} at step {state.step}: checkpoint saved to {checkpoint}; "
                             "rerun to resume from it"
                         )
-                self.epoch_order, self.batch_index = None, 0
-                self.epoch += 1
+                state.epoch_order, state.batch_index = None, 0
+                state.epoch += 1
                 saving = clock.due()
                 if saving:
                     self.save_checkpoint(checkpoint, run_identity)
                     clock.saved()
-                log.info(
-                    "epoch %d/%d done, step %d%s", self.epoch, total_epochs, self.step,
-                    ", checkpoint saved" if saving else "",
-                )
+                note = ", checkpoint saved" if saving else ""
+                log.info("epoch %d/%d done, step %d%s", state.epoch, total_epochs, state.step, note)
+        self.count_time()
         progress.close()
+
+    def advance(self, batch: torch.Tensor, phase: str) -> None:
+        """One training step on the images at indices `batch`, its losses summed on the device."""
+        real = to_model_range(self.images[batch])
+        state = self.state
+        kind = step_kind(phase, state.step, self.settings.d_steps)
+        state.add_losses(self.step_batch(real, self.labels[batch], kind))
+        state.step += 1
+        if state.step % self.log_every == 0 or state.step == self.total_steps:
+            state.record_losses(self.steps_per_epoch)
 
     def draw_epoch_order(self) -> torch.Tensor:
         """The batch order of a new epoch: a permutation of the training images."""
         return torch.randperm(len(self.labels), device=self.device, generator=self.permutation_rng)
 
-    def advance(self, batch: torch.Tensor, phase: str) -> None:
-        """One training step on the images at indices `batch`, its losses summed on the device."""
-        real = to_model_range(self.images[batch])
-        losses = self.step_batch(real, self.labels[batch], self.step_kind(phase))
-        for key, value in losses.items():
-            self.loss_sums[key] = self.loss_sums.get(key, 0) + value
-            self.loss_counts[key] = self.loss_counts.get(key, 0) + 1
-        self.step += 1
-        if self.step % self.log_every == 0 or self.step == self.total_steps:
-            self.record_losses()
+    # -- checkpoints ------------------------------------------------------------------
+    @property
+    def random_generators(self) -> list[torch.Generator]:
+        return [g for g in (self.permutation_rng, self.template_rng) if g is not None]
 
-    def record_losses(self) -> None:
-        """Read the summed losses off the device (once per interval) into the history."""
-        row = {"step": self.step, "epoch": self.step / self.steps_per_epoch}
-        for key, total in self.loss_sums.items():
-            value = total.item() / self.loss_counts[key]
-            if not math.isfinite(value):
-                raise TrainingError(
-                    f"{key} became {value} by step {self.step} (epoch {self.epoch + 1}); "
-                    "stopping rather than saving a broken model"
-                )
-            row[key] = value
-        self.loss_history.append(row)
-        self.loss_sums, self.loss_counts = {}, {}
+    def count_time(self) -> None:
+        """Add the time since the clock was last read to the run's training time."""
+        now = time.perf_counter()
+        self.state.elapsed += now - self.clock
+        self.clock = now
+
+    def save_checkpoint(self, checkpoint: Path, run_identity: dict) -> None:
+        self.count_time()
+        checkpoints.save(checkpoint, run_identity, self.checkpoint_state())
+
+    def checkpoint_state(self) -> dict:
+        return {
+            **vars(self.state),
+            "networks": {k: m.state_dict() for k, m in self.nets.modules().items()},
+            "g_optimizer": self.g_optimizer.state_dict(),
+            "d_optimizer": self.d_optimizer.state_dict() if self.d_optimizer else None,
+            "rng": checkpoints.rng_state(self.device, *self.random_generators),
+        }
+
+    def resume(self, saved: dict) -> None:
+        """Go on from a checkpoint's state, read on the CPU."""
+        self.state = TrainState.from_checkpoint(saved, self.device)
+        for name, module in self.nets.modules().items():
+            module.load_state_dict(saved["networks"][name])
+        checkpoints.load_optimizer(self.g_optimizer, saved["g_optimizer"])
+        if self.d_optimizer:
+            checkpoints.load_optimizer(self.d_optimizer, saved["d_optimizer"])
+        checkpoints.restore_rng(saved["rng"], self.device, *self.random_generators)
+
+
+def write_snapshots(path: str, state: TrainState, made_for: dict) -> None:
+    """The generation record: its rows and the step each was drawn at."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as handle:
+            np.savez(
+                handle,
+                images=np.stack([images.numpy() for images in state.snapshots]),
+                steps=np.array(state.snapshot_steps),
+                run=np.array(json.dumps(made_for)),
+            )
+
+
+def history_record(name: str, settings: dict, trainer: Trainer, made_for: dict) -> dict:
+    """history.json: where and how long the run trained, and its losses."""
+    device = trainer.device
+    return {
+        "run": made_for,
+        "experiment": name,
+        "settings": settings,
+        "device": str(device),
+        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU",
+        "torch": torch.__version__,
+        "train_images": len(trainer.labels),
+        "steps": trainer.total_steps,
+        "steps_per_epoch": trainer.steps_per_epoch,
+        "wall_time_s": trainer.state.elapsed,
+        "cuda_graph_steps": sorted(p for p, step in trainer.graphed.items() if step.captured),
+        "graph_capture": bool(trainer.graphed),
+        "loss": trainer.state.loss_history,
+    }
 
 
 def train_experiment(
@@ -447,11 +456,7 @@ def train_experiment(
     trainer = Trainer(settings, dataset, device, speedups)
     log.info(
         "%s: %d training images, %d steps of batch %d on %s",
-        name,
-        len(trainer.labels),
-        trainer.total_steps,
-        trainer.settings.batch_size,
-        trainer.device,
+        name, len(trainer.labels), trainer.total_steps, trainer.settings.batch_size, trainer.device,
     )
     for variable in ("SLURM_JOB_ID", "CUDA_VISIBLE_DEVICES"):
         log.info("%s=%s", variable, os.environ.get(variable, "(unset)"))
@@ -460,49 +465,17 @@ def train_experiment(
     )
     trainer.run(Path(checkpoint), run_identity, checkpoint_interval_s)
 
-    trainer.prepare_sampler()
+    sampling.prepare_sampler(trainer.nets, trainer.settings)
     # Every output names the run it belongs to: a file copied from another run is refused.
     made_for = made_for_run(name, trainer.settings)
-    save_tensors(
+    model_file.save(
         model_out,
-        {
-            "run": made_for,
-            "settings": settings,
-            "image_shape": list(trainer.image_shape),
-            "classes": list(trainer.classes),
-            "class_codes": trainer.class_codes().cpu(),
-            "noise_dim": trainer.settings.noise_dim,
-            "networks": {
-                k: {p: t.cpu() for p, t in m.state_dict().items()}
-                for k, m in trainer.nets.modules().items()
-            },
-        },
-    )
-    with atomic_path(snapshots_out) as tmp:
-        with open(tmp, "wb") as handle:
-            np.savez(
-                handle,
-                images=np.stack(trainer.snapshots),
-                steps=np.array(trainer.snapshot_steps),
-                run=np.array(json.dumps(made_for)),
-            )
-    history = {
-        "run": made_for,
-        "experiment": name,
-        "settings": settings,
-        "device": str(trainer.device),
-        "device_name": (
-            torch.cuda.get_device_name(trainer.device) if trainer.device.type == "cuda" else "CPU"
+        model_file.ModelFile(
+            made_for, settings, trainer.image_shape, trainer.classes, sampling.class_codes(trainer.nets),
+            model_file.weights_of(trainer.nets),
         ),
-        "torch": torch.__version__,
-        "train_images": len(trainer.labels),
-        "steps": trainer.total_steps,
-        "steps_per_epoch": trainer.steps_per_epoch,
-        "wall_time_s": trainer.elapsed,
-        "cuda_graph_steps": sorted(p for p, step in trainer.graphed.items() if step.captured),
-        "graph_capture": bool(trainer.graphed),
-        "loss": trainer.loss_history,
-    }
-    write_json(history_out, history)
+    )
+    write_snapshots(snapshots_out, trainer.state, made_for)
+    write_json(history_out, history_record(name, settings, trainer, made_for))
     # Finished: a later rerun (e.g. after a code change) starts afresh. The clock may have left none.
     Path(checkpoint).unlink(missing_ok=True)
