@@ -30,7 +30,6 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-import yaml
 from PIL import Image
 from torch import nn
 from torch.utils.data import DataLoader
@@ -42,7 +41,7 @@ from embedgan.models import ProjectionConvTranspose2d, generator_input
 from embedgan.objectives import Targets
 from embedgan.process import SPEEDUPS, apply_process_switches
 from embedgan.runtime import select_device
-from embedgan.settings import training_settings
+from embedgan.settings import load_config, resolve
 from embedgan.train import Trainer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -311,7 +310,7 @@ def write_section(path: Path, section: str) -> None:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--configfile", default=str(REPO / "config" / "config.yaml"))
+    parser.add_argument("--configfiles", nargs="*", default=[], help="laid over config/config.yaml")
     parser.add_argument("--mirror", help="local data folder (default: download with torchvision)")
     parser.add_argument("--download-dir", default=str(REPO / "resources" / "torchvision"))
     parser.add_argument("--text-encoder", help="overrides the config's text_encoder")
@@ -328,16 +327,14 @@ def main(argv=None) -> None:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    config = yaml.safe_load(Path(args.configfile).read_text())
-    if args.text_encoder:
-        config["text_encoder"] = args.text_encoder
+    config = load_config(args.configfiles, {"text_encoder": args.text_encoder} if args.text_encoder else None)
     device = select_device(args.device)
     print(f"device: {device_label(device)}", flush=True)
 
     rows, loaded = [], {}
     with tempfile.TemporaryDirectory() as scratch:
         for name in args.experiments or list(config["experiments"]):
-            settings = training_settings(config, name)
+            settings = resolve(config, name).training
             dataset_name = settings["dataset"]
             if dataset_name not in loaded:
                 canonical = Path(scratch) / f"{dataset_name}.npz"

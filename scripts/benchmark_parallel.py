@@ -23,11 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
-
 from benchmark import write_section
 from embedgan import data
-from embedgan.settings import deep_merge, training_settings
+from embedgan.settings import load_config, resolve
 
 REPO = Path(__file__).resolve().parents[1]
 PAIRS = (("exp1", "exp4"), ("exp3", "exp5"), ("cgan_cifar10", "cgan_mnist"))
@@ -82,16 +80,15 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mirror", required=True, help="local data folder")
     parser.add_argument(
-        "--configfiles", nargs="+", default=["config/config.yaml", "config/ladder.yaml", "config/study.yaml"]
+        "--configfiles", nargs="*", default=["config/ladder.yaml", "config/study.yaml"],
+        help="laid over config/config.yaml",
     )
     parser.add_argument("--seconds", type=float, default=40.0, help="about this long per job at 2 threads")
     parser.add_argument("--pairs", nargs="+", default=[",".join(pair) for pair in PAIRS],
                         help="experiment pairs, e.g. exp1,exp4")
     parser.add_argument("--output", default=str(REPO / "docs" / "benchmarks.md"))
     args = parser.parse_args(argv)
-    config: dict = {}
-    for path in args.configfiles:  # laid over each other key by key, as Snakemake does
-        config = deep_merge(config, yaml.safe_load((REPO / path).read_text()))
+    config = load_config([REPO / path for path in args.configfiles])
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         files = {}
@@ -101,7 +98,7 @@ def main(argv=None) -> None:
         for pair in (tuple(text.split(",")) for text in args.pairs):
             jobs = []
             for exp in pair:
-                settings = {**training_settings(config, exp), "epochs": 1000}
+                settings = {**resolve(config, exp).training, "epochs": 1000}
                 # steps for about `seconds` at 2 threads: a short probe of 10 steps first
                 per_step = wait(start(settings, files[settings["dataset"]], 10, 2)) / 10
                 jobs.append((settings, files[settings["dataset"]], max(10, round(args.seconds / per_step))))

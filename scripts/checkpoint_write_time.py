@@ -25,12 +25,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import yaml
 from transformers import AutoTokenizer, BertConfig, BertModel
 
 from benchmark import write_section
 from embedgan import checkpoints, data
-from embedgan.settings import training_settings
+from embedgan.settings import load_config, resolve
 from embedgan.text import resolve_encoder
 from embedgan.train import Trainer
 
@@ -59,10 +58,10 @@ def main(argv=None) -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--output", default=str(REPO / "docs" / "benchmarks.md"))
     args = parser.parse_args(argv)
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config = load_config()
     Path(args.dir).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=args.dir) as scratch:
-        settings = training_settings(config, "exp2")
+        settings = dict(resolve(config, "exp2").training)
         settings.update(text_encoder=bert_base_sized(Path(scratch) / "bert"), batch_size=20)
         trainer = Trainer(settings, tiny_cifar(), torch.device("cpu"))
         trainer.advance(trainer.draw_epoch_order()[:20], "generator")

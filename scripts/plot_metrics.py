@@ -2,9 +2,10 @@
 each beside a perfect generator's."""
 
 from embedgan.render import metrics_chart
-from embedgan.report import read_cas_real, seed_statistics
 from embedgan.runs import Run, read_metrics
 from embedgan.runtime import log_to
+from embedgan.sections import seed_statistics
+from embedgan.study import read_cas_real
 
 with log_to(snakemake.log[0]):
     cas_real = read_cas_real(snakemake.input.cas_real)

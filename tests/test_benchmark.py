@@ -23,7 +23,7 @@ def tiny_config(tmp_path):
 def test_benchmark_times_both_loops_and_writes_a_table(tmp_path, mirror):
     output = tmp_path / "docs" / "benchmarks.md"
     benchmark.main(
-        ["--configfile", str(tiny_config(tmp_path)), "--mirror", str(mirror),
+        ["--configfiles", str(tiny_config(tmp_path)), "--mirror", str(mirror),
          "--experiments", "exp2", "exp4", "--seconds", "0.2", "--rounds", "2", "--warmup", "1",
          "--skip-dry-run", "--output", str(output)]
     )

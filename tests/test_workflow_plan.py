@@ -157,10 +157,10 @@ def test_each_rule_lists_every_package_module_its_script_imports(workflow_copy):
         for rule, block in re.findall(r"rule (\w+):\n(.*?)\n\n", plan, re.S)
     }
     assert inputs["train"] == {
-        "__init__", "capture", "checkpoints", "data", "errors", "images", "models", "objectives",
-        "process", "runs", "runtime", "settings", "text", "train",
+        "__init__", "capture", "checkpoints", "data", "errors", "images", "model_file", "models",
+        "objectives", "process", "runs", "runtime", "sampling", "settings", "text", "train",
     }
-    assert {"images", "render", "report", "runtime", "errors"} <= inputs["plot_metrics"]
+    assert {"images", "render", "sections", "runtime", "errors"} <= inputs["plot_metrics"]
     assert {"classifier", "metrics", "sampling"} <= inputs["evaluate"]
     # judging imports no training code: editing a training loop reruns no evaluation by itself
     assert not {"train", "classifier_training", "checkpoints", "capture"} & inputs["evaluate"]

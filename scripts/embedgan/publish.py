@@ -1,8 +1,8 @@
 """The results page of a finished run (docs/results.md), with its pictures copied beside it, and
 the README's results table.
 
-The page is written by the report's writer (embedgan.report) from the report's sections and
-some of its own: the scale of each experiment beside the notebook's, the wall time of each
+The page is written by the documents' writer (embedgan.report) from their sections
+(embedgan.sections) and some of its own: the scale of each experiment beside the notebook's, the wall time of each
 job, the command that made the run, and a short answer to the notebook's question, each
 sentence computed from numbers on the page (so it stays true when the page is remade from
 another run). It holds nothing that changes between two makings from the same run (no dates),
@@ -22,10 +22,12 @@ from statistics import fmean
 
 import numpy as np
 
-from . import report
-from .report import Study
+from . import sections
+from .prose import QUESTION
+from .report import write_document
 from .runs import ARTIFACTS, PICTURES, PROBE_PICTURES, Run, check_made_for, npz_run, pattern
 from .runtime import atomic_path
+from .study import Study
 
 log = logging.getLogger("embedgan.publish")
 
@@ -144,17 +146,17 @@ def wall_time_section(study: Study) -> list[str]:
     for name, entry in study.experiments.items():
         lines.append(
             f"| train {name} (training loop, all attempts) "
-            f"| {report.format_seconds(entry['history']['wall_time_s'])} |"
+            f"| {sections.format_seconds(entry['history']['wall_time_s'])} |"
         )
     for name, summary in study.classifiers.items():
         lines.append(
             f"| train_classifier {name} (training loop, all attempts) "
-            f"| {report.format_seconds(summary['wall_time_s'])} |"
+            f"| {sections.format_seconds(summary['wall_time_s'])} |"
         )
     for job, path in study.benchmarks.items():
         seconds = benchmark_seconds(path)
         if seconds is not None:
-            lines.append(f"| {job} | {report.format_seconds(seconds)} |")
+            lines.append(f"| {job} | {sections.format_seconds(seconds)} |")
     return [*lines, ""]
 
 
@@ -233,7 +235,7 @@ def answer_section(study: Study) -> list[str]:
                 f"{after['diversity']:.2f} (real: {after['diversity_real']:.2f}), accuracy "
                 f"{before['accuracy']:.2f} -> {after['accuracy']:.2f}, Frechet distance "
                 f"{before['frechet_distance']:.2f} -> {after['frechet_distance']:.2f} (a "
-                f"perfect generator's: {report.floor(after)})."
+                f"perfect generator's: {sections.floor(after)})."
             )
     lines += ["", "Is any generated image a copy of a training image?", ""]
     for name, entry in experiments.items():
@@ -260,7 +262,7 @@ def page_header(study: Study) -> list[str]:
     return [
         "# Results: generators fed an embedding instead of noise",
         "",
-        report.QUESTION,
+        QUESTION,
         "",
         "Made by the workflow's `publish` target from one finished run:",
         "",
@@ -290,7 +292,7 @@ def ladder_answer(study: Study) -> list[str]:
 
             gains = [value(after) - value(before) for before, after in itertools.pairwise(metrics)]
             step = max(range(len(gains)), key=gains.__getitem__)
-            changed = ", ".join(change.split(":")[0] for change in rungs[step + 1]["changes"])
+            changed = ", ".join(change["key"] for change in rungs[step + 1]["changes"])
             lines.append(
                 f"  - the largest gain in {label} ({gains[step]:+.2f}) comes with "
                 f"{rungs[step + 1]['experiment']} (changing {changed})."
@@ -308,13 +310,13 @@ PAGE = (
     page_header,
     answer_section,
     ladder_answer_section,
-    report.ladder_section,
+    sections.ladder_section,
     scale_section,
-    report.metrics_section,
-    report.noise_section,
-    report.beyond_section,
+    sections.metrics_section,
+    sections.noise_section,
+    sections.beyond_section,
     wall_time_section,
-    report.experiments_section,
+    sections.experiments_section,
 )
 
 
@@ -344,5 +346,5 @@ def write_page(study: Study, out_path: str, readme: str) -> None:
     """The page at `out_path` (study.folder: its folder), its pictures in the folder named
     after it, and the README's results table."""
     copy_pictures(study, Path(out_path).with_suffix(""))
-    report.write_document(study, PAGE, out_path)
+    write_document(study, PAGE, out_path)
     write_readme_table(study, readme)

@@ -112,7 +112,7 @@ def metrics_chart(metrics: dict[str, dict], out_path: str) -> None:
     sizes: classifier accuracy; the Frechet distance (with class-mean points); recall and the
     classification accuracy score.
 
-    metrics: experiment -> report.seed_statistics of its runs ({"mean", "std" or None}),
+    metrics: experiment -> sections.seed_statistics of its runs ({"mean", "std" or None}),
     with "floor_std": the perfect generator's spread over its draws; "recall": the first run's
     recall and the perfect generator's (mean, std); "cas_real": real images' CAS (mean, std).
     """

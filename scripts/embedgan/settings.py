@@ -7,6 +7,7 @@ import copy
 import dataclasses
 import itertools
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .errors import ConfigError
 
@@ -20,6 +21,10 @@ AFTER_TRAINING_KEYS = ("prompts", "morphs", "heldout_captions")
 TEXT_KEYS = ("caption", "encoder_dropout", "caption_templates", "freeze_encoder")
 
 
+# The workflow's own folder (the package lives in its scripts/): its default config and schema.
+WORKFLOW_DIR = Path(__file__).resolve().parents[2]
+
+
 def deep_merge(base: dict, override: dict) -> dict:
     """A copy of `base` with `override` laid over it, nested dicts merged key by key."""
     merged = copy.deepcopy(base)
@@ -29,6 +34,22 @@ def deep_merge(base: dict, override: dict) -> dict:
         else:
             merged[key] = copy.deepcopy(value)
     return merged
+
+
+def load_config(configfiles=(), overrides: dict | None = None, workflow_dir: Path = WORKFLOW_DIR) -> dict:
+    """The config of `snakemake --configfile ... --config ...` run in `workflow_dir`: its
+    config/config.yaml, each configfile laid over it key by key, then `overrides`, validated
+    against the workflow's schema (which fills in its defaults), as the workflow does. For the
+    scripts that train outside the workflow (benchmarks, timings)."""
+    import yaml
+    from snakemake.utils import validate
+
+    config = yaml.safe_load((workflow_dir / "config" / "config.yaml").read_text())
+    for path in configfiles:
+        config = deep_merge(config, yaml.safe_load(Path(path).read_text()))
+    config = deep_merge(config, overrides or {})
+    validate(config, str(workflow_dir / "workflow" / "schemas" / "config.schema.yaml"))
+    return config
 
 
 def own_entry(config: dict, exp: str, seen: tuple[str, ...] = ()) -> dict:
@@ -66,11 +87,6 @@ def training_slice(merged: dict, text_encoder: str) -> dict:
         for key in TEXT_KEYS:
             settings.pop(key, None)
     return settings
-
-
-def training_settings(config: dict, exp: str) -> dict:
-    """The experiment's own config slice: what its training depends on."""
-    return training_slice(merged_experiment(config, exp), config["text_encoder"])
 
 
 def canonical(value):
@@ -119,12 +135,14 @@ def flat(settings: dict, prefix: str = "") -> dict:
     return found
 
 
-def changes(below: Settings, rung: Settings) -> list[str]:
-    """What a rung's settings change from the rung below's, as `key: old -> new` (each
-    optional setting at its default where the config leaves it out)."""
+def changes(below: Settings, rung: Settings) -> list[dict]:
+    """What a rung's settings change from the rung below's: one record per dotted key, sorted by
+    key, {"key", "old", "new"}, without "old" or "new" where that side lacks the key (an option
+    switched on or off). Each optional setting stands at its default where the config leaves
+    it out. Plain data: rule params carry it, and only the documents format it."""
     old, new = flat(dataclasses.asdict(below)), flat(dataclasses.asdict(rung))
     return [
-        f"{key}: {old.get(key, '–')} -> {new.get(key, '–')}"
+        {"key": key, **({"old": old[key]} if key in old else {}), **({"new": new[key]} if key in new else {})}
         for key in sorted(set(old) | set(new))
         if old.get(key) != new.get(key)
     ]

@@ -1,9 +1,7 @@
 import ast
-import os
 import sys
 from pathlib import Path
 
-import yaml
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
@@ -15,7 +13,7 @@ SOURCE = Path(str(workflow.current_basedir)).parents[1]
 SCRIPTS = SOURCE / "scripts"
 if (SCRIPTS / "embedgan").is_dir():
     sys.path.insert(0, str(SCRIPTS))
-from embedgan import runs  # noqa: E402
+from embedgan import plan, runs  # noqa: E402
 from embedgan import settings as experiment_settings  # noqa: E402
 from embedgan.data import dataset_info  # noqa: E402
 from embedgan.errors import ConfigError, ExpectedError  # noqa: E402
@@ -29,18 +27,9 @@ validate(config, schema="../schemas/config.schema.yaml")
 
 PACKAGE = Path(experiment_settings.__file__).parent
 
-# The notebook's own experiments, from the workflow's config/config.yaml (none where the
-# workflow's files are not on disk: a module from a remote source): their order is the
-# documents' reading order, and their batch sizes and epochs the notebook's scale.
-NOTEBOOK_CONFIG = SOURCE / "config" / "config.yaml"
-NOTEBOOK_EXPERIMENTS = (
-    yaml.safe_load(NOTEBOOK_CONFIG.read_text())["experiments"]
-    if NOTEBOOK_CONFIG.is_file()
-    else {}
-)
 # The notebook's experiments in its order, each followed by its variants.
 EXPERIMENTS = experiment_settings.reading_order(
-    config["experiments"], list(NOTEBOOK_EXPERIMENTS)
+    config["experiments"], list(plan.NOTEBOOK)
 )
 
 
@@ -153,13 +142,6 @@ RUN = {run.name: run for exp_runs in RUNS_OF.values() for run in exp_runs}
 FIRST_RUNS = [exp_runs[0] for exp_runs in RUNS_OF.values()]
 
 
-def run_records():
-    """Experiment -> its runs, as the scripts that read runs back take them."""
-    return {
-        exp: [run.record() for run in exp_runs] for exp, exp_runs in RUNS_OF.items()
-    }
-
-
 def run_settings(name):
     """A run's training settings: its experiment's, with the run's seed where `seeds` sets it."""
     run = RUN[name]
@@ -167,42 +149,6 @@ def run_settings(name):
     if config.get("seeds"):
         settings["seed"] = run.seed
     return settings
-
-
-def ladder_rungs():
-    """Ladder -> its rungs, bottom first, each with what it changes from the rung below."""
-    return {
-        name: [
-            {
-                "experiment": rung,
-                "changes": (
-                    experiment_settings.changes(
-                        RESOLVED[rungs[i - 1]].settings, RESOLVED[rung].settings
-                    )
-                    if i
-                    else []
-                ),
-            }
-            for i, rung in enumerate(rungs)
-        ]
-        for name, rungs in LADDERS.items()
-    }
-
-
-def noise_pairs():
-    """(experiment, its noise variant): an entry based_on another that changes its noise only."""
-    return [
-        [e.based_on, exp]
-        for exp, e in RESOLVED.items()
-        if e.based_on
-        and [
-            change.split(":")[0]
-            for change in experiment_settings.changes(
-                RESOLVED[e.based_on].settings, e.settings
-            )
-        ]
-        == ["noise_dim"]
-    ]
 
 
 def dataset_of(wildcards):
@@ -220,68 +166,16 @@ def dataset_file(kind):
     return lambda wildcards: runs.dataset_files(dataset_of(wildcards))[kind]
 
 
-def notebook_scale(exp):
-    """The notebook's scale of an experiment (its batch size and epochs on the complete data
-    set), or None for one the notebook does not have."""
-    entry = NOTEBOOK_EXPERIMENTS.get(exp)
-    if entry is None or "dataset" not in entry:
-        return None
-    images = dataset_info(entry["dataset"]).full_train_images
-    return {
-        "images": images,
-        "batch_size": entry["batch_size"],
-        "epochs": entry["epochs"],
-    }
-
-
 def run_command():
     """The snakemake command line of this run, as far as it shapes the results."""
-    parts = [
-        "snakemake",
-        "publish",
-    ]  # the target first: --config takes every word after it
-    configfiles = [os.path.relpath(f) for f in workflow.config_settings.configfiles]
-    if configfiles:
-        parts += ["--configfile", *configfiles]
-    if workflow.config_settings.config:
-        parts += [
-            "--config",
-            *(f"{k}={v}" for k, v in workflow.config_settings.config.items()),
-        ]
-    return " ".join(parts)
-
-
-def job_benchmarks():
-    """Each job of the run -> its benchmark file (the rules' `benchmark:` paths)."""
-    jobs = {f"fetch_dataset {d}": f"benchmarks/fetch_dataset/{d}.tsv" for d in DATASETS}
-    for exp in EXPERIMENTS:
-        for stage in ("sample", "render"):
-            jobs[f"{stage} {exp}"] = f"benchmarks/{stage}/{exp}.tsv"
-    for run in RUN:
-        jobs[f"evaluate {run}"] = f"benchmarks/evaluate/{run}.tsv"
-        jobs[f"cas {run}"] = f"benchmarks/cas/{run}.tsv"
-    for dataset in DATASETS:
-        jobs[f"cas_real {dataset}"] = f"benchmarks/cas_real/{dataset}.tsv"
-    jobs["plot_metrics"] = "benchmarks/plot_metrics.tsv"
-    jobs["report"] = "benchmarks/report.tsv"
-    return jobs
-
-
-def report_inputs():
-    """What the report and the results page read back (through embedgan.runs)."""
-    return dict(
-        histories=[run.path("history") for run in FIRST_RUNS],
-        manifests=[runs.dataset_files(run.dataset)["manifest"] for run in FIRST_RUNS],
-        metrics=[run.path("metrics") for run in RUN.values()],
-        cas=[run.path("cas") for run in RUN.values()],
-        cas_real=[runs.cas_real_file(dataset) for dataset in DATASETS],
-        classifiers=expand("results/classifiers/{dataset}.json", dataset=DATASETS),
-        metrics_png="results/metrics.png",
-        pictures=[run.path(picture) for run in FIRST_RUNS for picture in runs.PICTURES],
-        probes=[
-            run.path(probe) for run in FIRST_RUNS for probe in PROBES[run.experiment]
-        ],
+    return plan.run_command(
+        workflow.config_settings.configfiles, workflow.config_settings.config
     )
+
+
+# What both documents are written from: the plan of the study, and the files they read.
+STUDY = plan.study_params(RESOLVED, RUNS_OF, PROBES, LADDERS)
+DOCUMENT_INPUTS = plan.document_inputs(RUNS_OF, PROBES, DATASETS)
 
 
 wildcard_constraints:

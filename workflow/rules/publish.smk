@@ -7,25 +7,19 @@ localrules:
 #   snakemake --configfile config/study.yaml --config ... publish
 rule publish:
     input:
-        package_modules("publish_results.py"),
-        **report_inputs(),
+        package_modules("write_document.py"),
+        **DOCUMENT_INPUTS,
         snapshots=[run.path("snapshots") for run in FIRST_RUNS],
     output:
-        page=PAGE,
+        document=PAGE,
         pictures=page_files(EXPERIMENTS, PROBES, PAGE)[1:],
     log:
         "logs/publish.log",
     conda:
         "../../environment.yaml"
     params:
-        experiments={exp: e.presentation for exp, e in RESOLVED.items()},
-        runs=run_records(),
-        probes=PROBES,
-        noise_pairs=noise_pairs(),
-        ladders=ladder_rungs(),
-        notebook={exp: notebook_scale(exp) for exp in EXPERIMENTS},
-        benchmarks=job_benchmarks(),
-        command=run_command(),
-        readme="README.md",
+        document="page",
+        study=STUDY,
+        page=plan.page_params(RUNS_OF, DATASETS, run_command()),
     script:
-        "../../scripts/publish_results.py"
+        "../../scripts/write_document.py"

@@ -18,7 +18,7 @@ rule plot_metrics:
     conda:
         "../../environment.yaml"
     params:
-        runs=run_records(),
+        runs=STUDY["runs"],
         probes=PROBES,
     script:
         "../../scripts/plot_metrics.py"
@@ -26,10 +26,10 @@ rule plot_metrics:
 
 rule report:
     input:
-        package_modules("write_report.py"),
-        **report_inputs(),
+        package_modules("write_document.py"),
+        **DOCUMENT_INPUTS,
     output:
-        report="results/report.md",
+        document="results/report.md",
     log:
         "logs/report.log",
     benchmark:
@@ -37,10 +37,7 @@ rule report:
     conda:
         "../../environment.yaml"
     params:
-        experiments={exp: e.presentation for exp, e in RESOLVED.items()},
-        runs=run_records(),
-        probes=PROBES,
-        noise_pairs=noise_pairs(),
-        ladders=ladder_rungs(),
+        document="report",
+        study=STUDY,
     script:
-        "../../scripts/write_report.py"
+        "../../scripts/write_document.py"

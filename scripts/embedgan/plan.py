@@ -1,0 +1,134 @@
+"""What a study's documents need, planned once when the workflow starts from its resolved
+experiments (embedgan.settings.resolve): the ladders with what each rung changes, the noise
+pairs, the notebook's scale of each experiment, the files the documents read, each job's
+benchmark file and the command line. The workflow's rules get these as params and inputs;
+the documents' writers read them back (embedgan.study)."""
+
+from __future__ import annotations
+
+import os
+
+from . import runs
+from .data import dataset_info
+from .runs import Run
+from .settings import Experiment, changes
+
+# The notebook's five experiments at its own scale (docs/experiments.md), in its order: the
+# documents' reading order starts with them, and the results page sets each beside this scale.
+NOTEBOOK = {
+    "exp1": {"dataset": "cifar10", "batch_size": 4, "epochs": 10},
+    "exp2": {"dataset": "cifar10", "batch_size": 782, "epochs": 50},
+    "exp3": {"dataset": "cifar10", "batch_size": 64, "epochs": 50},
+    "exp4": {"dataset": "mnist", "batch_size": 4, "epochs": 50},
+    "exp5": {"dataset": "mnist", "batch_size": 128, "epochs": 50},
+}
+
+
+def notebook_scale(exp: str) -> dict | None:
+    """The notebook's scale of an experiment (its batch size and epochs on the complete data
+    set), or None for one the notebook does not have."""
+    entry = NOTEBOOK.get(exp)
+    if entry is None:
+        return None
+    images = dataset_info(entry["dataset"]).full_train_images
+    return {"images": images, "batch_size": entry["batch_size"], "epochs": entry["epochs"]}
+
+
+def ladder_rungs(resolved: dict[str, Experiment], ladders: dict[str, list[str]]) -> dict[str, list[dict]]:
+    """Ladder -> its rungs, bottom first, each {experiment, changes}: the change records
+    (settings.changes) from the rung below (none for the bottom rung)."""
+    return {
+        name: [
+            {
+                "experiment": rung,
+                "changes": changes(resolved[rungs[i - 1]].settings, resolved[rung].settings) if i else [],
+            }
+            for i, rung in enumerate(rungs)
+        ]
+        for name, rungs in ladders.items()
+    }
+
+
+def changed_keys(resolved: dict[str, Experiment], exp: str) -> set[str]:
+    """The settings an experiment changes from the one it is based on."""
+    experiment = resolved[exp]
+    return {change["key"] for change in changes(resolved[experiment.based_on].settings, experiment.settings)}
+
+
+def noise_pairs(resolved: dict[str, Experiment]) -> list[list[str]]:
+    """[experiment, its noise variant]: each entry based_on another that changes its noise only."""
+    return [
+        [e.based_on, exp] for exp, e in resolved.items() if e.based_on and changed_keys(resolved, exp) == {"noise_dim"}
+    ]
+
+
+def study_params(
+    resolved: dict[str, Experiment],
+    runs_of: dict[str, list[Run]],
+    probes: dict[str, list[str]],
+    ladders: dict[str, list[str]],
+) -> dict:
+    """What both documents are written from besides the files they read (the rules' params):
+    each experiment's presentation in reading order, its runs, its probes, the noise pairs and
+    the ladders."""
+    return {
+        "experiments": {exp: e.presentation for exp, e in resolved.items()},
+        "runs": {exp: [run.record() for run in exp_runs] for exp, exp_runs in runs_of.items()},
+        "probes": probes,
+        "noise_pairs": noise_pairs(resolved),
+        "ladders": ladder_rungs(resolved, ladders),
+    }
+
+
+def document_inputs(runs_of: dict[str, list[Run]], probes: dict[str, list[str]], datasets: list[str]) -> dict:
+    """The files the report and the results page read back (through embedgan.runs)."""
+    first_runs = [exp_runs[0] for exp_runs in runs_of.values()]
+    every_run = [run for exp_runs in runs_of.values() for run in exp_runs]
+    return {
+        "histories": [run.path("history") for run in first_runs],
+        "manifests": [runs.dataset_files(run.dataset)["manifest"] for run in first_runs],
+        "metrics": [run.path("metrics") for run in every_run],
+        "cas": [run.path("cas") for run in every_run],
+        "cas_real": [runs.cas_real_file(dataset) for dataset in datasets],
+        "classifiers": [f"results/classifiers/{dataset}.json" for dataset in datasets],
+        "metrics_png": "results/metrics.png",
+        "pictures": [run.path(picture) for run in first_runs for picture in runs.PICTURES],
+        "probes": [run.path(probe) for run in first_runs for probe in probes[run.experiment]],
+    }
+
+
+def job_benchmarks(runs_of: dict[str, list[Run]], datasets: list[str]) -> dict[str, str]:
+    """Each job of the run -> its benchmark file (the rules' `benchmark:` paths)."""
+    jobs = {f"fetch_dataset {d}": f"benchmarks/fetch_dataset/{d}.tsv" for d in datasets}
+    for exp in runs_of:
+        for stage in ("sample", "render"):
+            jobs[f"{stage} {exp}"] = f"benchmarks/{stage}/{exp}.tsv"
+    for run in (run for exp_runs in runs_of.values() for run in exp_runs):
+        jobs[f"evaluate {run.name}"] = f"benchmarks/evaluate/{run.name}.tsv"
+        jobs[f"cas {run.name}"] = f"benchmarks/cas/{run.name}.tsv"
+    for dataset in datasets:
+        jobs[f"cas_real {dataset}"] = f"benchmarks/cas_real/{dataset}.tsv"
+    jobs["plot_metrics"] = "benchmarks/plot_metrics.tsv"
+    jobs["report"] = "benchmarks/report.tsv"
+    return jobs
+
+
+def run_command(configfiles: list[str], overrides: dict) -> str:
+    """The snakemake command line of this run, as far as it shapes the results."""
+    parts = ["snakemake", "publish"]  # the target first: --config takes every word after it
+    if configfiles:
+        parts += ["--configfile", *(os.path.relpath(f) for f in configfiles)]
+    if overrides:
+        parts += ["--config", *(f"{k}={v}" for k, v in overrides.items())]
+    return " ".join(parts)
+
+
+def page_params(runs_of: dict[str, list[Run]], datasets: list[str], command: str) -> dict:
+    """What the results page adds to the study's params: the notebook's scale of each
+    experiment, each job's benchmark file, the run's command and the README it updates."""
+    return {
+        "notebook": {exp: notebook_scale(exp) for exp in runs_of},
+        "benchmarks": job_benchmarks(runs_of, datasets),
+        "command": command,
+        "readme": "README.md",
+    }

@@ -1,0 +1,471 @@
+"""The sections of the documents (the report, results/report.md, and the results page,
+embedgan.publish): each a function of the `Study` that gives its markdown lines, or none where
+it does not apply, and the helpers that put a number beside its reference."""
+
+from __future__ import annotations
+
+import datetime
+
+import numpy as np
+
+from .prose import BEYOND_NOTE, INCEPTION_ABSENT, LADDER_NOTE, METRICS_NOTE, QUESTION
+from .settings import Settings
+from .study import Study
+
+
+def format_seconds(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m {secs:02d}s" if hours else f"{minutes}m {secs:02d}s"
+
+
+def final_loss(history: dict, key: str) -> str:
+    values = [row[key] for row in history["loss"] if key in row]
+    return f"{values[-1]:.4f}" if values else "–"
+
+
+def data_line(manifest: dict, train_images: int) -> str:
+    source = manifest["source"]
+    return (
+        f"{manifest['dataset']} from {source['kind']} ({source['path']}): "
+        f"{train_images} of {sum(manifest['counts']['train'])} training images used, "
+        f"{sum(manifest['counts']['test'])} test images"
+    )
+
+
+def experiment_lines(study: Study, name: str) -> list[str]:
+    """One experiment: its settings, pictures and numbers."""
+    entry = study.experiments[name]
+    history, settings = entry["history"], entry["settings"]
+    title, description = entry["presentation"]["title"], entry["presentation"]["description"]
+    return [
+        f"## {name}: {title}" if title else f"## {name}",
+        "",
+        description.strip(),
+        "",
+        f"- data: {data_line(entry['manifest'], history['train_images'])}",
+        f"- conditioning: {settings.conditioning}"
+        + (
+            f" (text encoder `{settings.text_encoder}`, caption `{settings.caption}`)"
+            if settings.conditioning == "text"
+            else " (nn.Embedding(10, 100))"
+        ),
+        f"- generator `{settings.generator}`, discriminator `{settings.discriminator}`, "
+        f"objective `{settings.objective}`, schedule `{settings.schedule}`",
+        f"- batch {settings.batch_size}, {settings.epochs} epochs "
+        f"({history['steps']} steps), Adam lr {settings.optimizer.lr} betas "
+        f"{settings.optimizer.betas}, seed {settings.seed}",
+        f"- trained on {history['device_name']} ({history['device']}), training loop "
+        f"{format_seconds(history['wall_time_s'])}",
+        "",
+        "| generated | real test images |",
+        "| --- | --- |",
+        f"| ![{name} generated]({study.link(entry['fake'])}) "
+        f"| ![{name} real]({study.link(entry['real'])}) |",
+        "",
+        "Sample sheet (class c in column c, one draw per row; no labels, no scaling):",
+        "",
+        f"![{name} samples]({study.link(entry['sheet'])})",
+        "",
+        *metrics_lines(entry["metrics"][0], study.cas_real.get(settings.dataset)),
+        *seed_lines(entry["metrics"]),
+        "",
+        *per_class_table(entry["metrics"][0], entry["manifest"]["classes"]),
+        "",
+        f"![{name} nearest training images]({study.link(entry['nearest'])})",
+        "",
+        "Generation record (rows: points of training; columns: classes):",
+        "",
+        f"![{name} history]({study.link(entry['history_png'])})",
+        "",
+        f"![{name} losses]({study.link(entry['loss_png'])})",
+        "",
+    ]
+
+
+def experiments_section(study: Study) -> list[str]:
+    return [line for name in study.experiments for line in experiment_lines(study, name)]
+
+
+def floor(metrics: dict) -> str:
+    """The perfect generator's distance: mean ± std over its draws of real sets."""
+    return f"{metrics['frechet_floor']:.2f} ± {metrics['frechet_floor_std']:.2f}"
+
+
+def prdc_cell(values: dict | None, key: str) -> str:
+    """A PRDC value beside the perfect generator's mean ± std ("–" where the set was too small)."""
+    if values is None or values.get(key) is None or values.get("perfect") is None:
+        return "–"
+    perfect = values["perfect"][key]
+    return f"{values[key]:.2f} ({perfect['mean']:.2f} ± {perfect['std']:.2f})"
+
+
+def per_class_table(metrics: dict, classes: list[str]) -> list[str]:
+    lines = [
+        "| class | accuracy | intra-FD | intra-FD floor | intra-FD best point | precision "
+        "(perfect) | recall (perfect) | diversity |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, c in zip(classes, metrics["per_class"], strict=True):
+        lines.append(
+            f"| {name} | {c['accuracy']:.2f} | {c['frechet_distance']:.2f} | {floor(c)} "
+            f"| {c['frechet_best_point']:.2f} | {prdc_cell(c['prdc'], 'precision')} "
+            f"| {prdc_cell(c['prdc'], 'recall')} | {c['diversity']:.3f} |"
+        )
+    return lines
+
+
+def inception_line(metrics: dict) -> str:
+    found = metrics.get("inception")
+    if found is None:
+        return f"- {INCEPTION_ABSENT}"
+    return (
+        f"- Inception-v3: FID {found['fid']:.2f} (perfect generator: {found['fid_perfect']['mean']:.2f} "
+        f"± {found['fid_perfect']['std']:.2f}), IS {found['is']:.2f} ± {found['is_std']:.2f} (real: "
+        f"{found['is_perfect']['mean']:.2f}), KID {found['kid']:.4f} (perfect generator: "
+        f"{found['kid_perfect']['mean']:.4f})"
+    )
+
+
+def metrics_lines(metrics: dict, cas_real: dict | None = None) -> list[str]:
+    prdc_values = metrics["prdc"]
+    lines = [
+        f"- classifier accuracy on generated images {metrics['accuracy']:.3f}, "
+        f"cross-entropy {metrics['cross_entropy']:.3f}",
+        f"- Frechet distance in classifier features {metrics['frechet_distance']:.2f} "
+        f"(a perfect generator's, same sizes: {floor(metrics)}; class-mean points: "
+        f"{metrics['frechet_class_means']:.2f})",
+        "- " + ", ".join(f"{key} {prdc_cell(prdc_values, key)}" for key in PRDC_KEYS)
+        + " (generated; in brackets a perfect generator's)",
+        f"- classification accuracy score {cas_cell(metrics['cas'], cas_real)}",
+        inception_line(metrics),
+        f"- nearest training image: mean L2 {metrics['nearest_train_distance']:.2f} "
+        f"(real test images: {metrics['nearest_train_distance_real_test']:.2f})",
+        f"- diversity {metrics['diversity']:.3f} (real: {metrics['diversity_real']:.3f})",
+    ]
+    if metrics["degenerate"]:
+        lines.append(f"- note: {metrics['degenerate']}")
+    return lines
+
+
+PRDC_KEYS = ("precision", "recall", "density", "coverage")
+
+
+def cas_cell(cas: float, real: dict | None) -> str:
+    """A run's classification accuracy score beside real images' (mean ± std over seeds)."""
+    if real is None:
+        return f"{cas:.3f}"
+    return f"{cas:.3f} (real images: {real['test_accuracy']:.3f} ± {real['test_accuracy_std']:.3f})"
+
+
+SUMMARY_METRICS = (
+    ("accuracy", "{:.3f}"),
+    ("cross_entropy", "{:.3f}"),
+    ("frechet_distance", "{:.2f}"),
+    ("frechet_floor", "{:.2f}"),
+    ("frechet_class_means", "{:.2f}"),
+    ("diversity", "{:.3f}"),
+    ("diversity_real", "{:.3f}"),
+    ("nearest_train_distance", "{:.2f}"),
+    ("nearest_train_distance_real_test", "{:.2f}"),
+    ("cas", "{:.3f}"),
+)
+
+
+def seed_statistics(runs: list[dict]) -> dict:
+    """Mean and (with several seeds) sample standard deviation of each summary metric, and
+    the perfect generator's spread over its draws (the same real sets for every seed)."""
+    values = {key: np.array([run[key] for run in runs], dtype=float) for key, _ in SUMMARY_METRICS}
+    return {
+        "seeds": len(runs),
+        "floor_std": runs[0]["frechet_floor_std"],
+        "mean": {key: float(v.mean()) for key, v in values.items()},
+        "std": {key: float(v.std(ddof=1)) for key, v in values.items()} if len(runs) > 1 else None,
+    }
+
+
+def mean_and_spread(stats: dict, key: str, form: str) -> str:
+    text = form.format(stats["mean"][key])
+    return f"{text} ± {form.format(stats['std'][key])}" if stats["std"] else text
+
+
+def seed_lines(runs: list[dict]) -> list[str]:
+    if len(runs) < 2:
+        return []
+    stats = seed_statistics(runs)
+    return [
+        f"- over {stats['seeds']} seeds (mean ± std): accuracy "
+        f"{mean_and_spread(stats, 'accuracy', '{:.3f}')}, Frechet distance "
+        f"{mean_and_spread(stats, 'frechet_distance', '{:.2f}')}, diversity "
+        f"{mean_and_spread(stats, 'diversity', '{:.3f}')}"
+    ]
+
+
+def metrics_table(study: Study) -> list[str]:
+    lines = [
+        "| experiment | noise | seeds | accuracy | CE | FD | FD floor | FD class means "
+        "| diversity | real div. | NN dist | NN dist real | CAS |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, entry in study.experiments.items():
+        stats = seed_statistics(entry["metrics"])
+        cells = [
+            floor(entry["metrics"][0]) if key == "frechet_floor" else mean_and_spread(stats, key, form)
+            for key, form in SUMMARY_METRICS
+        ]
+        lines.append(
+            f"| {name} | {entry['settings'].noise_dim} | {stats['seeds']} | " + " | ".join(cells) + " |"
+        )
+    if any(len(entry["metrics"]) > 1 for entry in study.experiments.values()):
+        lines += ["", "With several seeds: mean ± sample standard deviation over the seeds."]
+    return lines
+
+
+def fidelity_table(study: Study) -> list[str]:
+    """Fidelity and diversity apart: PRDC and CAS of each experiment beside a perfect
+    generator's (its first run; CAS: mean ± std over seeds where there are several)."""
+    lines = [
+        "| experiment | precision | recall | density | coverage | CAS | CAS of real images |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, entry in study.experiments.items():
+        stats, values = seed_statistics(entry["metrics"]), entry["metrics"][0]["prdc"]
+        real = study.cas_real.get(entry["settings"].dataset)
+        lines.append(
+            f"| {name} | " + " | ".join(prdc_cell(values, key) for key in PRDC_KEYS)
+            + f" | {mean_and_spread(stats, 'cas', '{:.3f}')} "
+            + (f"| {real['test_accuracy']:.3f} ± {real['test_accuracy_std']:.3f} |" if real else "| – |")
+        )
+    return lines
+
+
+def diversity_cell(stats: dict) -> str:
+    """Diversity of the generated images (± spread over seeds) and, in brackets, of real ones."""
+    return f"{mean_and_spread(stats, 'diversity', '{:.3f}')} ({stats['mean']['diversity_real']:.3f})"
+
+
+def noise_section(study: Study) -> list[str]:
+    """Embedding only beside embedding + noise, per pair of experiments."""
+    if not study.noise_pairs:
+        return []
+    lines = [
+        "## The noise question: embedding only, and embedding + noise",
+        "",
+        "Each pair: an experiment, then the same with Gaussian noise appended to the "
+        "generator's input (`noise_dim`).",
+        "",
+        "| experiment | noise | accuracy | FD (perfect generator) | diversity (real) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for pair in study.noise_pairs:
+        for name in pair:
+            entry = study.experiments[name]
+            stats = seed_statistics(entry["metrics"])
+            lines.append(
+                f"| {name} | {entry['settings'].noise_dim or 'none'} "
+                f"| {mean_and_spread(stats, 'accuracy', '{:.3f}')} "
+                f"| {mean_and_spread(stats, 'frechet_distance', '{:.2f}')} "
+                f"({floor(entry['metrics'][0])}) "
+                f"| {diversity_cell(stats)} |"
+            )
+    return [*lines, ""]
+
+
+def classifier_lines(classifiers: dict[str, dict]) -> list[str]:
+    return [
+        f"- {name}: {c['architecture']}, test accuracy {c['test_accuracy']:.4f} on "
+        f"{c['test_images']} test images (trained on {c['train_images']} images, "
+        f"{c['settings']['epochs']} epochs, {format_seconds(c['wall_time_s'])} on {c['device']})"
+        for name, c in classifiers.items()
+    ]
+
+
+def metrics_section(study: Study) -> list[str]:
+    return [
+        "## Metrics",
+        "",
+        METRICS_NOTE,
+        "",
+        "Reference classifiers:",
+        "",
+        *classifier_lines(study.classifiers),
+        "",
+        *metrics_table(study),
+        "",
+        "Fidelity and diversity apart (in brackets: a perfect generator's, mean ± std over real "
+        "sets of the same counts; CAS beside the same training on real images):",
+        "",
+        *fidelity_table(study),
+        "",
+        INCEPTION_ABSENT + "."
+        if all(e["metrics"][0].get("inception") is None for e in study.experiments.values())
+        else "Inception-v3 metrics: see each experiment's section.",
+        "",
+        f"![metrics]({study.link(study.metrics_png)})",
+        "",
+    ]
+
+
+def summary_section(study: Study) -> list[str]:
+    lines = [
+        "## Summary",
+        "",
+        "| experiment | dataset | conditioning | discriminator | objective | batch | epochs "
+        "| train images | steps | device | training time | final D loss | final G loss |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, entry in study.experiments.items():
+        history, s = entry["history"], entry["settings"]
+        lines.append(
+            f"| {name} "
+            f"| {s.dataset} | {s.conditioning} | {s.discriminator or '–'} "
+            f"| {s.objective} | {s.batch_size} | {s.epochs} | {history['train_images']} "
+            f"| {history['steps']} | {history['device']} | {format_seconds(history['wall_time_s'])} "
+            f"| {final_loss(history, 'loss_d')} | {final_loss(history, 'loss_g')} |"
+        )
+    return [*lines, ""]
+
+
+CAPTION_KINDS = (
+    ("seen", "seen in training"),
+    ("unseen_templates", "held-out templates"),
+    ("synonyms", "synonyms of class names"),
+)
+
+
+def options_cell(settings: Settings) -> tuple[str, str]:
+    augmentation = settings.conditioning_augmentation
+    prior = settings.image_prior
+    return (
+        f"KL weight {augmentation.kl_weight:g}" if augmentation else "–",
+        f"TV {prior.tv_weight:g}, L2 {prior.l2_weight:g}" if prior else "–",
+    )
+
+
+def options_table(study: Study) -> list[str]:
+    lines = [
+        "| experiment | noise | CA | prior | accuracy | diversity (real) | TV (real) |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, entry in study.experiments.items():
+        settings = entry["settings"]
+        stats, metrics = seed_statistics(entry["metrics"]), entry["metrics"][0]
+        augmentation, prior = options_cell(settings)
+        lines.append(
+            f"| {name} | {settings.noise_dim or '–'} | {augmentation} | {prior} "
+            f"| {mean_and_spread(stats, 'accuracy', '{:.3f}')} "
+            f"| {diversity_cell(stats)} "
+            f"| {metrics['total_variation']:.4f} ({metrics['total_variation_real']:.4f}) |"
+        )
+    return lines
+
+
+def caption_table(study: Study, names: list[str] | None = None) -> list[str]:
+    """Accuracy on captions seen in training and never seen, of `names` (default: all)."""
+    lines = [
+        "| experiment | encoder | templates | "
+        + " | ".join(f"accuracy, {label}" for _, label in CAPTION_KINDS)
+        + " |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name in names or study.experiments:
+        entry = study.experiments[name]
+        if "captions" not in entry:
+            continue
+        captions = entry["captions"]
+        cells = [
+            f"{captions[kind]['accuracy']:.3f} ({captions[kind]['captions']} captions)"
+            if kind in captions
+            else "–"
+            for kind, _ in CAPTION_KINDS
+        ]
+        templates = len(entry["settings"].templates)
+        lines.append(f"| {name} | {captions['encoder']} | {templates} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def beyond_section(study: Study) -> list[str]:
+    """The options and probes beyond the notebook (nothing where none is used)."""
+    experiments = study.experiments
+    used = any(e["settings"].conditioning_augmentation or e["settings"].image_prior for e in experiments.values())
+    probed = {key: [n for n, e in experiments.items() if key in e] for key in ("morph", "prompts", "captions")}
+    if not used and not any(probed.values()):
+        return []
+    lines = ["## Beyond the notebook", "", BEYOND_NOTE, "", *options_table(study), ""]
+    if probed["captions"]:
+        lines += [
+            "### Text that generalises",
+            "",
+            "The reference classifier's accuracy on images generated from captions seen in "
+            "training, from held-out templates and from synonyms of class names (in the "
+            "training templates); the encoder fine-tuned with the generator or frozen.",
+            "",
+            *caption_table(study),
+            "",
+        ]
+    for key, heading in (("prompts", "Prompts"), ("morph", "Morphs between classes")):
+        if probed[key]:
+            lines += [f"### {heading}", ""]
+            for name in probed[key]:
+                lines += [f"![{name} {key}]({study.link(experiments[name][key])})", ""]
+    return lines
+
+
+def format_change(change: dict) -> str:
+    """A change record (settings.changes) as `key: old -> new` (– for a side that lacks it)."""
+    return f"{change['key']}: {change.get('old', '–')} -> {change.get('new', '–')}"
+
+
+def ladder_row(study: Study, rung: dict) -> str:
+    entry = study.experiments[rung["experiment"]]
+    metrics = entry["metrics"][0]
+    real = study.cas_real.get(entry["settings"].dataset)
+    return (
+        f"| {rung['experiment']} | {'; '.join(map(format_change, rung['changes'])) or 'the bottom rung'} "
+        f"| {metrics['accuracy']:.2f} | {metrics['frechet_distance']:.2f} ({metrics['frechet_floor']:.2f}) "
+        + "".join(f"| {prdc_cell(metrics['prdc'], key)} " for key in ("precision", "recall", "coverage"))
+        + f"| {cas_cell(metrics['cas'], real)} "
+        f"| {metrics['diversity']:.2f} ({metrics['diversity_real']:.2f}) |"
+    )
+
+
+def ladder_section(study: Study) -> list[str]:
+    """Per ladder: one row per rung, the captions' accuracy where rungs have held-out captions,
+    and the rungs' sample sheets side by side."""
+    if not study.ladders:
+        return []
+    lines = ["## The ladder", "", LADDER_NOTE, ""]
+    for name, rungs in study.ladders.items():
+        names = [rung["experiment"] for rung in rungs]
+        lines += [
+            f"### {name}",
+            "",
+            "| rung | changes from the rung below | accuracy | FD | precision | recall | coverage "
+            "| CAS | diversity |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+            *(ladder_row(study, rung) for rung in rungs),
+            "",
+        ]
+        if any("captions" in study.experiments[n] for n in names):
+            lines += [*caption_table(study, names), ""]
+        lines += [
+            "Sample sheets, bottom rung first (class c in column c, one draw per row):",
+            "",
+            "| " + " | ".join(names) + " |",
+            "| " + " | ".join("---" for _ in names) + " |",
+            "| " + " | ".join(f"![{n}]({study.link(study.experiments[n]['sheet'])})" for n in names) + " |",
+            "",
+        ]
+    return lines
+
+
+def report_header(study: Study) -> list[str]:
+    return [
+        "# embedgan: generators fed label and text embeddings instead of noise",
+        "",
+        QUESTION,
+        "",
+        f"Written {datetime.datetime.now().isoformat(timespec='seconds')} by the embedgan "
+        "workflow. Pictures show the stored pixels, mapped linearly from [-1, 1] to 0-255.",
+        "",
+    ]

@@ -1,0 +1,19 @@
+"""Snakemake script: one document of a finished run, as params.document names it: "report",
+results/report.md; "page", the results page (docs/results.md) with its pictures beside it and
+the README's results table."""
+
+from pathlib import Path
+
+from embedgan.publish import write_page
+from embedgan.report import REPORT, write_document
+from embedgan.runtime import log_to
+from embedgan.study import read_study
+
+with log_to(snakemake.log[0]):
+    out = snakemake.output.document
+    page = snakemake.params.page if snakemake.params.document == "page" else None
+    study = read_study(snakemake.params.study, snakemake.input, Path(out).parent, page)
+    if page is None:
+        write_document(study, REPORT, out)
+    else:
+        write_page(study, out, page["readme"])

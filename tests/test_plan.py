@@ -1,0 +1,70 @@
+"""What the documents are planned from: a rung's changes as records, the noise pairs, the
+ladders, the notebook's scale; and the config the scripts outside the workflow resolve."""
+
+import pytest
+import yaml
+
+from conftest import REPO
+from embedgan import plan
+from embedgan.settings import changes, load_config, resolve
+
+VARIANTS = {
+    "exp4_noise": {"based_on": "exp4", "noise_dim": 8},
+    # Noise and a caption with a colon in it: not a noise pair, whatever the colon.
+    "exp2_noise": {"based_on": "exp2", "noise_dim": 8, "caption": "label: {name}"},
+    "exp4_ema": {"based_on": "exp4_noise", "g_ema": 0.99, "optimizer": {"lr": 1.0e-3}},
+}
+
+
+@pytest.fixture(scope="module")
+def resolved():
+    config = load_config(overrides={"text_encoder": "package:x", "experiments": VARIANTS})
+    return {exp: resolve(config, exp) for exp in config["experiments"]}
+
+
+def test_a_rungs_changes_are_records_of_key_old_and_new(resolved):
+    assert changes(resolved["exp2"].settings, resolved["exp2_noise"].settings) == [
+        {"key": "caption", "old": "{name}", "new": "label: {name}"},
+        {"key": "noise_dim", "old": 0, "new": 8},
+    ]
+    assert changes(resolved["exp4_noise"].settings, resolved["exp4_ema"].settings) == [
+        {"key": "g_ema", "old": None, "new": 0.99},
+        {"key": "optimizer.lr", "old": 2.0e-4, "new": 1.0e-3},
+    ]
+    with_prior = resolve(load_config(overrides={"experiments": {"p": {
+        "based_on": "exp4", "image_prior": {"tv_weight": 0.1}}}}), "p").settings
+    assert changes(resolved["exp4"].settings, with_prior) == [  # a side without the key: no field
+        {"key": "image_prior.l2_weight", "new": 0.0},
+        {"key": "image_prior.tv_weight", "new": 0.1},
+    ]
+
+
+def test_noise_pairs_are_variants_that_change_the_noise_only(resolved):
+    assert plan.noise_pairs(resolved) == [["exp4", "exp4_noise"]]
+
+
+def test_each_rung_carries_its_changes_from_the_rung_below(resolved):
+    rungs = plan.ladder_rungs(resolved, {"mnist": ["exp4", "exp4_noise", "exp4_ema"]})["mnist"]
+    assert [rung["experiment"] for rung in rungs] == ["exp4", "exp4_noise", "exp4_ema"]
+    assert rungs[0]["changes"] == [] and rungs[1]["changes"] == [{"key": "noise_dim", "old": 0, "new": 8}]
+    assert [change["key"] for change in rungs[2]["changes"]] == ["g_ema", "optimizer.lr"]
+
+
+def test_the_notebooks_scale_is_the_default_configs():
+    experiments = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["experiments"]
+    assert list(experiments) == list(plan.NOTEBOOK)
+    for exp, scale in plan.NOTEBOOK.items():
+        assert {key: experiments[exp][key] for key in scale} == scale
+    assert plan.notebook_scale("exp4") == {"images": 60000, "batch_size": 4, "epochs": 50}
+    assert plan.notebook_scale("cgan_mnist") is None
+
+
+def test_the_scripts_config_is_the_workflows_laid_over_and_validated(tmp_path):
+    preset = tmp_path / "preset.yaml"
+    preset.write_text(yaml.safe_dump({"experiments": {"exp4": {"epochs": 2}}}))
+    config = load_config([preset], {"train_threads": 1})
+    assert config["experiments"]["exp4"]["epochs"] == 2 and config["experiments"]["exp4"]["batch_size"] == 4
+    assert config["train_threads"] == 1 and "exp5" in config["experiments"]
+    preset.write_text(yaml.safe_dump({"train_threads": "many"}))
+    with pytest.raises(Exception, match="many"):
+        load_config([preset])
