@@ -8,7 +8,8 @@ import torch
 from embedgan import data
 from embedgan.classifier import load_classifier
 from embedgan.images import nhwc_to_nchw
-from embedgan.metrics import evaluate, inception_extractor, inception_metrics
+from embedgan.inception import inception_extractor, inception_metrics
+from embedgan.metrics import evaluate
 from embedgan.render import class_grid
 from embedgan.runs import Run
 from embedgan.runtime import log_to, select_device, write_json

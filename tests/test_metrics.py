@@ -11,15 +11,13 @@ from embedgan import data
 from embedgan.classifier import load_classifier, predict
 from embedgan.classifier_training import train_classifier
 from embedgan.images import nhwc_to_nchw
+from embedgan.inception import inception_metrics, inception_score, kernel_inception_distance
 from embedgan.metrics import (
     MetricsError,
     best_point_distance,
     evaluate,
     frechet_against_reference,
     frechet_distance,
-    inception_metrics,
-    inception_score,
-    kernel_inception_distance,
     mean_pairwise_distance,
     prdc,
     prdc_against_real,
