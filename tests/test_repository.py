@@ -51,3 +51,15 @@ def test_no_file_the_publish_target_writes_is_ignored():
     assert len(written) > 10 and "docs/results.md" in written
     ignored = git("check-ignore", "--no-index", *written).stdout.split()
     assert not ignored, f"ignored by .gitignore: {ignored}"
+
+
+def test_config_readme_describes_every_key_of_the_schema_and_the_presets():
+    schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    keys = set(schema["properties"]) | set(schema["$defs"]["settings"]["properties"])
+    for preset in (REPO / "config").glob("*.yaml"):
+        config = yaml.safe_load(preset.read_text())
+        keys |= set(config)
+        for entry in [config.get("experiment_defaults") or {}, *(config.get("experiments") or {}).values()]:
+            keys |= set(entry)
+    described = set(re.findall(r"`(\w+)`", (REPO / "config" / "README.md").read_text()))
+    assert sorted(keys - described) == []
