@@ -19,4 +19,5 @@ with log_to(snakemake.log[0]):
         snapshots_out=snakemake.output.snapshots,
         speedups=snakemake.config["speedups"],
         checkpoint_interval_s=snakemake.config["checkpoint_interval_s"],
+        precision=snakemake.params.precision,
     )

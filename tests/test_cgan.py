@@ -247,7 +247,8 @@ def test_a_text_cgan_judges_images_with_their_caption_codes_and_trains_the_proje
     bert = {k: v.clone() for k, v in conditioner.bert.state_dict().items()}
     trainer.train_step(real, trainer.labels[batch], "both")
     hook.remove()
-    assert all(c.shape == (8, 256) and not c.requires_grad for c in seen)
+    # The discriminator step judges real and generated images in one call, then the generator's.
+    assert [tuple(c.shape) for c in seen] == [(16, 256), (8, 256)] and not any(c.requires_grad for c in seen)
     assert not torch.equal(conditioner.projection.weight, projection)
     assert all(torch.equal(v, bert[k]) for k, v in conditioner.bert.state_dict().items())
     assert conditioner.frozen_states is not None and conditioner.frozen_states.shape[0] == 20

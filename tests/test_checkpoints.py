@@ -70,11 +70,12 @@ def test_a_checkpoint_is_read_on_the_cpu(tmp_path, fetched, monkeypatch):  # noq
 
 def test_optimizer_flags_after_loading_are_the_runs_own(mirror):
     dataset = keras_dataset(mirror, "mnist")
-    trainer = Trainer(settings(), dataset, CPU)
+    plain = {"fused_optimizer": False}
+    trainer = Trainer(settings(), dataset, CPU, plain)
     state = trainer.checkpoint_state()
     for group in state["g_optimizer"]["param_groups"] + state["d_optimizer"]["param_groups"]:
         group.update(foreach=False, fused=True, capturable=True)  # as a GPU run saves them
-    resumed = Trainer(settings(), dataset, CPU)
+    resumed = Trainer(settings(), dataset, CPU, plain)
     resumed.resume(state)
     for optimizer in (resumed.g_optimizer, resumed.d_optimizer):
         for group in optimizer.param_groups:

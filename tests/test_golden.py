@@ -5,9 +5,17 @@ capability: its own kernels, oneDNN's and MKL's pick their code by it) and torch
 the digests are recorded per capability, and the test checks the set of the capability it
 runs on and names it. A change that alters any weight or loss of these runs on the CPU fails.
 
-- AVX2: recorded with the code an earlier study (before the ladder; its page since replaced)
-  was trained with (commit bd08bc1; the same digests come from 85f84d0, before the GPU-path and
-  evaluation work, and from a2d21f9, before the refactoring of "A house a newcomer can change").
+Each set has two parts: the runs with the CPU speed-up switches off (the trajectories of the
+trainer before them), and with the default switches (fused Adam, one
+discriminator call on real and fake images, channels_last: each changes the last bits).
+
+- AVX2, speed-ups off: recorded with the code an earlier study (before the ladder; its page
+  since replaced) was trained with (commit bd08bc1; the same digests come from 85f84d0, before
+  the GPU-path and evaluation work, from a2d21f9, before the refactoring of "A house a newcomer
+  can change", and after it).
+- AVX2, default speed-ups: recorded when the CPU speed-ups were turned on by default (all
+  three runs changed: exp4_noise and exp3 by fused Adam and channels_last, exp1 by fused Adam,
+  channels_last and the joint discriminator call).
 - Any other capability (AVX512 among them) skips, saying so. To record its set, on such a host
   at a commit where the AVX2 set passes (the same numbers), run
   `PYTHONPATH=scripts .venv/bin/python tests/test_golden.py`: it trains the runs in a temporary folder and prints
@@ -31,11 +39,21 @@ RUNS = {
     "exp1": settings(**EXPERIMENT_KINDS["exp1"]),
     "exp3": settings(**EXPERIMENT_KINDS["exp3"], batch_size=32),
 }
+# The CPU speed-ups off (flush_denormal, older, stays on), or every switch at its default.
+CPU_SPEEDUPS = ("fused_optimizer", "joint_discriminator", "channels_last")
+SWITCHES = {"speedups off": dict.fromkeys(CPU_SPEEDUPS, False), "default speedups": None}
 DIGESTS = {
     "AVX2": {
-        "exp4_noise": "d97c5b31f95dc67d2a1f04e6602f86c3e0cc83fc7b8d68997cb9c94f5c102096",
-        "exp1": "2f9ec60376336c5e09ad54b8a43dbc93fbbca0a31f887b6ec5b125397494a81b",
-        "exp3": "1798ccdbf67f8dc2887828eba6a2714acc6373f3d6bce4638cbdca80573a11f9",
+        "speedups off": {
+            "exp4_noise": "d97c5b31f95dc67d2a1f04e6602f86c3e0cc83fc7b8d68997cb9c94f5c102096",
+            "exp1": "2f9ec60376336c5e09ad54b8a43dbc93fbbca0a31f887b6ec5b125397494a81b",
+            "exp3": "1798ccdbf67f8dc2887828eba6a2714acc6373f3d6bce4638cbdca80573a11f9",
+        },
+        "default speedups": {
+            "exp4_noise": "9ebc85009f8ba06232af955a77adde033eea947020179f38650c295e2e08ed7e",
+            "exp1": "f9ce13f822b020efaef24d5e65f9ccc575c61daa0e686d251f78988c64964645",
+            "exp3": "9b1bebf22c3c4d521a3b041d2895552f6691bd2d6ea5a8cff67301542fafd77a",
+        },
     },
 }
 CAPABILITY = torch.backends.cpu.get_cpu_capability()
@@ -74,10 +92,12 @@ def one_thread():
 
 
 @pytest.mark.skipif(unrecorded_reason() is not None, reason=str(unrecorded_reason()))
+@pytest.mark.parametrize("switches", list(SWITCHES))
 @pytest.mark.parametrize("name", list(RUNS))
-def test_cpu_weights_are_bit_identical_to_the_recorded_ones(tmp_path, fetched, one_thread, name):  # noqa: F811
-    assert digest(run(tmp_path, fetched, name, RUNS[name])) == DIGESTS[CAPABILITY][name], (
-        f"{name} on {CAPABILITY} differs from its recorded digest"
+def test_cpu_weights_are_bit_identical_to_the_recorded_ones(tmp_path, fetched, one_thread, name, switches):  # noqa: F811
+    out = run(tmp_path, fetched, name, RUNS[name], speedups=SWITCHES[switches])
+    assert digest(out) == DIGESTS[CAPABILITY][switches][name], (
+        f"{name} with {switches} on {CAPABILITY} differs from its recorded digest"
     )
 
 
@@ -93,7 +113,13 @@ def record() -> dict:
             data.fetch(name, out / f"{name}.npz", out / f"{name}.json", str(root / "mirror"), str(root))
             return out / f"{name}.npz", out / f"{name}.json"
 
-        return {name: digest(run(root, fetch, name, experiment)) for name, experiment in RUNS.items()}
+        return {
+            switches: {
+                name: digest(run(root, fetch, f"{name}-{i}", experiment, speedups=speedups))
+                for name, experiment in RUNS.items()
+            }
+            for i, (switches, speedups) in enumerate(SWITCHES.items())
+        }
 
 
 if __name__ == "__main__":

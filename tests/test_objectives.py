@@ -179,7 +179,9 @@ def test_the_discriminator_step_of_exp1_and_exp3_sees_the_generated_batch():
         )
         one_step(trainer, "discriminator")
         hook.remove()
-        assert shapes == [8, 8]  # the real batch, then the generated one
+        # exp1's MLP: the real and the generated batch in one call (joint_discriminator);
+        # exp3's CNN has BatchNorm: the real batch, then the generated one.
+        assert shapes == ([16] if kind == "exp1" else [8, 8])
 
 
 # -- heads and activations named by the experiments ------------------------------------------

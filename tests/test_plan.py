@@ -68,3 +68,13 @@ def test_the_scripts_config_is_the_workflows_laid_over_and_validated(tmp_path):
     preset.write_text(yaml.safe_dump({"train_threads": "many"}))
     with pytest.raises(Exception, match="many"):
         load_config([preset])
+
+
+def test_training_jobs_outrank_every_other_job_and_longer_ones_come_first(resolved):
+    priority = {exp: plan.training_priority(e.settings) for exp, e in resolved.items()}
+    assert min(priority.values()) >= 1  # every other rule has Snakemake's default, 0
+    longer = resolve(load_config(overrides={"experiments": {"exp5": {"epochs": 100}}}), "exp5").settings
+    assert plan.training_priority(longer) > priority["exp5"]
+    # The notebook's exp4 (750,000 steps of batch 4, about 4 h on a CPU) before exp5 (23,450
+    # steps of batch 128, about 1 h): a step's fixed cost counts.
+    assert priority["exp4"] > priority["exp5"]

@@ -90,13 +90,13 @@ def test_flush_denormal_is_honoured_on_the_cpu(mirror, flush):
 
 
 def test_cuda_speedups_do_not_apply_on_the_cpu(mirror):
-    """On the CPU the optimiser is the per-tensor (foreach) Adam and no step is captured,
-    whatever the CUDA switches say; tests/test_cuda.py checks them on a GPU."""
+    """On the CPU no step is captured and cuDNN is left alone, whatever the CUDA switches say;
+    tests/test_cuda.py checks them on a GPU."""
     trainer = Trainer(settings(), keras_dataset(mirror, "mnist"), CPU, dict.fromkeys(SPEEDUPS, True))
     for optimizer in (trainer.g_optimizer, trainer.d_optimizer):
-        assert optimizer.defaults["foreach"] is True
-        assert not optimizer.defaults["fused"] and not optimizer.defaults["capturable"]
+        assert optimizer.defaults["fused"] and not optimizer.defaults["capturable"]
     assert trainer.capture is False and trainer.graphed == {} and not torch.backends.cudnn.benchmark
+    assert set(trainer.applied_speedups) == {"fused_optimizer", "joint_discriminator", "channels_last", "flush_denormal"}
 
 
 def test_outputs_describe_the_run(tmp_path, fetched):

@@ -31,6 +31,7 @@ IDENTITY_PARTS = {
     "run": "other settings or data",
     "device": "another device type",
     "speedups": "other speed-ups",
+    "precision": "another precision",
 }
 OPTIMIZER_FLAGS = ("fused", "foreach", "capturable")
 
@@ -52,13 +53,17 @@ class SaveClock:
         self.last = time.monotonic()
 
 
-def identity(run_fingerprint: str, device: torch.device, speedups: dict | None = None) -> dict:
-    """What a checkpoint must match to be resumed (speedups: the switches that apply)."""
+def identity(
+    run_fingerprint: str, device: torch.device, speedups: dict | None = None, precision: str = "fp32"
+) -> dict:
+    """What a checkpoint must match to be resumed (speedups: the switches that apply;
+    precision: the one the run trains in)."""
     return {
         "format": FORMAT,
         "run": run_fingerprint,
         "device": device.type,
         "speedups": speedups or {},
+        "precision": precision,
     }
 
 

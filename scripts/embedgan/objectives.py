@@ -27,6 +27,21 @@ class Targets:
     condition: torch.Tensor
 
 
+def judge_both(discriminator, real, fake, *condition: torch.Tensor, joint: bool = False):
+    """The discriminator's answers on the real and on the generated images (each with
+    `condition`, where it takes one). `joint`: one call on both batches stacked, as BigGAN
+    calls it, which runs fewer, larger products; the same answers to float rounding, for a
+    discriminator whose answer on an image does not depend on the rest of its batch (no
+    BatchNorm: the Trainer asks for it only then)."""
+    if not joint:
+        return discriminator(real, *condition), discriminator(fake, *condition)
+    answers = discriminator(torch.cat([real, fake]), *(torch.cat([c, c]) for c in condition))
+    n = len(real)
+    if isinstance(answers, tuple):
+        return tuple(a[:n] for a in answers), tuple(a[n:] for a in answers)
+    return answers[:n], answers[n:]
+
+
 @dataclass(frozen=True)
 class Objective:
     """One experiment's losses. `needs`: what the discriminator answers; `uses_discriminator`
@@ -41,7 +56,9 @@ class Objective:
     def uses_discriminator(self) -> bool:
         return self.needs is not None
 
-    def discriminator_loss(self, discriminator, real, fake, targets: Targets) -> torch.Tensor:
+    def discriminator_loss(self, discriminator, real, fake, targets: Targets, joint: bool = False) -> torch.Tensor:
+        """`fake`: None for an objective whose discriminator never sees fakes; `joint`: one
+        discriminator call on real and fake images together (judge_both)."""
         raise NotImplementedError
 
     def generator_loss(self, discriminator, fake, real, targets: Targets) -> torch.Tensor:
@@ -56,14 +73,13 @@ class NotebookObjective(Objective):
 
     fake_target: str | None = None
 
-    def discriminator_loss(self, discriminator, real, fake, targets: Targets) -> torch.Tensor:
+    def discriminator_loss(self, discriminator, real, fake, targets: Targets, joint: bool = False) -> torch.Tensor:
         onehot = targets.onehot
-        loss = F.binary_cross_entropy(discriminator(real), onehot)
-        if self.fake_target == "zeros":
-            loss = loss + F.binary_cross_entropy(discriminator(fake), torch.zeros_like(onehot))
-        elif self.fake_target == "complement":
-            loss = loss + F.binary_cross_entropy(discriminator(fake), 1 - onehot)
-        return loss
+        if self.fake_target is None:
+            return F.binary_cross_entropy(discriminator(real), onehot)
+        on_real, on_fake = judge_both(discriminator, real, fake, joint=joint)
+        fake_target = torch.zeros_like(onehot) if self.fake_target == "zeros" else 1 - onehot
+        return F.binary_cross_entropy(on_real, onehot) + F.binary_cross_entropy(on_fake, fake_target)
 
     def generator_loss(self, discriminator, fake, real, targets: Targets) -> torch.Tensor:
         return F.binary_cross_entropy(discriminator(fake), targets.onehot)
@@ -83,11 +99,9 @@ class Hinge(Objective):
     2018): D minimises mean relu(1 - D(x, y)) + mean relu(1 + D(G(z, y), y)), G minimises
     -mean D(G(z, y), y)."""
 
-    def discriminator_loss(self, discriminator, real, fake, targets: Targets) -> torch.Tensor:
-        condition = targets.condition
-        return F.relu(1 - discriminator(real, condition)).mean() + F.relu(
-            1 + discriminator(fake, condition)
-        ).mean()
+    def discriminator_loss(self, discriminator, real, fake, targets: Targets, joint: bool = False) -> torch.Tensor:
+        on_real, on_fake = judge_both(discriminator, real, fake, targets.condition, joint=joint)
+        return F.relu(1 - on_real).mean() + F.relu(1 + on_fake).mean()
 
     def generator_loss(self, discriminator, fake, real, targets: Targets) -> torch.Tensor:
         return -discriminator(fake, targets.condition).mean()
@@ -99,9 +113,8 @@ class ACGAN(Objective):
     the class logits to the label, on real and on generated images for D, on generated ones
     for G. The cross-entropy takes logits (PyTorch-GAN's ACGAN applies it after a softmax)."""
 
-    def discriminator_loss(self, discriminator, real, fake, targets: Targets) -> torch.Tensor:
-        real_score, real_classes = discriminator(real)
-        fake_score, fake_classes = discriminator(fake)
+    def discriminator_loss(self, discriminator, real, fake, targets: Targets, joint: bool = False) -> torch.Tensor:
+        (real_score, real_classes), (fake_score, fake_classes) = judge_both(discriminator, real, fake, joint=joint)
         return (
             F.binary_cross_entropy_with_logits(real_score, torch.ones_like(real_score))
             + F.binary_cross_entropy_with_logits(fake_score, torch.zeros_like(fake_score))

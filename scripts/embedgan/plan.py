@@ -11,7 +11,7 @@ import os
 from . import runs
 from .data import dataset_info
 from .runs import Run
-from .settings import Experiment, changes
+from .settings import Experiment, Settings, changes
 
 # The notebook's five experiments at its own scale (docs/experiments.md), in its order: the
 # documents' reading order starts with them, and the results page sets each beside this scale.
@@ -32,6 +32,24 @@ def notebook_scale(exp: str) -> dict | None:
         return None
     images = dataset_info(entry["dataset"]).full_train_images
     return {"images": images, "batch_size": entry["batch_size"], "epochs": entry["epochs"]}
+
+
+# A training step's fixed cost (kernel launches, the optimiser's update), counted as pixels of
+# work: at batch 4 the fixed cost is most of a step (exp1 and exp4 on a CPU).
+STEP_OVERHEAD_PIXELS = 16_384
+
+
+def training_priority(settings: Settings) -> int:
+    """A training job's rank among the jobs (Snakemake's `priority`): above every other job,
+    and the more work the higher, so that the longest trainings start first and no core idles
+    at the end. The work is an estimate: steps x (pixels per batch + a step's fixed cost),
+    with the whole training split where `train_per_class` does not cut it."""
+    info = dataset_info(settings.dataset)
+    images = info.full_train_images if settings.train_per_class is None else 10 * settings.train_per_class
+    channels, height, width = info.image_shape
+    steps = settings.epochs * -(-images // settings.batch_size)
+    work = steps * (settings.batch_size * channels * height * width + STEP_OVERHEAD_PIXELS)
+    return 1 + work // 10**6
 
 
 def ladder_rungs(resolved: dict[str, Experiment], ladders: dict[str, list[str]]) -> dict[str, list[dict]]:

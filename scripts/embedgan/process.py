@@ -9,20 +9,22 @@ import signal
 
 import torch
 
-# The config's `speedups`: the CUDA ones never touch the CPU path.
+# The config's `speedups`, each on unless the config turns it off (config/README.md says what
+# each does); some apply on one device type only.
 SPEEDUPS = {
     "fused_optimizer": True,
+    "joint_discriminator": True,
+    "channels_last": True,
     "flush_denormal": True,
     "cudnn_benchmark": True,
     "graph_capture": True,
 }
-CUDA_SPEEDUPS = ("fused_optimizer", "cudnn_benchmark", "graph_capture")
-CPU_SPEEDUPS = ("flush_denormal",)
+ONLY_ON = {"flush_denormal": "cpu", "cudnn_benchmark": "cuda", "graph_capture": "cuda"}
 
 
 def applied_speedups(device: torch.device, speedups: dict) -> dict:
     """The switches in force on this device (part of a checkpoint's identity)."""
-    return {key: speedups[key] for key in (CUDA_SPEEDUPS if device.type == "cuda" else CPU_SPEEDUPS)}
+    return {key: speedups[key] for key in SPEEDUPS if ONLY_ON.get(key, device.type) == device.type}
 
 
 def apply_process_switches(device: torch.device, speedups: dict) -> None:

@@ -141,22 +141,25 @@ def scale_section(study: Study) -> list[str]:
 
 def wall_time_section(study: Study) -> list[str]:
     """Training: the loop's own time over every attempt (a resumed job's benchmark holds its
-    last attempt only); other jobs: Snakemake's benchmark files."""
-    lines = ["## Wall time of each job", "", "| job | wall time |", "| --- | --- |"]
+    last attempt only), with the host it trained on; other jobs: Snakemake's benchmark files."""
+    lines = ["## Wall time of each job", "", "| job | wall time | host |", "| --- | --- | --- |"]
     for name, entry in study.experiments.items():
+        history = entry["history"]
+        host = history.get("host", history["device_name"])
+        threads = f", {history['threads']} thread{'s' * (history['threads'] > 1)}" if "threads" in history else ""
         lines.append(
             f"| train {name} (training loop, all attempts) "
-            f"| {sections.format_seconds(entry['history']['wall_time_s'])} |"
+            f"| {sections.format_seconds(history['wall_time_s'])} | {host}{threads}, {history.get('precision', 'fp32')} |"
         )
     for name, summary in study.classifiers.items():
         lines.append(
             f"| train_classifier {name} (training loop, all attempts) "
-            f"| {sections.format_seconds(summary['wall_time_s'])} |"
+            f"| {sections.format_seconds(summary['wall_time_s'])} | {summary['device']} |"
         )
     for job, path in study.benchmarks.items():
         seconds = benchmark_seconds(path)
         if seconds is not None:
-            lines.append(f"| {job} | {sections.format_seconds(seconds)} |")
+            lines.append(f"| {job} | {sections.format_seconds(seconds)} | |")
     return [*lines, ""]
 
 

@@ -30,7 +30,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from . import checkpoints, model_file, sampling
+from . import checkpoints, host, model_file, sampling
 from . import data as datasets
 from .capture import GraphedStep
 from .errors import ConfigError, ExpectedError
@@ -143,19 +143,31 @@ def training_images(
     return images, torch.from_numpy(dataset.y_train[keep]).to(device)
 
 
+def training_precision(requested: str, device: torch.device) -> str:
+    """The precision a run trains in: bf16 where it is asked for and `device` computes it
+    natively, else fp32 (with a log line where bf16 was asked for)."""
+    if requested == "bf16" and not host.bf16_native(device):
+        log.warning("precision bf16 asked for, but %s has no native bfloat16: training in fp32", host.host_kind(device))
+        return "fp32"
+    return requested
+
+
+def has_batchnorm(module: nn.Module | None) -> bool:
+    return module is not None and any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules())
+
+
 def build_optimizers(
     nets: Networks, optimizer: Optimizer, device: torch.device, fused: bool, capturable: bool
 ) -> tuple[torch.optim.Adam, torch.optim.Adam | None]:
-    """Adam for the generator (with what makes its input) and for the discriminator. CPU: the
-    default per-tensor Adam, whose numbers the fused one does not repeat exactly (foreach does,
-    faster); CUDA: fused (one kernel for all tensors) where `fused`. `capturable`: step counts
-    on the device, updated inside a CUDA graph."""
-    on_cuda = device.type == "cuda"
+    """Adam for the generator (with what makes its input) and for the discriminator: fused
+    (the whole update in one kernel, on the CPU too) where `fused`, else per-tensor lists
+    (foreach: the default Adam's numbers, faster). `capturable`: step counts on the device,
+    updated inside a CUDA graph."""
 
     def adam(params):
         return torch.optim.Adam(
-            params, lr=optimizer.lr, betas=optimizer.betas, foreach=None if on_cuda else True,
-            fused=True if on_cuda and fused else None, capturable=capturable,
+            params, lr=optimizer.lr, betas=optimizer.betas, foreach=None if fused else True,
+            fused=True if fused else None, capturable=capturable,
         )
 
     discriminator = nets.discriminator
@@ -213,7 +225,7 @@ class Trainer:
 
     def __init__(
         self, settings: Settings | dict, dataset: datasets.Dataset, device: torch.device,
-        speedups: dict | None = None,
+        speedups: dict | None = None, precision: str = "fp32",
     ):
         self.settings = settings = Settings.of(settings)
         # With its index, and current: graphs are captured and replayed on the current device.
@@ -221,6 +233,7 @@ class Trainer:
         self.speedups = {**SPEEDUPS, **(speedups or {})}
         self.applied_speedups = applied_speedups(device, self.speedups)
         apply_process_switches(device, self.speedups)
+        self.precision = training_precision(precision, device)
         self.objective = get_objective(settings.objective)
         self.phases = phases(settings)
         self.images, self.labels = training_images(dataset, settings, device)
@@ -232,8 +245,14 @@ class Trainer:
 
         seed_everything(settings.seed)
         self.nets = build_networks(settings, self.image_shape, self.classes)
+        # Convolutions in NHWC (oneDNN's and cuDNN's fast layout) where the switch is on.
+        layout = torch.channels_last if self.speedups["channels_last"] else torch.contiguous_format
         for module in self.nets.modules().values():
-            module.to(device).train()
+            module.to(device, memory_format=layout).train()
+        self.layout = layout
+        # One discriminator call on real and fake images together, where no BatchNorm makes an
+        # image's answer depend on the rest of its batch.
+        self.joint_d = self.speedups["joint_discriminator"] and not has_batchnorm(self.nets.discriminator)
         # BERT's forward is not known to be capture-safe (host syncs); text steps run eagerly.
         self.capture = device.type == "cuda" and self.speedups["graph_capture"] and settings.conditioning == "label"
         self.g_optimizer, self.d_optimizer = build_optimizers(
@@ -253,6 +272,7 @@ class Trainer:
         """One step updating the networks `kind` names: both (discriminator, then generator),
         discriminator or generator."""
         nets, objective = self.nets, self.objective
+        generator, discriminator = self.in_precision(nets.generator), self.in_precision(nets.discriminator)
         update_d, update_g = kind in ("both", "discriminator"), kind in ("both", "generator")
         fake = kl = None
         condition = labels
@@ -260,7 +280,7 @@ class Trainer:
             with torch.set_grad_enabled(update_g):  # a discriminator step needs no graph of G
                 codes = self.condition_codes(labels)
                 inputs, kl = generator_input(codes, self.settings.noise_dim, augmentation=nets.augmentation)
-                fake = nets.generator(inputs)
+                fake = generator(inputs)
             if self.settings.conditioning == "text":
                 condition = codes.detach()  # D judges (image, caption code); it trains no encoder
         targets = Targets(labels, self.identity[labels], condition)
@@ -268,14 +288,14 @@ class Trainer:
         if update_d:
             self.d_optimizer.zero_grad(set_to_none=True)
             detached = fake.detach() if objective.d_sees_fakes else None
-            loss_d = objective.discriminator_loss(nets.discriminator, real, detached, targets)
+            loss_d = objective.discriminator_loss(discriminator, real, detached, targets, self.joint_d)
             loss_d.backward()
             self.d_optimizer.step()
             losses["loss_d"] = loss_d.detach()
         if update_g:
             self.g_optimizer.zero_grad(set_to_none=True)
             with frozen(nets.discriminator):  # G's loss must not touch D
-                loss_g = objective.generator_loss(nets.discriminator, fake, real, targets)
+                loss_g = objective.generator_loss(discriminator, fake, real, targets)
                 loss_g = self.with_penalties(loss_g, fake, kl)
                 loss_g.backward()
             self.g_optimizer.step()
@@ -283,6 +303,19 @@ class Trainer:
                 nets.generator_ema.update(nets.generator)
             losses["loss_g"] = loss_g.detach()
         return losses
+
+    def in_precision(self, network: nn.Module | None):
+        """`network` itself in fp32; in bf16, a call of it under autocast whose answers come back
+        in float32, so that every loss is computed in float32."""
+        if network is None or self.precision == "fp32":
+            return network
+
+        def forward(*inputs):
+            with torch.autocast(self.device.type, dtype=torch.bfloat16):
+                answers = network(*inputs)
+            return tuple(a.float() for a in answers) if isinstance(answers, tuple) else answers.float()
+
+        return forward
 
     def condition_codes(self, labels: torch.Tensor) -> torch.Tensor:
         """The conditioner's code of each label (each image's caption drawn from the templates,
@@ -357,7 +390,7 @@ class Trainer:
 
     def advance(self, batch: torch.Tensor, phase: str) -> None:
         """One training step on the images at indices `batch`, its losses summed on the device."""
-        real = to_model_range(self.images[batch])
+        real = to_model_range(self.images[batch]).contiguous(memory_format=self.layout)
         state = self.state
         kind = step_kind(phase, state.step, self.settings.d_steps)
         state.add_losses(self.step_batch(real, self.labels[batch], kind))
@@ -425,6 +458,10 @@ def history_record(name: str, settings: dict, trainer: Trainer, made_for: dict) 
         "settings": settings,
         "device": str(device),
         "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU",
+        "host": host.host_kind(device),
+        "threads": torch.get_num_threads(),
+        "precision": trainer.precision,
+        "speedups": trainer.applied_speedups,
         "torch": torch.__version__,
         "train_images": len(trainer.labels),
         "steps": trainer.total_steps,
@@ -448,20 +485,22 @@ def train_experiment(
     snapshots_out: str,
     speedups: dict | None = None,
     checkpoint_interval_s: float = 0,
+    precision: str = "fp32",
 ) -> None:
     """Train one experiment and write its model, loss history and snapshots; a checkpoint at
     the end of an epoch once `checkpoint_interval_s` has passed since the last (0: every epoch).
     """
     dataset = datasets.load_verified(dataset_path, manifest_path)
-    trainer = Trainer(settings, dataset, device, speedups)
+    trainer = Trainer(settings, dataset, device, speedups, precision)
     log.info(
-        "%s: %d training images, %d steps of batch %d on %s",
+        "%s: %d training images, %d steps of batch %d on %s (%s), %s",
         name, len(trainer.labels), trainer.total_steps, trainer.settings.batch_size, trainer.device,
+        host.host_kind(trainer.device), trainer.precision,
     )
     for variable in ("SLURM_JOB_ID", "CUDA_VISIBLE_DEVICES"):
         log.info("%s=%s", variable, os.environ.get(variable, "(unset)"))
     run_identity = checkpoints.identity(
-        fingerprint(settings, manifest_path), trainer.device, trainer.applied_speedups
+        fingerprint(settings, manifest_path), trainer.device, trainer.applied_speedups, trainer.precision
     )
     trainer.run(Path(checkpoint), run_identity, checkpoint_interval_s)
 

@@ -11,6 +11,8 @@ rule train:
         "logs/train/{run}.log",
     benchmark:
         "benchmarks/train/{run}.tsv"
+    # The longest trainings first, before any evaluation (embedgan.plan.training_priority).
+    priority: lambda w: plan.training_priority(RESOLVED[RUN[w.run].experiment].settings)
     conda:
         "../../environment.yaml"
     threads: config["train_threads"]
@@ -18,6 +20,8 @@ rule train:
         gpu=1,
     params:
         settings=lambda w: run_settings(w.run),
+        # Another precision trains another model (the speed-ups change only the last bits).
+        precision=config["precision"],
         # Outside the declared outputs: a failed or killed job keeps its checkpoint.
         checkpoint=runs.pattern("checkpoint"),
     script:
