@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import platform
 import statistics
 import subprocess
 import sys
@@ -37,9 +36,10 @@ from torchvision import transforms
 
 from embedgan import data as datasets
 from embedgan.capture import WARMUP_STEPS
+from embedgan.host import host_kind
 from embedgan.models import ProjectionConvTranspose2d, generator_input
 from embedgan.objectives import Targets
-from embedgan.process import SPEEDUPS, apply_process_switches
+from embedgan.process import SPEEDUPS, applied_speedups, apply_process_switches
 from embedgan.runtime import select_device
 from embedgan.settings import load_config, resolve
 from embedgan.train import Trainer
@@ -233,6 +233,24 @@ def benchmark_experiment(name, settings, dataset, device, speedups, args):
     return rows
 
 
+def switch_rows(name, settings, dataset, device, speedups, args):
+    """Rows (experiment, switch, steps/s with it on, with it off): each speed-up that applies
+    to this experiment on this device against the same trainer with that switch alone off,
+    side by side in alternating rounds."""
+    settings = {**settings, "epochs": 10_000}
+    rows = []
+    for switch in applied_speedups(device, speedups):
+        on = Trainer(settings, dataset, device, speedups)
+        off = Trainer(settings, dataset, device, {**speedups, switch: False})
+        if switch == "joint_discriminator" and not on.joint_d:
+            continue  # its discriminator never sees fakes, or has BatchNorm: the switch does nothing
+        on.log_every = off.log_every = 10**9
+        timing = (device, args.warmup, args.seconds, args.rounds)
+        rates = [compare(trainer_steps(on, phase), trainer_steps(off, phase), *timing) for phase, _ in on.phases]
+        rows.append((name, switch, combined_rate([r[0] for r in rates]), combined_rate([r[1] for r in rates])))
+    return rows
+
+
 def encoder_step(trainer: Trainer, encode, labels: torch.Tensor):
     """The text encoder alone: codes for a batch, forward and backward."""
 
@@ -259,12 +277,29 @@ def dry_run_seconds(repeats: int = 3) -> float:
 
 
 def device_label(device: torch.device) -> str:
+    """The host kind of a section's figures (embedgan.host) and, on a CPU, its threads."""
     if device.type == "cuda":
-        return f"CUDA, {torch.cuda.get_device_name(device)}"
-    return f"CPU, {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
+        return host_kind(device)
+    return f"{host_kind(device)}, {torch.get_num_threads()} thread{'s' * (torch.get_num_threads() > 1)}"
 
 
-def markdown_section(device, rows, dry_run_s, args) -> str:
+def switch_table(switches) -> list[str]:
+    if not switches:
+        return []
+    lines = [
+        "",
+        "Each speed-up switch against the same trainer with that switch alone off (`speedups` in "
+        "the config), side by side in one run:",
+        "",
+        "| experiment | switch | steps/s, on | steps/s, off | ratio |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for name, switch, on_rate, off_rate in switches:
+        lines.append(f"| {name} | {switch} | {on_rate:.2f} | {off_rate:.2f} | {on_rate / off_rate:.2f}x |")
+    return lines
+
+
+def markdown_section(device, rows, dry_run_s, args, switches=()) -> str:
     lines = [
         f"## {device_label(device)}",
         "",
@@ -289,6 +324,7 @@ def markdown_section(device, rows, dry_run_s, args) -> str:
             f"`snakemake -n` on the default config: {dry_run_s:.2f} s "
             f"(median of 3; target < {SNAKEMAKE_DRY_RUN_TARGET_S:g} s: {verdict}).",
         ]
+    lines += switch_table(switches)
     return "\n".join(lines) + "\n"
 
 
@@ -322,16 +358,21 @@ def main(argv=None) -> None:
     # Past the capture's own eager warm-up, so that no timed round includes the capture.
     parser.add_argument("--warmup", type=int, default=WARMUP_STEPS + 2)
     parser.add_argument("--skip-dry-run", action="store_true")
+    parser.add_argument("--skip-switches", action="store_true", help="no table of the speed-up switches")
+    parser.add_argument("--no-validate", action="store_true", help="no schema check (a machine without Snakemake)")
     parser.add_argument("--output", default=str(REPO / "docs" / "benchmarks.md"))
     args = parser.parse_args(argv)
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    config = load_config(args.configfiles, {"text_encoder": args.text_encoder} if args.text_encoder else None)
+    config = load_config(
+        args.configfiles, {"text_encoder": args.text_encoder} if args.text_encoder else None,
+        validate=not args.no_validate,
+    )
     device = select_device(args.device)
     print(f"device: {device_label(device)}", flush=True)
 
-    rows, loaded = [], {}
+    rows, switches, loaded = [], [], {}
     with tempfile.TemporaryDirectory() as scratch:
         for name in args.experiments or list(config["experiments"]):
             settings = resolve(config, name).training
@@ -353,10 +394,15 @@ def main(argv=None) -> None:
                     flush=True,
                 )
                 rows.append(row)
+            if not args.skip_switches:
+                for row in switch_rows(name, settings, loaded[dataset_name], device, config["speedups"], args):
+                    print(f"{row[0]:>14} {row[1]:>20}: on {row[2]:8.2f} steps/s, off {row[3]:8.2f} steps/s, "
+                          f"ratio {row[2] / row[3]:6.2f}x", flush=True)
+                    switches.append(row)
     dry_run_s = None if args.skip_dry_run else dry_run_seconds()
     if dry_run_s is not None:
         print(f"snakemake -n: {dry_run_s:.2f} s", flush=True)
-    section = markdown_section(device, rows, dry_run_s, sys.argv[1:] if argv is None else argv)
+    section = markdown_section(device, rows, dry_run_s, sys.argv[1:] if argv is None else argv, switches)
     write_section(Path(args.output), section)
     print(f"written to {args.output}")
 

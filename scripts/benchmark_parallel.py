@@ -25,6 +25,7 @@ from pathlib import Path
 
 from benchmark import write_section
 from embedgan import data
+from embedgan.host import cpu_kind
 from embedgan.settings import load_config, resolve
 
 REPO = Path(__file__).resolve().parents[1]
@@ -108,7 +109,7 @@ def main(argv=None) -> None:
             print(f"{' + '.join(pair)}: one after the other (2 threads) {serial:.1f} s, side by side "
                   f"(1 thread each) {parallel:.1f} s, ratio {serial / parallel:.2f}x", flush=True)
     lines = [
-        "## Two 1-thread jobs side by side, or one 2-thread job at a time (CPU)",
+        f"## Two 1-thread jobs side by side, or one 2-thread job at a time (CPU, {cpu_kind()})",
         "",
         f"Measured {datetime.date.today().isoformat()} by `python scripts/benchmark_parallel.py "
         f"{' '.join(sys.argv[1:] if argv is None else argv)}`: the same training steps of two of "

