@@ -25,7 +25,7 @@ def test_benchmark_times_both_loops_and_writes_a_table(tmp_path, mirror):
     benchmark.main(
         ["--configfiles", str(tiny_config(tmp_path)), "--mirror", str(mirror),
          "--experiments", "exp2", "exp4", "--seconds", "0.2", "--rounds", "2", "--warmup", "1",
-         "--skip-dry-run", "--output", str(output)]
+         "--skip-dry-run", "--skip-switches", "--output", str(output)]
     )
     text = output.read_text()
     assert text.startswith("# Benchmarks")
@@ -38,6 +38,20 @@ def test_benchmark_times_both_loops_and_writes_a_table(tmp_path, mirror):
         assert abs(float(row["ratio"]) - ours / theirs) < 0.01 + 0.01 * ours / theirs
     assert rows["exp4"]["batch"] == "4"
     assert ">= 1.5x" in text.split("| exp4 |")[1].splitlines()[0]
+
+
+def test_each_switch_that_applies_is_timed_against_itself_off(mirror):
+    from test_train import keras_dataset, settings
+
+    args = benchmark.argparse.Namespace(warmup=1, seconds=0.05, rounds=1)
+    dataset = keras_dataset(mirror, "mnist")
+    exp4 = benchmark.switch_rows("exp4", settings(batch_size=4), dataset, benchmark.torch.device("cpu"),
+                                 benchmark.SPEEDUPS, args)
+    # exp4's classifier never sees fakes: no joint call to time; the CUDA switches do not apply.
+    assert [row[1] for row in exp4] == ["fused_optimizer", "channels_last", "flush_denormal"]
+    assert all(row[0] == "exp4" and row[2] > 0 and row[3] > 0 for row in exp4)
+    table = "\n".join(benchmark.switch_table(exp4))
+    assert re.search(r"^\| exp4 \| fused_optimizer \| [\d.]+ \| [\d.]+ \| [\d.]+x \|$", table, re.M)
 
 
 def test_a_rerun_replaces_its_own_device_section_only(tmp_path):

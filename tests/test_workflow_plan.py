@@ -2,6 +2,7 @@
 one message, its lock, and its use as a module of another project. The tests of one finished
 tiny run are tests/test_workflow.py's."""
 
+import json
 import re
 import signal
 import subprocess
@@ -157,7 +158,7 @@ def test_each_rule_lists_every_package_module_its_script_imports(workflow_copy):
         for rule, block in re.findall(r"rule (\w+):\n(.*?)\n\n", plan, re.S)
     }
     assert inputs["train"] == {
-        "__init__", "capture", "checkpoints", "data", "errors", "images", "model_file", "models",
+        "__init__", "capture", "checkpoints", "data", "errors", "host", "images", "model_file", "models",
         "objectives", "process", "runs", "runtime", "sampling", "settings", "text", "train",
     }
     assert {"images", "render", "sections", "runtime", "errors"} <= inputs["plot_metrics"]
@@ -181,7 +182,8 @@ use rule * from embedgan
 
 
 def test_the_workflow_runs_as_a_module_of_another_project(tmp_path, mirror):
-    """Deployed as snakedeploy writes it: another folder, its own config, `use rule *`."""
+    """Deployed as snakedeploy writes it: another folder, its own config, `use rule *`; with
+    two seeds, so the replicates are run too (a run of each seed, and the mean and spread)."""
     source = copy_workflow(tmp_path / "embedgan")
     project = tmp_path / "project"
     (project / "config").mkdir(parents=True)
@@ -189,13 +191,19 @@ def test_the_workflow_runs_as_a_module_of_another_project(tmp_path, mirror):
     config = yaml.safe_load((source / "config" / "config.yaml").read_text())
     config.update(
         mirror=str(mirror), train_threads=1, real_rows=2, eval_samples_per_class=2,
-        inception_metrics=False, cas={"images_per_class": 2, "epochs": 1, "real_seeds": 1},
+        inception_metrics=False, cas={"images_per_class": 2, "epochs": 1, "real_seeds": 1}, seeds=[0, 1],
         classifiers={"mnist": {"epochs": 1, "batch_size": 16, "lr": 3e-3, "seed": 0}},
         experiments={"exp5": {**config["experiments"]["exp5"], "epochs": 1, "batch_size": 32}},
     )
     write_config(project / "config" / "config.yaml", config)
     snakemake(project, "--cores", "2")
-    assert "## exp5: " in (project / "results" / "report.md").read_text()
+    report = (project / "results" / "report.md").read_text()
+    assert "## exp5: " in report
+    assert (project / "results" / "exp5" / "seed1" / "metrics.json").exists()
+    assert json.loads((project / "results" / "exp5" / "seed1" / "history.json").read_text())["run"]["seed"] == 1
+    assert re.search(r"## exp5: [^#]*- over 2 seeds \(mean ± std\): accuracy [01]\.\d{3} ± ", report)
+    metrics = report.split("## Metrics")[1].split("\n## ")[0]
+    assert re.search(r"^\| exp5 \| 0 \| 2 \| [01]\.\d{3} ± ", metrics, re.M)
     assert not (source / "results").exists()  # every output in the deploying project
     assert "Nothing to be done" in snakemake(project, "-n").stdout
     # Editing the package (in the module's source) reruns the rules that import the module.
@@ -203,5 +211,5 @@ def test_the_workflow_runs_as_a_module_of_another_project(tmp_path, mirror):
     with open(source / "scripts" / "embedgan" / "metrics.py", "a") as module:
         module.write("# edited\n")
     assert planned_jobs(project, "-n") == {
-        ("evaluate", "exp5"), ("plot_metrics", None), ("report", None), ("all", None)
+        ("evaluate", "exp5"), ("evaluate", "exp5/seed1"), ("plot_metrics", None), ("report", None), ("all", None)
     }

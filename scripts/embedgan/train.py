@@ -152,8 +152,44 @@ def training_precision(requested: str, device: torch.device) -> str:
     return requested
 
 
-def has_batchnorm(module: nn.Module | None) -> bool:
-    return module is not None and any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules())
+def place_networks(nets: Networks, device: torch.device, channels_last: bool) -> torch.memory_format:
+    """Every network on `device` in training mode, its convolutions in NHWC (the fast layout of
+    oneDNN and cuDNN) where `channels_last`; the memory format its input batches take."""
+    layout = torch.channels_last if channels_last else torch.contiguous_format
+    for module in nets.modules().values():
+        module.to(device, memory_format=layout).train()
+    return layout
+
+
+def judges_jointly(speedups: dict, objective: Objective, discriminator: nn.Module | None) -> bool:
+    """Whether the discriminator judges real and fake images in one call: where the switch is
+    on, it judges both, and no BatchNorm makes an image's answer depend on the rest of its batch."""
+    has_batchnorm = discriminator is not None and any(
+        isinstance(m, nn.modules.batchnorm._BatchNorm) for m in discriminator.modules()
+    )
+    return speedups["joint_discriminator"] and objective.d_sees_fakes and not has_batchnorm
+
+
+def run_generators(settings: Settings, device: torch.device) -> tuple[torch.Generator, torch.Generator | None]:
+    """The run's own random generators: of the batch order, and of the template each image's
+    caption is drawn from, where there are several (text conditioning)."""
+    several = len(settings.templates) > 1 and settings.conditioning == "text"
+    permutation = torch.Generator(device=device).manual_seed(settings.seed)
+    return permutation, torch.Generator(device=device).manual_seed(settings.seed + 1) if several else None
+
+
+def in_precision(network: nn.Module | None, precision: str, device: torch.device):
+    """`network` itself in fp32; in bf16, a call of it under autocast whose answers come back in
+    float32, so that every loss is computed in float32."""
+    if network is None or precision == "fp32":
+        return network
+
+    def forward(*inputs):
+        with torch.autocast(device.type, dtype=torch.bfloat16):
+            answers = network(*inputs)
+        return tuple(a.float() for a in answers) if isinstance(answers, tuple) else answers.float()
+
+    return forward
 
 
 def build_optimizers(
@@ -245,24 +281,15 @@ class Trainer:
 
         seed_everything(settings.seed)
         self.nets = build_networks(settings, self.image_shape, self.classes)
-        # Convolutions in NHWC (oneDNN's and cuDNN's fast layout) where the switch is on.
-        layout = torch.channels_last if self.speedups["channels_last"] else torch.contiguous_format
-        for module in self.nets.modules().values():
-            module.to(device, memory_format=layout).train()
-        self.layout = layout
-        # One discriminator call on real and fake images together, where no BatchNorm makes an
-        # image's answer depend on the rest of its batch.
-        self.joint_d = self.speedups["joint_discriminator"] and not has_batchnorm(self.nets.discriminator)
+        self.layout = place_networks(self.nets, device, self.speedups["channels_last"])
+        self.joint_d = judges_jointly(self.speedups, self.objective, self.nets.discriminator)
         # BERT's forward is not known to be capture-safe (host syncs); text steps run eagerly.
         self.capture = device.type == "cuda" and self.speedups["graph_capture"] and settings.conditioning == "label"
         self.g_optimizer, self.d_optimizer = build_optimizers(
             self.nets, settings.optimizer, device, self.speedups["fused_optimizer"], self.capture
         )
         self.graphed = graphed_steps(self.train_step, self.phases, settings.d_steps, device) if self.capture else {}
-        self.permutation_rng = torch.Generator(device=device).manual_seed(settings.seed)
-        # Which template's caption each image gets, where there are several (text conditioning).
-        several = len(settings.templates) > 1 and settings.conditioning == "text"
-        self.template_rng = torch.Generator(device=device).manual_seed(settings.seed + 1) if several else None
+        self.permutation_rng, self.template_rng = run_generators(settings, device)
         # Rows of the identity as one-hot targets: unlike F.one_hot, no host sync (capturable).
         self.identity = torch.eye(NUM_CLASSES, device=device)
         self.state = TrainState()
@@ -272,7 +299,7 @@ class Trainer:
         """One step updating the networks `kind` names: both (discriminator, then generator),
         discriminator or generator."""
         nets, objective = self.nets, self.objective
-        generator, discriminator = self.in_precision(nets.generator), self.in_precision(nets.discriminator)
+        generator, discriminator = (in_precision(n, self.precision, self.device) for n in (nets.generator, nets.discriminator))
         update_d, update_g = kind in ("both", "discriminator"), kind in ("both", "generator")
         fake = kl = None
         condition = labels
@@ -303,19 +330,6 @@ class Trainer:
                 nets.generator_ema.update(nets.generator)
             losses["loss_g"] = loss_g.detach()
         return losses
-
-    def in_precision(self, network: nn.Module | None):
-        """`network` itself in fp32; in bf16, a call of it under autocast whose answers come back
-        in float32, so that every loss is computed in float32."""
-        if network is None or self.precision == "fp32":
-            return network
-
-        def forward(*inputs):
-            with torch.autocast(self.device.type, dtype=torch.bfloat16):
-                answers = network(*inputs)
-            return tuple(a.float() for a in answers) if isinstance(answers, tuple) else answers.float()
-
-        return forward
 
     def condition_codes(self, labels: torch.Tensor) -> torch.Tensor:
         """The conditioner's code of each label (each image's caption drawn from the templates,
