@@ -13,7 +13,7 @@ import torch
 from conftest import OFFLINE_ENCODER
 from embedgan.capture import WARMUP_STEPS, GraphedStep
 from embedgan.train import Trainer
-from test_interrupt import finish, interrupt_after_first_checkpoint, resume, start
+from test_interrupt import SETTINGS, finish, interrupt_after_first_checkpoint, resume, start
 from test_train import fetched, keras_dataset, run, settings  # noqa: F401  (fetched: a fixture)
 
 pytestmark = [
@@ -156,7 +156,7 @@ def test_a_run_killed_on_the_gpu_resumes_there_to_the_uninterrupted_losses(tmp_p
     assert "Preempted: SIGTERM at step" in output
     out, output = resume(tmp_path, mirror, device="cuda")
     history = json.loads((out / "history.json").read_text())
-    assert history["device"].startswith("cuda") and history["steps"] == 12 * 30
+    assert history["device"].startswith("cuda") and history["steps"] == SETTINGS["epochs"] * 30  # 120 images, batch 4
     assert_same_losses(out, reference)
 
 

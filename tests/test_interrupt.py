@@ -27,7 +27,7 @@ train_experiment("exp", args["settings"], args["images"], args["manifest"], torc
                  args["checkpoint"], args["model"], args["history"], args["snapshots"])
 """
 
-SETTINGS = {**TRAIN_SETTINGS, "batch_size": 4, "epochs": 6, "seed": 3, "history_points": 4}
+SETTINGS = {**TRAIN_SETTINGS, "batch_size": 4, "epochs": 4, "seed": 3, "history_points": 4}
 
 
 def start(tmp_path, mirror, tag, device="cpu"):
