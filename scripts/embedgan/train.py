@@ -35,7 +35,7 @@ from . import data as datasets
 from .capture import GraphedStep
 from .errors import ConfigError, ExpectedError
 from .images import nhwc_to_nchw, to_model_range
-from .models import NUM_CLASSES, Networks, build_networks, generator_input
+from .models import NUM_CLASSES, Networks, ProjectionConvTranspose2d, build_networks, generator_input
 from .objectives import Objective, Targets, get_objective, image_prior_penalty
 from .process import SPEEDUPS, applied_speedups, apply_process_switches, stop_on_signals
 from .runs import made_for_run
@@ -154,11 +154,18 @@ def training_precision(requested: str, device: torch.device) -> str:
 
 def place_networks(nets: Networks, device: torch.device, channels_last: bool) -> torch.memory_format:
     """Every network on `device` in training mode, its convolutions in NHWC (the fast layout of
-    oneDNN and cuDNN) where `channels_last`; the memory format its input batches take."""
-    layout = torch.channels_last if channels_last else torch.contiguous_format
+    oneDNN and cuDNN) where `channels_last`; the memory format its input batches take. A
+    transposed convolution of a 1x1 input stays as it is: it runs as one matmul of its weight,
+    which NHWC would copy every step."""
     for module in nets.modules().values():
-        module.to(device, memory_format=layout).train()
-    return layout
+        module.to(device).train()
+    if not channels_last:
+        return torch.contiguous_format
+    for network in nets.modules().values():
+        for layer in network.modules():
+            if isinstance(layer, nn.modules.conv._ConvNd) and not isinstance(layer, ProjectionConvTranspose2d):
+                layer.to(memory_format=torch.channels_last)
+    return torch.channels_last
 
 
 def judges_jointly(speedups: dict, objective: Objective, discriminator: nn.Module | None) -> bool:
