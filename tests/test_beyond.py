@@ -12,7 +12,7 @@ from embedgan.objectives import Targets, image_prior_penalty, total_variation
 from embedgan.probes import caption_sets, images_of_codes, morph_images
 from embedgan.sampling import TrainedGenerator
 from embedgan.settings import ImagePrior, Settings
-from embedgan.train import Trainer
+from embedgan.train import Trainer, condition_codes
 
 CPU = torch.device("cpu")
 
@@ -77,7 +77,7 @@ def test_template_sampling_draws_every_template_for_every_image():
     original = trainer.nets.conditioner.forward
     trainer.nets.conditioner.forward = lambda labels, rows=None: drawn.append(rows) or original(labels, rows)
     labels = torch.arange(10).repeat(20)
-    trainer.condition_codes(labels)
+    condition_codes(trainer.nets.conditioner, labels, trainer.settings, trainer.template_rng)
     counts = torch.bincount(drawn[0], minlength=len(templates))
     assert drawn[0].shape == labels.shape and (counts > 20).all(), counts  # 200 draws of 4
     conditioner = trainer.nets.conditioner
@@ -142,7 +142,10 @@ def test_the_generators_loss_adds_the_weighted_kl_and_the_image_prior():
     labels = torch.arange(8)
     torch.manual_seed(5)
     with torch.no_grad():
-        codes, kl = generator_input(trainer.condition_codes(labels), 0, augmentation=trainer.nets.augmentation)
+        codes, kl = generator_input(
+            condition_codes(trainer.nets.conditioner, labels, trainer.settings, None)[0], 0,
+            augmentation=trainer.nets.augmentation,
+        )
         fake = trainer.nets.generator(codes)
         objective = trainer.objective.generator_loss(
             trainer.nets.discriminator, fake, real, Targets(labels, torch.eye(10)[labels], labels)

@@ -212,6 +212,9 @@ def test_each_registry_is_the_schemas_list_of_names():
     assert schema_enum("discriminator") == set(models.DISCRIMINATORS)
     assert schema_enum("objective") == set(objectives.OBJECTIVES)
     assert schema_enum("schedule") == set(SCHEDULES)
+    assert schema_enum("generator_conditioning") == set(models.GENERATOR_CONDITIONINGS)
+    assert schema_enum("text_pooling") == set(models.POOLINGS)
+    assert schema_enum("discriminator_condition") == set(models.DISCRIMINATOR_CONDITIONS)
 
 
 def test_a_discriminator_that_cannot_answer_its_objective_is_refused_by_name():

@@ -11,6 +11,7 @@ discriminator scores an image for its condition.
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass
 
 import torch
@@ -39,7 +40,10 @@ class LabelConditioner(nn.Module):
 
 
 class TextConditioner(nn.Module):
-    """BERT's last-layer [CLS] state of the class caption, then Linear(hidden, 256).
+    """BERT's last-layer state of the class caption, pooled (`pooling`: its [CLS] state, as the
+    notebook reads it, or the mean over its tokens, as sentence encoders such as
+    all-MiniLM-L6-v2 are trained), then Linear(hidden, 256); with `code_norm`, each code is
+    rescaled to that norm (the noise's expected norm, so that the caption weighs as much).
 
     `captions`: one per class, or one per class for each of several templates (template-major:
     caption t * 10 + c is template t of class c; template 0 is the class's own caption).
@@ -53,10 +57,19 @@ class TextConditioner(nn.Module):
 
     out_dim = TEXT_PROJECTION_DIM
 
-    def __init__(self, bert: nn.Module, tokenizer, captions: list[str], dropout: bool = False):
+    @property
+    def state_dim(self) -> int:
+        return self.bert.config.hidden_size
+
+    def __init__(
+        self, bert: nn.Module, tokenizer, captions: list[str], dropout: bool = False,
+        pooling: str = "cls", code_norm: float | None = None,
+    ):
         super().__init__()
+        if pooling not in POOLINGS:
+            raise ConfigError(f"unknown text_pooling {pooling!r}; known: {', '.join(POOLINGS)}")
         self.bert = bert
-        self.dropout = dropout
+        self.dropout, self.pooling, self.code_norm = dropout, pooling, code_norm
         self.projection = nn.Linear(bert.config.hidden_size, self.out_dim)
         self.tokenizer, self.captions = tokenizer, captions
         tokens = tokenizer(captions, padding=True, return_tensors="pt")
@@ -71,25 +84,49 @@ class TextConditioner(nn.Module):
         return self
 
     def states_of(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """BERT's last-layer [CLS] state of each tokenized caption."""
-        return self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state[:, 0]
+        """BERT's last-layer state of each tokenized caption, pooled."""
+        last = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return POOLINGS[self.pooling](last, attention_mask)
+
+    def project(self, states: torch.Tensor) -> torch.Tensor:
+        codes = self.projection(states)
+        if self.code_norm is None:
+            return codes
+        return codes * (self.code_norm / codes.norm(dim=1, keepdim=True).clamp_min(1e-12))
 
     def codes_of(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        return self.projection(self.states_of(input_ids, attention_mask))
+        return self.project(self.states_of(input_ids, attention_mask))
 
     def encode(self, rows: torch.Tensor) -> torch.Tensor:
         """Codes of the captions at `rows` of the tokenized class captions."""
         return self.codes_of(self.input_ids[rows], self.attention_mask[rows])
 
+    @property
+    def fixed_states(self) -> bool:
+        """BERT's weights never change and it has no dropout: its states of the captions are
+        computed once (per device), and only the projection trains."""
+        return self.frozen and not self.bert.training
+
+    def all_states(self) -> torch.Tensor:
+        """The states of every caption, computed once where they are fixed."""
+        if self.frozen_states is None or self.frozen_states.device != self.input_ids.device:
+            with torch.no_grad():
+                self.frozen_states = self.states_of(self.input_ids, self.attention_mask)
+        return self.frozen_states
+
     def caption_codes(self) -> torch.Tensor:
-        if self.frozen and not self.bert.training:
-            # BERT's weights never change and it has no dropout: its states of the class
-            # captions are computed once (per device), and only the projection trains.
-            if self.frozen_states is None or self.frozen_states.device != self.input_ids.device:
-                with torch.no_grad():
-                    self.frozen_states = self.states_of(self.input_ids, self.attention_mask)
-            return self.projection(self.frozen_states)
+        if self.fixed_states:
+            return self.project(self.all_states())
         return self.encode(torch.arange(len(self.captions), device=self.input_ids.device))
+
+    @torch.no_grad()
+    def caption_states(self, labels: torch.Tensor, templates: torch.Tensor | None = None) -> torch.Tensor:
+        """The pooled encoder states of each label's caption, without gradients: what a
+        discriminator with its own projection of the captions judges with."""
+        rows = labels if templates is None else templates * NUM_CLASSES + labels
+        if self.fixed_states:
+            return self.all_states()[rows]
+        return self.states_of(self.input_ids[rows], self.attention_mask[rows])
 
     def encode_texts(self, texts: list[str]) -> torch.Tensor:
         """Codes of any captions (prompts, captions never seen in training)."""
@@ -102,6 +139,19 @@ class TextConditioner(nn.Module):
         if self.bert.training:  # dropout: a mask of its own for every image's caption
             return self.encode(rows)
         return self.caption_codes()[rows]
+
+
+def cls_state(last_hidden_state: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    return last_hidden_state[:, 0]
+
+
+def mean_state(last_hidden_state: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """The mean of the tokens' states, padding left out (sentence-transformers' mean pooling)."""
+    mask = attention_mask.unsqueeze(-1).to(last_hidden_state.dtype)
+    return (last_hidden_state * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1e-9)
+
+
+POOLINGS = {"cls": cls_state, "mean": mean_state}
 
 
 class ProjectionConvTranspose2d(nn.ConvTranspose2d):
@@ -239,6 +289,62 @@ class DCGANGenerator(nn.Module):
         return self.net(code)
 
 
+class ConditionalBatchNorm2d(nn.Module):
+    """BatchNorm whose gain and bias are set by the condition (Miyato and Koyama 2018; BigGAN's
+    shared embedding): BatchNorm without its own affine map, then (1 + gain(c)) x + bias(c),
+    each a linear map of the class (or caption) code c, starting at the identity."""
+
+    def __init__(self, channels: int, code_dim: int):
+        super().__init__()
+        self.norm = nn.BatchNorm2d(channels, affine=False)
+        self.gain = nn.Linear(code_dim, channels)
+        self.bias = nn.Linear(code_dim, channels)
+        for layer in (self.gain, self.bias):
+            nn.init.zeros_(layer.weight)
+            nn.init.zeros_(layer.bias)
+
+    def forward(self, x: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
+        gain, bias = 1 + self.gain(code), self.bias(code)
+        return self.norm(x) * gain[:, :, None, None] + bias[:, :, None, None]
+
+
+class ConditionalDCGANGenerator(nn.Module):
+    """The DCGAN generator with the condition in its BatchNorm layers (`generator_conditioning:
+    batchnorm`), as the projection cGAN's generator takes it: the noise alone is the first
+    layer's input (with no noise, the code is, as in the notebook), and the code sets the gain
+    and bias of every BatchNorm. It is fed [code, noise] like every generator and splits them."""
+
+    def __init__(self, code_dim: int, noise_dim: int, image_shape: tuple[int, int, int], width: int):
+        super().__init__()
+        channels, height, width_px = image_shape
+        if height % 4 or width_px % 4:
+            raise ConfigError(f"generator 'dcgan' needs sides divisible by 4, not {height}x{width_px}")
+        self.code_dim = code_dim
+        self.start = (4 * width, height // 4, width_px // 4)
+        self.linear = nn.Linear(noise_dim or code_dim, 4 * width * (height // 4) * (width_px // 4))
+        self.norms = nn.ModuleList(ConditionalBatchNorm2d(c, code_dim) for c in (4 * width, 2 * width, width))
+        self.ups = nn.ModuleList(
+            nn.ConvTranspose2d(c, c // 2, 4, 2, 1) for c in (4 * width, 2 * width)
+        )
+        self.out = nn.Conv2d(width, channels, 3, 1, 1)
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        code, noise = inputs[:, : self.code_dim], inputs[:, self.code_dim :]
+        x = self.linear(noise if noise.shape[1] else code).view(len(inputs), *self.start)
+        x = torch.relu(self.norms[0](x, code))
+        for up, norm in zip(self.ups, self.norms[1:], strict=True):
+            x = torch.relu(norm(up(x), code))
+        return torch.tanh(self.out(x))
+
+
+def dcgan_generator(in_dim: int, shape: tuple[int, int, int], settings) -> nn.Module:
+    """`generator_conditioning`: input (code and noise into the first layer) or batchnorm."""
+    if settings.generator_conditioning == "batchnorm":
+        code_dim = in_dim - settings.noise_dim
+        return ConditionalDCGANGenerator(code_dim, settings.noise_dim, shape, settings.width)
+    return DCGANGenerator(in_dim, shape, settings.width)
+
+
 class ProjectionDiscriminator(nn.Module):
     """The projection discriminator (Miyato and Koyama 2018) on a DCGAN-sized CNN: h, the
     sum over positions of the last features, scores linear(h) + <embed(y), h>. The condition y
@@ -283,8 +389,14 @@ class WithRealFakeHead(nn.Module):
 GENERATORS = {
     "deconv": lambda in_dim, shape, settings: DeconvGenerator(in_dim, shape),
     "linear_deconv": lambda in_dim, shape, settings: LinearDeconvGenerator(in_dim, shape),
-    "dcgan": lambda in_dim, shape, settings: DCGANGenerator(in_dim, shape, settings.width),
+    "dcgan": dcgan_generator,
 }
+# Where the code enters a generator (`generator_conditioning`), and the generators that take
+# it in their BatchNorm layers.
+GENERATOR_CONDITIONINGS = ("input", "batchnorm")
+BATCHNORM_CONDITIONED = ("dcgan",)
+# What a text discriminator judges with (`discriminator_condition`).
+DISCRIMINATOR_CONDITIONS = ("code", "states")
 
 
 @dataclass(frozen=True)
@@ -379,6 +491,9 @@ def text_conditioner(settings, classes: tuple[str, ...]) -> nn.Module:
         tokenizer,
         [caption for template in settings.templates for caption in captions(template, classes)],
         dropout=settings.encoder_dropout,
+        pooling=settings.text_pooling,
+        # The noise's expected norm: its values are standard normal.
+        code_norm=math.sqrt(settings.noise_dim) if settings.scale_codes else None,
     )
 
 
@@ -398,6 +513,15 @@ def build_generator(settings, in_dim: int, image_shape: tuple[int, int, int]) ->
     """The generator of a run's Settings, fed `in_dim` values per image."""
     if settings.generator not in GENERATORS:
         raise ConfigError(f"unknown generator {settings.generator!r}; known: {', '.join(GENERATORS)}")
+    if settings.generator_conditioning not in GENERATOR_CONDITIONINGS:
+        raise ConfigError(
+            f"unknown generator_conditioning {settings.generator_conditioning!r}; known: {', '.join(GENERATOR_CONDITIONINGS)}"
+        )
+    if settings.generator_conditioning == "batchnorm" and settings.generator not in BATCHNORM_CONDITIONED:
+        raise ConfigError(
+            f"generator_conditioning 'batchnorm' needs a generator with BatchNorm layers to condition "
+            f"({', '.join(BATCHNORM_CONDITIONED)}); generator {settings.generator!r} takes the code at its input"
+        )
     return GENERATORS[settings.generator](in_dim, image_shape, settings)
 
 
@@ -440,8 +564,8 @@ def build_discriminator(
 
 
 class MovingAverage(nn.Module):
-    """An exponential moving average of a generator's weights, which draws the pictures (as the
-    strong GAN baselines sample), warmed up: after t updates its decay is
+    """An exponential moving average of a network's weights (the generator's, and its
+    conditioner's: the pair draws the pictures, as the strong GAN baselines sample), warmed up: after t updates its decay is
     min(decay, (1 + t) / (10 + t)), so that the untrained weights do not linger (TensorFlow's
     ExponentialMovingAverage with num_updates). Its BatchNorm statistics are its own, measured
     on its own draws before it samples (standing statistics, as in BigGAN): the live
@@ -454,13 +578,15 @@ class MovingAverage(nn.Module):
         self.register_buffer("updates", torch.zeros(()))
 
     @torch.no_grad()
-    def update(self, generator: nn.Module) -> None:
-        """One step of the average towards `generator`'s weights (tensors only: capturable)."""
+    def update(self, live: nn.Module) -> None:
+        """One step of the average towards `live`'s trainable weights (a frozen encoder's stay
+        as they are; tensors only: capturable)."""
         self.updates += 1
         decay = torch.clamp((1 + self.updates) / (10 + self.updates), max=self.decay)
-        average = list(self.average.parameters())
+        pairs = [(a, p) for a, p in zip(self.average.parameters(), live.parameters(), strict=True) if p.requires_grad]
+        average = [a for a, _ in pairs]
         torch._foreach_mul_(average, decay)
-        torch._foreach_add_(average, torch._foreach_mul(list(generator.parameters()), 1 - decay))
+        torch._foreach_add_(average, torch._foreach_mul([p for _, p in pairs], 1 - decay))
 
     @torch.no_grad()
     def measure_statistics(self, inputs: list[torch.Tensor]) -> None:
@@ -492,13 +618,20 @@ class Networks:
     discriminator: nn.Module | None
     augmentation: ConditioningAugmentation | None = None
     generator_ema: MovingAverage | None = None  # of the generator's weights
+    conditioner_ema: MovingAverage | None = None  # of the conditioner's, with the generator's
 
     def modules(self) -> dict[str, nn.Module]:
         found = {"conditioner": self.conditioner, "generator": self.generator}
-        for name in ("discriminator", "augmentation", "generator_ema"):
+        for name in ("discriminator", "augmentation", "generator_ema", "conditioner_ema"):
             if getattr(self, name) is not None:
                 found[name] = getattr(self, name)
         return found
+
+    def update_averages(self) -> None:
+        """One step of the moving averages (where there are any) after a generator step."""
+        if self.generator_ema is not None:
+            self.generator_ema.update(self.generator)
+            self.conditioner_ema.update(self.conditioner)
 
     def generator_parameters(self) -> list[nn.Parameter]:
         """What the generator's optimiser trains: the generator and what makes its input
@@ -511,14 +644,30 @@ class Networks:
         """The generator that draws pictures: the moving average where there is one."""
         return self.generator if self.generator_ema is None else self.generator_ema.average
 
+    @property
+    def sampling_conditioner(self) -> nn.Module:
+        """The conditioner whose codes the sampler draws from: averaged with it, where it is."""
+        return self.conditioner if self.conditioner_ema is None else self.conditioner_ema.average
+
 
 def build_networks(settings, image_shape: tuple[int, int, int], classes) -> Networks:
     """Build (untrained) networks; the seed must be set before for reproducible weights."""
     conditioner = build_conditioner(settings, classes)
     generator = build_generator(settings, conditioner.out_dim + settings.noise_dim, image_shape)
-    discriminator = build_discriminator(settings, image_shape, conditioner.out_dim)
+    # A text discriminator judges with the caption code, or with the encoder's states.
+    if settings.discriminator_condition not in DISCRIMINATOR_CONDITIONS:
+        raise ConfigError(
+            f"unknown discriminator_condition {settings.discriminator_condition!r}; known: {', '.join(DISCRIMINATOR_CONDITIONS)}"
+        )
+    states = settings.discriminator_condition == "states"
+    if states and settings.conditioning != "text":
+        raise ConfigError("discriminator_condition 'states' needs text conditioning (the encoder's states)")
+    judged = conditioner.state_dim if states else conditioner.out_dim
+    discriminator = build_discriminator(settings, image_shape, judged)
     augmentation = (
         ConditioningAugmentation(conditioner.out_dim) if settings.conditioning_augmentation else None
     )
-    ema = MovingAverage(generator, settings.g_ema) if settings.g_ema is not None else None
-    return Networks(conditioner, generator, discriminator, augmentation, ema)
+    if settings.g_ema is None:
+        return Networks(conditioner, generator, discriminator, augmentation)
+    averages = (MovingAverage(generator, settings.g_ema), MovingAverage(conditioner, settings.g_ema))
+    return Networks(conditioner, generator, discriminator, augmentation, *averages)

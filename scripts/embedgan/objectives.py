@@ -148,6 +148,17 @@ def get_objective(name: str) -> Objective:
     return OBJECTIVES[name]
 
 
+MODE_SEEKING_EPS = 1e-5  # MSGAN's
+
+
+def mode_seeking_term(fake_1, fake_2, noise_1, noise_2, eps: float = MODE_SEEKING_EPS) -> torch.Tensor:
+    """MSGAN's mode-seeking term (Mao et al. 2019) for two draws of the same conditions: the
+    inverse of (mean |G(c, z1) - G(c, z2)| / mean |z1 - z2| + eps), which the generator
+    minimises, so that two noise vectors give images as far apart as they are."""
+    ratio = (fake_1 - fake_2).abs().mean() / (noise_1 - noise_2).abs().mean()
+    return 1 / (ratio + eps)
+
+
 def total_variation(images: torch.Tensor) -> torch.Tensor:
     """Mean absolute difference of vertically and of horizontally neighbouring pixels
     (anisotropic total variation, per pixel): 0 for a constant image."""

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from .classifier import predict
-from .models import TextConditioner, build_conditioner
+from .models import TextConditioner, averaged_weights, build_conditioner
 from .sampling import TrainedGenerator
 from .text import captions
 
@@ -48,9 +48,13 @@ def morph_images(
 
 
 def load_text_conditioner(trained: TrainedGenerator, device: torch.device) -> TextConditioner:
-    """A text run's trained conditioner (BERT and projection), in eval mode."""
+    """A text run's trained conditioner (BERT and projection; the moving average of them where
+    the run keeps one, as the sampler draws from it), in eval mode."""
     conditioner = build_conditioner(trained.settings, trained.classes)
-    conditioner.load_state_dict(trained.model.networks["conditioner"])
+    networks = trained.model.networks
+    conditioner.load_state_dict(
+        averaged_weights(networks["conditioner_ema"]) if "conditioner_ema" in networks else networks["conditioner"]
+    )
     return conditioner.to(device).eval()
 
 

@@ -29,8 +29,9 @@ def device_of(module: nn.Module) -> torch.device:
 
 @torch.no_grad()
 def class_codes(nets: Networks) -> torch.Tensor:
-    """The generator's input for each class, computed in eval mode."""
-    conditioner = nets.conditioner
+    """The code of each class that the sampler draws from (the averaged conditioner's, where
+    the run keeps a moving average), computed in eval mode."""
+    conditioner = nets.sampling_conditioner
     conditioner.eval()
     codes = conditioner(torch.arange(NUM_CLASSES, device=device_of(nets.generator)))
     conditioner.train()

@@ -18,7 +18,10 @@ PRESENTATION_KEYS = ("title", "description")
 # Read after training, by a picture or an evaluation: editing them reruns only that.
 AFTER_TRAINING_KEYS = ("prompts", "morphs", "heldout_captions")
 # Text conditioning only.
-TEXT_KEYS = ("caption", "encoder_dropout", "caption_templates", "freeze_encoder")
+TEXT_KEYS = (
+    "caption", "encoder_dropout", "caption_templates", "freeze_encoder", "text_pooling", "scale_codes",
+    "discriminator_condition",
+)
 
 
 # The workflow's own folder (the package lives in its scripts/): its default config and schema.
@@ -257,6 +260,15 @@ class Settings:
     d_steps: int = 1  # discriminator steps (each on its own batch) per generator step
     g_ema: float | None = None  # decay of a moving average of G's weights, which then draws
     width: int = 64  # channels of the dcgan generator and the projection discriminator
+    # The positive control's remedies for a generator that ignores its noise:
+    generator_conditioning: str = "input"  # dcgan: the code at the input, or in its BatchNorms
+    mode_seeking: float = 0.0  # weight of MSGAN's mode-seeking term in the generator's loss
+    # Text conditioning: BERT's state pooled at [CLS] (the notebook) or over the tokens; each
+    # code rescaled to the noise's expected norm; the discriminator judging with the caption
+    # code (the generator's projection) or with the encoder's states (a projection of its own).
+    text_pooling: str = "cls"
+    scale_codes: bool = False
+    discriminator_condition: str = "code"
 
     NESTED = {"optimizer": Optimizer, "conditioning_augmentation": Augmentation, "image_prior": ImagePrior}
 
@@ -275,6 +287,12 @@ class Settings:
         if values.get("caption_templates") is not None:
             values["caption_templates"] = tuple(values["caption_templates"])
         return cls(**values)
+
+    def __post_init__(self):
+        if self.mode_seeking and not self.noise_dim:
+            raise ConfigError(f"mode_seeking {self.mode_seeking} needs noise (noise_dim > 0): it compares two noise draws")
+        if self.scale_codes and not self.noise_dim:
+            raise ConfigError("scale_codes rescales the caption code to the noise's norm: it needs noise_dim > 0")
 
     @property
     def templates(self) -> tuple[str, ...]:

@@ -36,7 +36,7 @@ from .capture import GraphedStep
 from .errors import ConfigError, ExpectedError
 from .images import nhwc_to_nchw, to_model_range
 from .models import NUM_CLASSES, Networks, ProjectionConvTranspose2d, build_networks, generator_input
-from .objectives import Objective, Targets, get_objective, image_prior_penalty
+from .objectives import Objective, Targets, get_objective, image_prior_penalty, mode_seeking_term
 from .process import SPEEDUPS, applied_speedups, apply_process_switches, stop_on_signals
 from .runs import made_for_run
 from .runtime import atomic_path, fingerprint, make_current, seed_everything, write_json
@@ -150,6 +150,26 @@ def training_precision(requested: str, device: torch.device) -> str:
         log.warning("precision bf16 asked for, but %s has no native bfloat16: training in fp32", host.host_kind(device))
         return "fp32"
     return requested
+
+
+def condition_codes(
+    conditioner: nn.Module, labels: torch.Tensor, settings: Settings, template_rng: torch.Generator | None
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The conditioner's code of each label, and the template each image's caption was drawn
+    from where there are several (template_rng; else None)."""
+    if template_rng is None:
+        return conditioner(labels), None
+    templates = torch.randint(len(settings.templates), labels.shape, device=labels.device, generator=template_rng)
+    return conditioner(labels, templates), templates
+
+
+def with_penalties(loss_g: torch.Tensor, fake: torch.Tensor, kl: torch.Tensor | None, settings: Settings) -> torch.Tensor:
+    """The generator's loss plus the configured terms beyond the notebook (none by default)."""
+    if kl is not None:
+        loss_g = loss_g + settings.conditioning_augmentation.kl_weight * kl
+    if settings.image_prior is not None:
+        loss_g = loss_g + image_prior_penalty(fake, settings.image_prior)
+    return loss_g
 
 
 def place_networks(nets: Networks, device: torch.device, channels_last: bool) -> torch.memory_format:
@@ -312,11 +332,14 @@ class Trainer:
         condition = labels
         if update_g or (update_d and objective.d_sees_fakes):
             with torch.set_grad_enabled(update_g):  # a discriminator step needs no graph of G
-                codes = self.condition_codes(labels)
+                codes, templates = condition_codes(nets.conditioner, labels, self.settings, self.template_rng)
                 inputs, kl = generator_input(codes, self.settings.noise_dim, augmentation=nets.augmentation)
                 fake = generator(inputs)
-            if self.settings.conditioning == "text":
-                condition = codes.detach()  # D judges (image, caption code); it trains no encoder
+            if self.settings.conditioning == "text":  # D judges (image, caption); it trains no encoder
+                condition = (
+                    nets.conditioner.caption_states(labels, templates)
+                    if self.settings.discriminator_condition == "states" else codes.detach()
+                )
         targets = Targets(labels, self.identity[labels], condition)
         losses = {}
         if update_d:
@@ -330,31 +353,25 @@ class Trainer:
             self.g_optimizer.zero_grad(set_to_none=True)
             with frozen(nets.discriminator):  # G's loss must not touch D
                 loss_g = objective.generator_loss(discriminator, fake, real, targets)
-                loss_g = self.with_penalties(loss_g, fake, kl)
+                if self.settings.mode_seeking:
+                    loss_g = self.seek_modes(loss_g, generator, discriminator, codes, inputs, fake, real, targets)
+                loss_g = with_penalties(loss_g, fake, kl, self.settings)
                 loss_g.backward()
             self.g_optimizer.step()
-            if nets.generator_ema is not None:
-                nets.generator_ema.update(nets.generator)
+            nets.update_averages()
             losses["loss_g"] = loss_g.detach()
         return losses
 
-    def condition_codes(self, labels: torch.Tensor) -> torch.Tensor:
-        """The conditioner's code of each label (each image's caption drawn from the templates,
-        where there are several)."""
-        if self.template_rng is None:
-            return self.nets.conditioner(labels)
-        templates = torch.randint(
-            len(self.settings.templates), labels.shape, device=self.device, generator=self.template_rng
-        )
-        return self.nets.conditioner(labels, templates)
-
-    def with_penalties(self, loss_g: torch.Tensor, fake: torch.Tensor, kl: torch.Tensor | None) -> torch.Tensor:
-        """The generator's loss plus the configured terms beyond the notebook (none by default)."""
-        if kl is not None:
-            loss_g = loss_g + self.settings.conditioning_augmentation.kl_weight * kl
-        if self.settings.image_prior is not None:
-            loss_g = loss_g + image_prior_penalty(fake, self.settings.image_prior)
-        return loss_g
+    def seek_modes(self, loss_g, generator, discriminator, codes, inputs, fake, real, targets) -> torch.Tensor:
+        """Mode seeking (MSGAN, Mao et al. 2019): a second draw of the same codes with other
+        noise; the generator's loss is the mean of the two draws' and mode_seeking times the
+        inverse of their image distance per noise distance."""
+        noise_dim = self.settings.noise_dim
+        second, _ = generator_input(codes, noise_dim, augmentation=self.nets.augmentation)
+        fake_2 = generator(second)
+        loss_2 = self.objective.generator_loss(discriminator, fake_2, real, targets)
+        term = mode_seeking_term(fake, fake_2, inputs[:, -noise_dim:], second[:, -noise_dim:])
+        return (loss_g + loss_2) / 2 + self.settings.mode_seeking * term
 
     def step_batch(self, real: torch.Tensor, labels: torch.Tensor, kind: str) -> dict:
         """train_step, replayed from a CUDA graph where capture is on (full batches only)."""
