@@ -6,13 +6,20 @@ import yaml
 
 from conftest import REPO
 from embedgan import plan
-from embedgan.settings import changes, load_config, resolve
+from embedgan.errors import ConfigError
+from embedgan.settings import changes, check_ablations, load_config, resolve
 
 VARIANTS = {
     "exp4_noise": {"based_on": "exp4", "noise_dim": 8},
     # Noise and a caption with a colon in it: not a noise pair, whatever the colon.
     "exp2_noise": {"based_on": "exp2", "noise_dim": 8, "caption": "label: {name}"},
     "exp4_ema": {"based_on": "exp4_noise", "g_ema": 0.99, "optimizer": {"lr": 1.0e-3}},
+    # A control with mode seeking, and the same fed its embedding alone: mode seeking goes with
+    # the noise, so it is still a noise pair. Its seed repeat and one ingredient row.
+    "control": {"based_on": "exp4_noise", "mode_seeking": 1.0},
+    "control_embedding": {"based_on": "control", "noise_dim": 0, "mode_seeking": 0},
+    "control_seed1": {"based_on": "control", "seed": 1},
+    "control_plain_adam": {"based_on": "control", "optimizer": {"betas": [0.9, 0.999]}},
 }
 
 
@@ -40,7 +47,32 @@ def test_a_rungs_changes_are_records_of_key_old_and_new(resolved):
 
 
 def test_noise_pairs_are_variants_that_change_the_noise_only(resolved):
-    assert plan.noise_pairs(resolved) == [["exp4", "exp4_noise"]]
+    pairs = [["exp4", "exp4_noise"], ["control", "control_embedding"]]
+    assert sorted(plan.noise_pairs(resolved)) == sorted(pairs)
+    assert plan.noise_pairs(resolved, controls=["control"]) == pairs[::-1]  # the controls' first
+
+
+def test_an_ablation_has_its_control_its_repeats_and_what_each_row_puts_back(resolved):
+    ablation = plan.ablation_rows(
+        resolved, {"mnist": ["control", "control_seed1", "control_embedding", "control_plain_adam"]}
+    )["mnist"]
+    assert ablation["control"] == "control" and ablation["repeats"] == ["control_seed1"]
+    assert ablation["rows"] == [
+        {"experiment": "control_embedding", "changes": [
+            {"key": "mode_seeking", "old": 1.0, "new": 0},
+            {"key": "noise_dim", "old": 8, "new": 0},
+        ]},
+        {"experiment": "control_plain_adam", "changes": [{"key": "optimizer.betas", "old": (0.5, 0.999), "new": (0.9, 0.999)}]},
+    ]
+
+
+def test_an_ablation_row_not_based_on_its_control_is_refused():
+    config = load_config(overrides={"experiments": VARIANTS, "ablations": {"mnist": ["control", "exp4_ema"]}})
+    with pytest.raises(ConfigError, match=r"ablations.mnist: experiments.exp4_ema must be based_on 'control'"):
+        check_ablations(config)
+    config["ablations"] = {"mnist": ["control", "nowhere"]}
+    with pytest.raises(ConfigError, match="ablations.mnist names unknown experiment 'nowhere'"):
+        check_ablations(config)
 
 
 def test_each_rung_carries_its_changes_from_the_rung_below(resolved):

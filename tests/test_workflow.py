@@ -38,6 +38,8 @@ TINY = {
     "inception_metrics": False,
     "cas": {"images_per_class": 4, "epochs": 1, "real_seeds": 2},
     "ladders": {"mnist": ["exp4", "exp4_noise", "cgan"]},
+    # An ablation of runs made anyway (no repeats: its rows are shown, none judged).
+    "ablations": {"mnist": ["exp4", "exp4_noise", "exp4_ca"]},
     "experiment_defaults": {"history_points": 3},
     "experiments": {
         "exp1": {"epochs": 1, "batch_size": 8},
@@ -210,6 +212,10 @@ def test_publish_writes_the_results_page_and_remaking_it_changes_no_byte(finishe
     difference = page.split("## Which change makes the difference")[1].split("\n## ")[0]
     assert re.search(r"- mnist: from exp4 to cgan, accuracy [01]\.\d\d -> [01]\.\d\d, recall ", difference)
     assert "  - the largest gain in CAS (" in difference and "## The ladder" in page
+    assert "- mnist: the full control has no repeats" in difference
+    needs = page.split("## What the positive control needs")[1].split("\n## ")[0]
+    assert "| exp4 (full control, 1 seed) | nothing |" in needs and "| exp4_noise | noise_dim: 0 -> 8 |" in needs
+    assert "](results/exp4_ca_samples.png)" in needs
     readme = (workdir / "README.md").read_text()
     answer = page.split("## The answer")[1].split("\n## ")[0]
     table = "\n".join(line for line in answer.splitlines() if line.startswith("|"))

@@ -43,11 +43,16 @@ def test_cpu_preset_is_valid_and_plans_the_same_jobs(workflow_copy):
     assert ("train", "exp4") in jobs and len([j for j in jobs if j[0] == "train"]) == 5
 
 
-def test_study_preset_plans_the_results_page_with_the_ladder(workflow_copy):
-    jobs = planned_jobs(workflow_copy, "publish", "--configfile", "config/ladder.yaml", "config/study.yaml")
+def test_study_preset_plans_the_results_page_with_the_ladder_and_the_ablation(workflow_copy):
+    jobs = planned_jobs(
+        workflow_copy, "publish", "--configfile", "config/ladder.yaml", "config/study.yaml", "config/ablation.yaml"
+    )
     ladder = {"exp3_noise", "exp3_acgan", "cgan_cifar10", "exp5_noise", "exp5_acgan", "cgan_mnist", "cgan_text"}
-    assert {exp for rule, exp in jobs if rule == "train"} == {*EXPERIMENTS, *ladder}
-    assert {exp for rule, exp in jobs if rule == "cas"} == {*EXPERIMENTS, *ladder}
+    ablation = yaml.safe_load((workflow_copy / "config" / "ablation.yaml").read_text())
+    rows = {exp for rows in ablation["ablations"].values() for exp in rows}
+    assert rows <= set(ablation["experiments"]) and "cgan_text_embedding" in ablation["experiments"]
+    assert {exp for rule, exp in jobs if rule == "train"} == {*EXPERIMENTS, *ladder, *ablation["experiments"]}
+    assert {exp for rule, exp in jobs if rule == "cas"} == {*EXPERIMENTS, *ladder, *ablation["experiments"]}
     assert ("captions", "cgan_text") in jobs and ("fetch_inception", None) not in jobs
     assert ("publish", None) in jobs and ("report", None) not in jobs
 

@@ -1,8 +1,9 @@
 """What a study's documents need, planned once when the workflow starts from its resolved
-experiments (embedgan.settings.resolve): the ladders with what each rung changes, the noise
-pairs, the notebook's scale of each experiment, the files the documents read, each job's
-benchmark file and the command line. The workflow's rules get these as params and inputs;
-the documents' writers read them back (embedgan.study)."""
+experiments (embedgan.settings.resolve): the ladders with what each rung changes, the
+ablations with what each row puts back, the noise pairs, the notebook's scale of each
+experiment, the files the documents read, each job's benchmark file and the command line.
+The workflow's rules get these as params and inputs; the documents' writers read them back
+(embedgan.study)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import os
 from . import runs
 from .data import dataset_info
 from .runs import Run
-from .settings import Experiment, Settings, changes
+from .settings import NOISE_OPTIONS, Experiment, Settings, changes
 
 # The notebook's five experiments at its own scale (docs/experiments.md), in its order: the
 # documents' reading order starts with them, and the results page sets each beside this scale.
@@ -73,11 +74,35 @@ def changed_keys(resolved: dict[str, Experiment], exp: str) -> set[str]:
     return {change["key"] for change in changes(resolved[experiment.based_on].settings, experiment.settings)}
 
 
-def noise_pairs(resolved: dict[str, Experiment]) -> list[list[str]]:
-    """[experiment, its noise variant]: each entry based_on another that changes its noise only."""
-    return [
-        [e.based_on, exp] for exp, e in resolved.items() if e.based_on and changed_keys(resolved, exp) == {"noise_dim"}
-    ]
+def is_noise_variant(resolved: dict[str, Experiment], exp: str) -> bool:
+    """The experiment changes the noise of the one it is based on, and nothing else but the
+    options that act on the noise (settings.NOISE_OPTIONS: a run without noise has them off)."""
+    keys = changed_keys(resolved, exp)
+    return "noise_dim" in keys and keys <= {"noise_dim", *NOISE_OPTIONS}
+
+
+def noise_pairs(resolved: dict[str, Experiment], controls: list[str] = ()) -> list[list[str]]:
+    """[experiment, its noise variant]: each entry based_on another that changes its noise only;
+    the pairs of `controls` (the positive controls: the ladders' tops, the ablations' controls)
+    first, since only there does the question meet a GAN that works."""
+    pairs = [[e.based_on, exp] for exp, e in resolved.items() if e.based_on and is_noise_variant(resolved, exp)]
+    return sorted(pairs, key=lambda pair: pair[0] not in controls)
+
+
+def ablation_rows(resolved: dict[str, Experiment], ablations: dict[str, list[str]]) -> dict[str, dict]:
+    """Ablation -> {control, repeats, rows}: the full control; its repeats (rows that change
+    only its seed: the spread); each other row {experiment, changes}, the change records
+    (settings.changes) of what it puts back."""
+    planned = {}
+    for name, (control, *rows) in ablations.items():
+        records = {row: changes(resolved[control].settings, resolved[row].settings) for row in rows}
+        repeats = [row for row in rows if [change["key"] for change in records[row]] == ["seed"]]
+        planned[name] = {
+            "control": control,
+            "repeats": repeats,
+            "rows": [{"experiment": row, "changes": records[row]} for row in rows if row not in repeats],
+        }
+    return planned
 
 
 def study_params(
@@ -85,16 +110,20 @@ def study_params(
     runs_of: dict[str, list[Run]],
     probes: dict[str, list[str]],
     ladders: dict[str, list[str]],
+    ablations: dict[str, list[str]] | None = None,
 ) -> dict:
     """What both documents are written from besides the files they read (the rules' params):
-    each experiment's presentation in reading order, its runs, its probes, the noise pairs and
-    the ladders."""
+    each experiment's presentation in reading order, its runs, its probes, the noise pairs
+    (the positive controls' first), the ladders and the ablations."""
     return {
         "experiments": {exp: e.presentation for exp, e in resolved.items()},
         "runs": {exp: [run.record() for run in exp_runs] for exp, exp_runs in runs_of.items()},
         "probes": probes,
-        "noise_pairs": noise_pairs(resolved),
+        "noise_pairs": noise_pairs(
+            resolved, [rungs[-1] for rungs in ladders.values()] + [rows[0] for rows in (ablations or {}).values()]
+        ),
         "ladders": ladder_rungs(resolved, ladders),
+        "ablations": ablation_rows(resolved, ablations or {}),
     }
 
 

@@ -53,3 +53,11 @@ LADDER_NOTE = (
     "the positive control). Numbers as in \"Metrics\", each beside a perfect generator's "
     "(in brackets)."
 )
+
+ABLATION_NOTE = (
+    "The positive control with one ingredient put back the way the notebook had it, per row; "
+    "every run of a data set at one scale (the full control's, repeated over seeds for the "
+    "spread). Each row's numbers beside the full control's mean ± standard deviation over its "
+    "seeds and a perfect generator's; in brackets the row's difference from the control's "
+    "mean, in bold where it exceeds {width:g} standard deviations of the seeds."
+)

@@ -303,16 +303,51 @@ def ladder_answer(study: Study) -> list[str]:
     return lines
 
 
+def ablation_answer(study: Study) -> list[str]:
+    """Per ablation, the ingredients whose putting back moves a number beyond the seeds'
+    spread (most such numbers first), and those that move none."""
+    lines = []
+    for name, ablation in study.ablations.items():
+        numbers = sections.ablation_rows(study, name)
+        if numbers["std"] is None:
+            lines.append(f"- {name}: the full control has no repeats, so no spread to judge the rows by.")
+            continue
+        lines.append(
+            f"- {name}, against {ablation['control']} over {numbers['seeds']} seeds (a difference "
+            f"counts beyond {sections.SPREAD_WIDTH:g} standard deviations of the seeds):"
+        )
+        rows = sorted(numbers["rows"], key=lambda row: -len(row["beyond"]))
+        for row in (row for row in rows if row["beyond"]):
+            moved = ", ".join(
+                f"{sections.label_of(key)} {numbers['mean'][key]:.2f} -> {row['values'][key]:.2f}"
+                for key in row["beyond"]
+            )
+            lines.append(
+                f"  - putting back {'; '.join(map(sections.format_change, row['changes']))} "
+                f"({row['experiment']}): {moved}."
+            )
+        within = [row["experiment"] for row in rows if not row["beyond"]]
+        if within:
+            lines.append(f"  - within the spread on every number: {', '.join(within)}.")
+    return lines
+
+
 def ladder_answer_section(study: Study) -> list[str]:
-    if not study.ladders:
+    """Answered from the ablations' single-ingredient rows where the study has them, then
+    along the ladders (whose top rung changes several settings at once)."""
+    if not (study.ablations or study.ladders):
         return []
-    return ["## Which change makes the difference", "", *ladder_answer(study), ""]
+    lines = ["## Which change makes the difference", "", *ablation_answer(study)]
+    if study.ablations and study.ladders:
+        lines += ["", "Along the ladders (a rung may change several settings at once):", ""]
+    return [*lines, *ladder_answer(study), ""]
 
 
 PAGE = (
     page_header,
     answer_section,
     ladder_answer_section,
+    sections.ablation_section,
     sections.ladder_section,
     scale_section,
     sections.metrics_section,

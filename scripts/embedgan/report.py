@@ -20,6 +20,7 @@ REPORT = (
     sections.metrics_section,
     sections.noise_section,
     sections.ladder_section,
+    sections.ablation_section,
     sections.beyond_section,
     sections.experiments_section,
 )

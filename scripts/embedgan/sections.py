@@ -8,7 +8,7 @@ import datetime
 
 import numpy as np
 
-from .prose import BEYOND_NOTE, INCEPTION_ABSENT, LADDER_NOTE, METRICS_NOTE, QUESTION
+from .prose import ABLATION_NOTE, BEYOND_NOTE, INCEPTION_ABSENT, LADDER_NOTE, METRICS_NOTE, QUESTION
 from .settings import Settings
 from .study import Study
 
@@ -448,14 +448,119 @@ def ladder_section(study: Study) -> list[str]:
         ]
         if any("captions" in study.experiments[n] for n in names):
             lines += [*caption_table(study, names), ""]
+        lines += sample_sheets(study, names, "bottom rung first")
+    return lines
+
+
+def sample_sheets(study: Study, names: list[str], order: str) -> list[str]:
+    """The experiments' sample sheets side by side, in one table row."""
+    return [
+        f"Sample sheets, {order} (class c in column c, one draw per row):",
+        "",
+        "| " + " | ".join(names) + " |",
+        "| " + " | ".join("---" for _ in names) + " |",
+        "| " + " | ".join(f"![{n}]({study.link(study.experiments[n]['sheet'])})" for n in names) + " |",
+        "",
+    ]
+
+
+# What an ablation row is judged on: (metric key, label, format).
+ABLATION_METRICS = (
+    ("accuracy", "accuracy", "{:.2f}"),
+    ("frechet_distance", "FD", "{:.1f}"),
+    ("precision", "precision", "{:.2f}"),
+    ("recall", "recall", "{:.2f}"),
+    ("coverage", "coverage", "{:.2f}"),
+    ("cas", "CAS", "{:.2f}"),
+    ("diversity", "diversity", "{:.2f}"),
+)
+# A row's difference from the full control counts where it exceeds this many standard
+# deviations of the control's seeds.
+SPREAD_WIDTH = 2.0
+
+
+def metric_value(metrics: dict, key: str) -> float:
+    """One of ABLATION_METRICS of a run (NaN where its PRDC set was too small)."""
+    value = metrics["prdc"][key] if key in PRDC_KEYS else metrics[key]
+    return float("nan") if value is None else float(value)
+
+
+def perfect_value(study: Study, dataset: str, metrics: dict, key: str) -> float:
+    """What a perfect generator scores on one of ABLATION_METRICS on the same work: the
+    reference classifier's accuracy on real test images, the Frechet distance and PRDC of
+    real sets of the same size, the CAS and the diversity of real images."""
+    if key == "accuracy":
+        return study.classifiers[dataset]["test_accuracy"]
+    if key == "frechet_distance":
+        return metrics["frechet_floor"]
+    if key in PRDC_KEYS:
+        perfect = metrics["prdc"].get("perfect")
+        return perfect[key]["mean"] if perfect else float("nan")
+    if key == "cas":
+        real = study.cas_real.get(dataset)
+        return real["test_accuracy"] if real else float("nan")
+    return metrics["diversity_real"]
+
+
+def ablation_rows(study: Study, name: str) -> dict:
+    """An ablation's numbers: the full control's mean and standard deviation over its seeds
+    (the control and its repeats), the perfect generator's, and per row its values, its
+    differences from the control's mean and the metrics whose difference exceeds
+    SPREAD_WIDTH standard deviations (none can without repeats)."""
+    ablation = study.ablations[name]
+    control_runs = [study.experiments[e]["metrics"][0] for e in [ablation["control"], *ablation["repeats"]]]
+    keys = [key for key, _, _ in ABLATION_METRICS]
+    seeds = np.array([[metric_value(m, key) for key in keys] for m in control_runs])
+    mean = dict(zip(keys, seeds.mean(axis=0), strict=True))
+    std = dict(zip(keys, seeds.std(axis=0, ddof=1), strict=True)) if len(control_runs) > 1 else None
+    rows = []
+    for row in ablation["rows"]:
+        metrics = study.experiments[row["experiment"]]["metrics"][0]
+        values = {key: metric_value(metrics, key) for key in keys}
+        difference = {key: values[key] - mean[key] for key in keys}
+        beyond = [key for key in keys if std and abs(difference[key]) > SPREAD_WIDTH * std[key]]
+        rows.append({**row, "values": values, "difference": difference, "beyond": beyond})
+    dataset = study.experiments[ablation["control"]]["settings"].dataset
+    perfect = {key: perfect_value(study, dataset, control_runs[0], key) for key in keys}
+    return {"seeds": len(control_runs), "mean": mean, "std": std, "perfect": perfect, "rows": rows}
+
+
+def label_of(key: str) -> str:
+    return next(label for k, label, _ in ABLATION_METRICS if k == key)
+
+
+def ablation_section(study: Study) -> list[str]:
+    """Per ablation: the full control over its seeds, the perfect generator, then one row per
+    ingredient put back, each metric with its difference from the control (in bold where it
+    exceeds the seeds' spread), and the sample sheets side by side."""
+    if not study.ablations:
+        return []
+    lines = ["## What the positive control needs", "", ABLATION_NOTE.format(width=SPREAD_WIDTH), ""]
+    header = " | ".join(label for _, label, _ in ABLATION_METRICS)
+    for name, ablation in study.ablations.items():
+        numbers = ablation_rows(study, name)
+        control = ablation["control"]
         lines += [
-            "Sample sheets, bottom rung first (class c in column c, one draw per row):",
+            f"### {name}",
             "",
-            "| " + " | ".join(names) + " |",
-            "| " + " | ".join("---" for _ in names) + " |",
-            "| " + " | ".join(f"![{n}]({study.link(study.experiments[n]['sheet'])})" for n in names) + " |",
-            "",
+            f"| run | puts back | {header} | beyond the spread |",
+            "| --- | --- | " + " | ".join("---" for _ in ABLATION_METRICS) + " | --- |",
+            f"| {control} (full control, {numbers['seeds']} seed{'s' * (numbers['seeds'] > 1)}) | nothing | "
+            + " | ".join(mean_and_spread(numbers, key, form) for key, _, form in ABLATION_METRICS) + " | |",
+            "| a perfect generator | | "
+            + " | ".join(form.format(numbers["perfect"][key]) for key, _, form in ABLATION_METRICS) + " | |",
         ]
+        for row in numbers["rows"]:
+            cells = []
+            for key, _, form in ABLATION_METRICS:
+                cell = f"{form.format(row['values'][key])} ({row['difference'][key]:+.2f})"
+                cells.append(f"**{cell}**" if key in row["beyond"] else cell)
+            lines.append(
+                f"| {row['experiment']} | {'; '.join(map(format_change, row['changes']))} | "
+                + " | ".join(cells) + f" | {', '.join(map(label_of, row['beyond'])) or 'none'} |"
+            )
+        names = [control, *(row["experiment"] for row in ablation["rows"])]
+        lines += ["", *sample_sheets(study, names, "the full control first")]
     return lines
 
 

@@ -22,6 +22,9 @@ TEXT_KEYS = (
     "caption", "encoder_dropout", "caption_templates", "freeze_encoder", "text_pooling", "scale_codes",
     "discriminator_condition",
 )
+# Options that act on the noise (Settings checks that they have some): a run without noise has
+# them off, so turning the noise off turns them off too (a noise pair, embedgan.plan).
+NOISE_OPTIONS = ("mode_seeking", "scale_codes")
 
 
 # The workflow's own folder (the package lives in its scripts/): its default config and schema.
@@ -156,13 +159,21 @@ def changes(below: Settings, rung: Settings) -> list[dict]:
     ]
 
 
+def named_experiments(config: dict, key: str) -> dict[str, list[str]]:
+    """A config entry of named lists of experiments (`ladders`, `ablations`); a ConfigError
+    names the first unknown experiment."""
+    groups = config.get(key) or {}
+    for name, members in groups.items():
+        for missing in [exp for exp in members if exp not in config["experiments"]][:1]:
+            raise ConfigError(f"config: {key}.{name} names unknown experiment {missing!r}")
+    return groups
+
+
 def check_ladders(config: dict) -> dict[str, list[str]]:
     """The config's ladders (name -> experiments, bottom rung first), each rung `based_on` the
     rung below; a ConfigError names the first that is not."""
-    ladders = config.get("ladders") or {}
+    ladders = named_experiments(config, "ladders")
     for name, rungs in ladders.items():
-        for missing in [rung for rung in rungs if rung not in config["experiments"]][:1]:
-            raise ConfigError(f"config: ladders.{name} names unknown experiment {missing!r}")
         for below, rung in itertools.pairwise(rungs):
             if config["experiments"][rung].get("based_on") != below:
                 raise ConfigError(
@@ -170,6 +181,20 @@ def check_ladders(config: dict) -> dict[str, list[str]]:
                     f"rung below it (it is based_on {config['experiments'][rung].get('based_on')!r})"
                 )
     return ladders
+
+
+def check_ablations(config: dict) -> dict[str, list[str]]:
+    """The config's ablations (name -> the full control first, then its rows), each row
+    `based_on` the control; a ConfigError names the first that is not."""
+    ablations = named_experiments(config, "ablations")
+    for name, (control, *rows) in ablations.items():
+        for row in rows:
+            if config["experiments"][row].get("based_on") != control:
+                raise ConfigError(
+                    f"config: ablations.{name}: experiments.{row} must be based_on {control!r}, the "
+                    f"full control (it is based_on {config['experiments'][row].get('based_on')!r})"
+                )
+    return ablations
 
 
 @dataclass(frozen=True)
@@ -288,7 +313,7 @@ class Settings:
             values["caption_templates"] = tuple(values["caption_templates"])
         return cls(**values)
 
-    def __post_init__(self):
+    def __post_init__(self):  # the checks of NOISE_OPTIONS
         if self.mode_seeking and not self.noise_dim:
             raise ConfigError(f"mode_seeking {self.mode_seeking} needs noise (noise_dim > 0): it compares two noise draws")
         if self.scale_codes and not self.noise_dim:

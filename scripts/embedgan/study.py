@@ -21,8 +21,10 @@ class Study:
     summary; noise_pairs: [experiment, its noise variant]; folder: where the document is
     written (pictures are linked relative to it); cas_real: data set -> the classification
     accuracy score of real images; ladders: name -> its rungs, bottom first, each
-    {experiment, changes: what it changes from the rung below}. The results page adds the notebook's scale
-    of each experiment, the jobs' benchmark files and the run's command."""
+    {experiment, changes: what it changes from the rung below}; ablations: name -> {control,
+    repeats (the control's other seeds), rows: each {experiment, changes: what it puts back}}.
+    The results page adds the notebook's scale of each experiment, the jobs' benchmark files
+    and the run's command."""
 
     experiments: dict[str, dict]
     classifiers: dict[str, dict]
@@ -31,6 +33,7 @@ class Study:
     folder: Path
     cas_real: dict[str, dict] = field(default_factory=dict)  # data set -> CAS of real images
     ladders: dict[str, list[dict]] = field(default_factory=dict)  # name -> rungs, bottom first
+    ablations: dict[str, dict] = field(default_factory=dict)  # name -> control, repeats, rows
     notebook: dict[str, dict | None] = field(default_factory=dict)
     benchmarks: dict[str, str] = field(default_factory=dict)
     command: str = ""
@@ -74,5 +77,5 @@ def read_study(plan: dict, inputs, folder: Path, page: dict | None = None) -> St
     extra = {key: (page or {})[key] for key in ("notebook", "benchmarks", "command") if key in (page or {})}
     return Study(
         experiments, classifiers, plan["noise_pairs"], inputs.metrics_png, folder,
-        cas_real=read_cas_real(inputs.cas_real), ladders=plan["ladders"], **extra,
+        cas_real=read_cas_real(inputs.cas_real), ladders=plan["ladders"], ablations=plan["ablations"], **extra,
     )

@@ -87,12 +87,13 @@ def resolve_config():
         for experiment in resolved.values():
             check_probes(experiment)
         ladders = experiment_settings.check_ladders(config)
+        ablations = experiment_settings.check_ablations(config)
     except ExpectedError as err:
         sys.exit(f"error: {err}")
-    return resolved, datasets, ladders
+    return resolved, datasets, ladders, ablations
 
 
-RESOLVED, DATASETS, LADDERS = resolve_config()
+RESOLVED, DATASETS, LADDERS, ABLATIONS = resolve_config()
 PROBES = {exp: probes_of(experiment) for exp, experiment in RESOLVED.items()}
 PAGE = "docs/results.md"  # the publish target's results page
 INCEPTION_WEIGHTS = "resources/inception/weights-inception-2015-12-05-6726825d.pth"
@@ -174,7 +175,7 @@ def run_command():
 
 
 # What both documents are written from: the plan of the study, and the files they read.
-STUDY = plan.study_params(RESOLVED, RUNS_OF, PROBES, LADDERS)
+STUDY = plan.study_params(RESOLVED, RUNS_OF, PROBES, LADDERS, ABLATIONS)
 DOCUMENT_INPUTS = plan.document_inputs(RUNS_OF, PROBES, DATASETS)
 
 

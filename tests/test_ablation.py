@@ -1,0 +1,90 @@
+"""The ablation's page section and answer on made-up numbers with known differences: which
+rows move a number beyond the control's seed spread, and which do not."""
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from embedgan import publish, sections
+from embedgan.study import Study
+
+
+def run_metrics(accuracy: float, recall: float = 0.5) -> dict:
+    """A run's metrics.json as the section reads it: every number but accuracy and recall the
+    same for every run."""
+    return {
+        "accuracy": accuracy,
+        "frechet_distance": 40.0,
+        "frechet_floor": 8.0,
+        "prdc": {
+            "precision": 0.9, "recall": recall, "density": 1.0, "coverage": 0.7,
+            "perfect": {key: {"mean": 0.95, "std": 0.01} for key in sections.PRDC_KEYS},
+        },
+        "cas": 0.8,
+        "diversity": 18.0,
+        "diversity_real": 20.0,
+    }
+
+
+# The control's seeds: accuracy 0.90, 0.92, 0.94 (mean 0.92, sample std 0.02), recall 0.50 in
+# all three (std 0). "worse" drops accuracy by 0.07 (beyond 2 x 0.02); "close" raises it by
+# 0.03 (within); "recall" moves recall alone, by 0.01 (beyond a spread of 0).
+RUNS = {
+    "control": run_metrics(0.90),
+    "control_seed1": run_metrics(0.92),
+    "control_seed2": run_metrics(0.94),
+    "worse": run_metrics(0.85),
+    "close": run_metrics(0.95),
+    "recall": run_metrics(0.92, recall=0.49),
+}
+
+
+@pytest.fixture
+def study(tmp_path: Path) -> Study:
+    experiments = {
+        name: {"metrics": [metrics], "settings": SimpleNamespace(dataset="mnist"), "sheet": str(tmp_path / f"{name}.png")}
+        for name, metrics in RUNS.items()
+    }
+    rows = [
+        {"experiment": name, "changes": [{"key": "g_ema", "old": 0.999, "new": None}]}
+        for name in ("worse", "close", "recall")
+    ]
+    return Study(
+        experiments, {"mnist": {"test_accuracy": 0.99}}, [], "metrics.png", tmp_path,
+        cas_real={"mnist": {"test_accuracy": 0.97, "test_accuracy_std": 0.01}},
+        ablations={"mnist": {"control": "control", "repeats": ["control_seed1", "control_seed2"], "rows": rows}},
+    )
+
+
+def test_a_row_counts_only_where_it_leaves_the_seeds_spread(study):
+    numbers = sections.ablation_rows(study, "mnist")
+    assert numbers["seeds"] == 3
+    assert numbers["mean"]["accuracy"] == pytest.approx(0.92) and numbers["std"]["accuracy"] == pytest.approx(0.02)
+    beyond = {row["experiment"]: row["beyond"] for row in numbers["rows"]}
+    assert beyond == {"worse": ["accuracy"], "close": [], "recall": ["recall"]}
+    assert numbers["perfect"] == pytest.approx({
+        "accuracy": 0.99, "frechet_distance": 8.0, "precision": 0.95, "recall": 0.95,
+        "coverage": 0.95, "cas": 0.97, "diversity": 20.0,
+    })
+
+
+def test_the_section_shows_each_row_beside_the_control_and_the_perfect_generator(study):
+    lines = sections.ablation_section(study)
+    assert lines[0] == "## What the positive control needs"
+    table = {line.split(" | ")[0].lstrip("| "): line for line in lines if line.startswith("| ")}
+    assert "0.92 ± 0.02" in table["control (full control, 3 seeds)"]
+    assert table["a perfect generator"].startswith("| a perfect generator | | 0.99 | 8.0 | 0.95 |")
+    assert "**0.85 (-0.07)**" in table["worse"] and table["worse"].endswith("| accuracy |")
+    assert "0.95 (+0.03)" in table["close"] and "**" not in table["close"] and table["close"].endswith("| none |")
+    assert "g_ema: 0.999 -> None" in table["close"]
+    assert all(f"![{name}](" in lines[-2] for name in ("control", "worse", "close", "recall"))
+
+
+def test_the_answer_names_the_rows_beyond_the_spread_and_those_within(study):
+    answer = "\n".join(publish.ladder_answer_section(study))
+    assert "## Which change makes the difference" in answer
+    assert "(worse): accuracy 0.92 -> 0.85." in answer and "(recall): recall 0.50 -> 0.49." in answer
+    assert "within the spread on every number: close." in answer
+    study.ablations["mnist"]["repeats"] = []
+    assert "no repeats" in "\n".join(publish.ladder_answer_section(study))
