@@ -58,7 +58,7 @@ def study(tmp_path: Path) -> Study:
 
 
 def test_a_row_counts_only_where_it_leaves_the_seeds_spread(study):
-    numbers = sections.ablation_rows(study, "mnist")
+    numbers = sections.ablation_numbers(study, "mnist")
     assert numbers["seeds"] == 3
     assert numbers["mean"]["accuracy"] == pytest.approx(0.92) and numbers["std"]["accuracy"] == pytest.approx(0.02)
     beyond = {row["experiment"]: row["beyond"] for row in numbers["rows"]}

@@ -259,6 +259,14 @@ def cnn_discriminator(image_shape: tuple[int, int, int]) -> nn.Sequential:
     )
 
 
+def dcgan_start(image_shape: tuple[int, int, int], width: int) -> tuple[int, int, int]:
+    """The shape a dcgan generator's first layer makes (4w x H/4 x W/4), for sides divisible by 4."""
+    _, height, width_px = image_shape
+    if height % 4 or width_px % 4:
+        raise ConfigError(f"generator 'dcgan' needs sides divisible by 4, not {height}x{width_px}")
+    return 4 * width, height // 4, width_px // 4
+
+
 class DCGANGenerator(nn.Module):
     """A DCGAN-style generator (Radford et al. 2016) for the conditional GANs beyond the
     notebook: Linear to 4w x H/4 x W/4, BatchNorm and ReLU, two 4x4 stride-2 transposed
@@ -267,12 +275,10 @@ class DCGANGenerator(nn.Module):
 
     def __init__(self, in_dim: int, image_shape: tuple[int, int, int], width: int):
         super().__init__()
-        channels, height, width_px = image_shape
-        if height % 4 or width_px % 4:
-            raise ConfigError(f"generator 'dcgan' needs sides divisible by 4, not {height}x{width_px}")
+        start = dcgan_start(image_shape, width)
         self.net = nn.Sequential(
-            nn.Linear(in_dim, 4 * width * (height // 4) * (width_px // 4)),
-            nn.Unflatten(1, (4 * width, height // 4, width_px // 4)),
+            nn.Linear(in_dim, math.prod(start)),
+            nn.Unflatten(1, start),
             nn.BatchNorm2d(4 * width),
             nn.ReLU(),
             nn.ConvTranspose2d(4 * width, 2 * width, 4, 2, 1),
@@ -281,7 +287,7 @@ class DCGANGenerator(nn.Module):
             nn.ConvTranspose2d(2 * width, width, 4, 2, 1),
             nn.BatchNorm2d(width),
             nn.ReLU(),
-            nn.Conv2d(width, channels, 3, 1, 1),
+            nn.Conv2d(width, image_shape[0], 3, 1, 1),
             nn.Tanh(),
         )
 
@@ -316,17 +322,14 @@ class ConditionalDCGANGenerator(nn.Module):
 
     def __init__(self, code_dim: int, noise_dim: int, image_shape: tuple[int, int, int], width: int):
         super().__init__()
-        channels, height, width_px = image_shape
-        if height % 4 or width_px % 4:
-            raise ConfigError(f"generator 'dcgan' needs sides divisible by 4, not {height}x{width_px}")
         self.code_dim = code_dim
-        self.start = (4 * width, height // 4, width_px // 4)
-        self.linear = nn.Linear(noise_dim or code_dim, 4 * width * (height // 4) * (width_px // 4))
+        self.start = dcgan_start(image_shape, width)
+        self.linear = nn.Linear(noise_dim or code_dim, math.prod(self.start))
         self.norms = nn.ModuleList(ConditionalBatchNorm2d(c, code_dim) for c in (4 * width, 2 * width, width))
         self.ups = nn.ModuleList(
             nn.ConvTranspose2d(c, c // 2, 4, 2, 1) for c in (4 * width, 2 * width)
         )
-        self.out = nn.Conv2d(width, channels, 3, 1, 1)
+        self.out = nn.Conv2d(width, image_shape[0], 3, 1, 1)
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
         code, noise = inputs[:, : self.code_dim], inputs[:, self.code_dim :]

@@ -308,7 +308,7 @@ def ablation_answer(study: Study) -> list[str]:
     spread (most such numbers first), and those that move none."""
     lines = []
     for name, ablation in study.ablations.items():
-        numbers = sections.ablation_rows(study, name)
+        numbers = sections.ablation_numbers(study, name)
         if numbers["std"] is None:
             lines.append(f"- {name}: the full control has no repeats, so no spread to judge the rows by.")
             continue

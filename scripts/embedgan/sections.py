@@ -502,7 +502,7 @@ def perfect_value(study: Study, dataset: str, metrics: dict, key: str) -> float:
     return metrics["diversity_real"]
 
 
-def ablation_rows(study: Study, name: str) -> dict:
+def ablation_numbers(study: Study, name: str) -> dict:
     """An ablation's numbers: the full control's mean and standard deviation over its seeds
     (the control and its repeats), the perfect generator's, and per row its values, its
     differences from the control's mean and the metrics whose difference exceeds
@@ -538,7 +538,7 @@ def ablation_section(study: Study) -> list[str]:
     lines = ["## What the positive control needs", "", ABLATION_NOTE.format(width=SPREAD_WIDTH), ""]
     header = " | ".join(label for _, label, _ in ABLATION_METRICS)
     for name, ablation in study.ablations.items():
-        numbers = ablation_rows(study, name)
+        numbers = ablation_numbers(study, name)
         control = ablation["control"]
         lines += [
             f"### {name}",
