@@ -88,3 +88,36 @@ def test_the_answer_names_the_rows_beyond_the_spread_and_those_within(study):
     assert "within the spread on every number: close." in answer
     study.ablations["mnist"]["repeats"] = []
     assert "no repeats" in "\n".join(publish.ladder_answer_section(study))
+
+
+def test_the_noise_answer_says_which_of_a_pair_comes_closer_to_a_perfect_generator(study):
+    # "worse" as the embedding alone beside the control with noise: accuracy 0.85 vs 0.90
+    # (perfect 0.99), every other number the same, so only accuracy tells them apart.
+    study.experiments["worse"]["settings"] = SimpleNamespace(dataset="mnist", noise_dim=0)
+    study.experiments["control"]["settings"] = SimpleNamespace(dataset="mnist", noise_dim=8)
+    line = publish.noise_pair_line(study, "worse", "control")
+    assert line.startswith("- worse / control (8-d noise): accuracy 0.85 / 0.90 (0.99), FD 40.0 / 40.0 (8.0)")
+    assert line.endswith("Closer to a perfect generator without noise: nothing; with noise: accuracy.")
+    study.experiments["worse"]["metrics"][0] = {**RUNS["worse"], "diversity": 19.5}
+    assert "without noise: diversity; with noise: accuracy." in publish.noise_pair_line(study, "worse", "control")
+
+
+def test_the_page_shows_an_ablations_runs_by_their_sheets_only(study, tmp_path):
+    study.experiments["exp5"] = {"metrics": [run_metrics(0.3)], "settings": SimpleNamespace(dataset="mnist")}
+    assert study.main_experiments() == ["exp5"]
+    files = publish.page_files(["exp5", "control", "worse"], {}, "docs/results.md", ["control", "worse"])
+    assert [f for f in files if "control" in f or "worse" in f] == [
+        "docs/results/control_samples.png", "docs/results/worse_samples.png"
+    ]
+    assert len([f for f in files if "exp5" in f]) == len(publish.PICTURES)
+    for name, entry in study.experiments.items():
+        for key in publish.PICTURES:
+            entry[key] = str(tmp_path / f"{name}_{key}.png")
+            Path(entry[key]).write_bytes(b"png")
+    study.metrics_png = str(tmp_path / "metrics.png")
+    Path(study.metrics_png).write_bytes(b"png")
+    publish.copy_pictures(study, tmp_path / "page")
+    copied = sorted(p.name for p in (tmp_path / "page").iterdir())
+    sheets = [f"{name}_samples.png" for name in sorted(RUNS)]
+    assert [name for name in copied if not name.startswith("exp5")] == sorted([*sheets, "metrics.png"])
+    assert len([name for name in copied if name.startswith("exp5")]) == len(publish.PICTURES)

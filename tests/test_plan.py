@@ -47,7 +47,7 @@ def test_a_rungs_changes_are_records_of_key_old_and_new(resolved):
 
 
 def test_noise_pairs_are_variants_that_change_the_noise_only(resolved):
-    pairs = [["exp4", "exp4_noise"], ["control", "control_embedding"]]
+    pairs = [["exp4", "exp4_noise"], ["control_embedding", "control"]]  # without noise first
     assert sorted(plan.noise_pairs(resolved)) == sorted(pairs)
     assert plan.noise_pairs(resolved, controls=["control"]) == pairs[::-1]  # the controls' first
 

@@ -82,11 +82,16 @@ def is_noise_variant(resolved: dict[str, Experiment], exp: str) -> bool:
 
 
 def noise_pairs(resolved: dict[str, Experiment], controls: list[str] = ()) -> list[list[str]]:
-    """[experiment, its noise variant]: each entry based_on another that changes its noise only;
-    the pairs of `controls` (the positive controls: the ladders' tops, the ablations' controls)
-    first, since only there does the question meet a GAN that works."""
-    pairs = [[e.based_on, exp] for exp, e in resolved.items() if e.based_on and is_noise_variant(resolved, exp)]
-    return sorted(pairs, key=lambda pair: pair[0] not in controls)
+    """[the embedding alone, the embedding + noise]: each entry based_on another that changes
+    its noise only (adding it, as the notebook's ladders do, or taking it away, as the positive
+    controls' variants do); the pairs of `controls` (the positive controls: the ladders' tops,
+    the ablations' controls) first, since only there does the question meet a GAN that works."""
+    pairs = [
+        sorted([e.based_on, exp], key=lambda name: resolved[name].settings.noise_dim > 0)
+        for exp, e in resolved.items()
+        if e.based_on and is_noise_variant(resolved, exp)
+    ]
+    return sorted(pairs, key=lambda pair: not set(pair) & set(controls))
 
 
 def ablation_rows(resolved: dict[str, Experiment], ablations: dict[str, list[str]]) -> dict[str, dict]:

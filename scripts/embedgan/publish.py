@@ -47,24 +47,34 @@ def picture_name(key: str, experiment: str) -> str:
     return name if "{exp}" in ARTIFACTS[key] else f"{experiment}_{name}"
 
 
-def page_files(experiments: list[str], probes: dict[str, list[str]], page: str) -> list[str]:
+def page_pictures(experiment: str, probes: list[str], sheet_only: bool) -> list[str]:
+    """The keys of an experiment's pictures on the page: an ablation's run shows only its
+    sample sheet (in the ablation's section), every other experiment all of its own and its
+    probes'."""
+    return ["sheet"] if sheet_only else [*PICTURES, *(p for p in PROBE_PICTURES if p in probes)]
+
+
+def page_files(
+    experiments: list[str], probes: dict[str, list[str]], page: str, ablation_runs: list[str] = ()
+) -> list[str]:
     """Every file the publish target writes: the page, then its pictures (in the folder named
     after the page): each experiment's, its probes' (probes: experiment -> those its config asks
-    for) and the metrics chart."""
+    for; the runs of an ablation: their sheets only) and the metrics chart."""
     folder = Path(page).with_suffix("")
     names = [
         picture_name(key, exp)
         for exp in experiments
-        for key in (*PICTURES, *(p for p in PROBE_PICTURES if p in probes.get(exp, [])))
+        for key in page_pictures(exp, probes.get(exp, []), exp in ablation_runs)
     ]
     return [page, *(str(folder / name) for name in [*names, "metrics.png"])]
 
 
 def copy_pictures(study: Study, picture_dir: Path) -> None:
-    """Copy every picture beside the page and point the study at the copies."""
+    """Copy every picture the page shows beside it and point the study at the copies."""
     picture_dir.mkdir(parents=True, exist_ok=True)
+    ablation_runs = study.ablation_runs()
     for name, entry in study.experiments.items():
-        for key in (*PICTURES, *PROBE_PICTURES):
+        for key in page_pictures(name, [p for p in PROBE_PICTURES if p in entry], name in ablation_runs):
             if key in entry:
                 target = picture_dir / picture_name(key, name)
                 shutil.copyfile(entry[key], target)
@@ -176,7 +186,8 @@ def results_table(study: Study) -> list[str]:
         "| recall (perfect) | CAS (real images) | diversity (real) |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for name, entry in study.experiments.items():
+    for name in study.main_experiments():
+        entry = study.experiments[name]
         metrics, settings = entry["metrics"][0], entry["settings"]
         real = study.cas_real.get(settings.dataset)
         lines.append(
@@ -191,8 +202,9 @@ def results_table(study: Study) -> list[str]:
 
 
 def answer_section(study: Study) -> list[str]:
-    """The notebook's question answered in sentences, each computed from the page's numbers."""
-    experiments = study.experiments
+    """The notebook's question answered in sentences, each computed from the page's numbers
+    (the ablations' runs answer in their own section)."""
+    experiments = {name: study.experiments[name] for name in study.main_experiments()}
     lines = ["## The answer", "", *results_table(study), ""]
     lines += ["Which experiments draw images of the intended class (reference classifier):", ""]
     for name, entry in experiments.items():
@@ -229,17 +241,13 @@ def answer_section(study: Study) -> list[str]:
                 f"{fmean(c['frechet_floor'] for c in per_class):.2f}"
             )
     if study.noise_pairs:
-        lines += ["", "What adding Gaussian noise to the embedding changes:", ""]
-        for base, noisy in study.noise_pairs:
-            before, after = experiments[base]["metrics"][0], experiments[noisy]["metrics"][0]
-            lines.append(
-                f"- {base} -> {noisy} ({experiments[noisy]['settings'].noise_dim}-d noise): "
-                f"diversity {before['diversity']:.2f} -> "
-                f"{after['diversity']:.2f} (real: {after['diversity_real']:.2f}), accuracy "
-                f"{before['accuracy']:.2f} -> {after['accuracy']:.2f}, Frechet distance "
-                f"{before['frechet_distance']:.2f} -> {after['frechet_distance']:.2f} (a "
-                f"perfect generator's: {sections.floor(after)})."
-            )
+        lines += [
+            "",
+            "What the embedding alone keeps and loses beside the embedding + noise (the positive "
+            "controls' pairs first), alone / with noise (a perfect generator's):",
+            "",
+            *(noise_pair_line(study, alone, noisy) for alone, noisy in study.noise_pairs),
+        ]
     lines += ["", "Is any generated image a copy of a training image?", ""]
     for name, entry in experiments.items():
         metrics = entry["metrics"][0]
@@ -255,9 +263,30 @@ def answer_section(study: Study) -> list[str]:
     return [*lines, ""]
 
 
+def noise_pair_line(study: Study, alone: str, noisy: str) -> str:
+    """One noise pair's numbers, and on which of them each of the two comes closer to a
+    perfect generator."""
+    runs = [study.experiments[name]["metrics"][0] for name in (alone, noisy)]
+    dataset = study.experiments[noisy]["settings"].dataset
+    cells, closer = [], {alone: [], noisy: []}
+    for key, label, form in sections.ABLATION_METRICS:
+        without, with_noise = (sections.metric_value(m, key) for m in runs)
+        perfect = sections.perfect_value(study, dataset, runs[1], key)
+        cells.append(f"{label} {form.format(without)} / {form.format(with_noise)} ({form.format(perfect)})")
+        gaps = {alone: abs(without - perfect), noisy: abs(with_noise - perfect)}
+        if not any(map(math.isnan, gaps.values())) and gaps[alone] != gaps[noisy]:
+            closer[min(gaps, key=gaps.get)].append(label)
+    noise = study.experiments[noisy]["settings"].noise_dim
+    return (
+        f"- {alone} / {noisy} ({noise}-d noise): {', '.join(cells)}. Closer to a perfect "
+        f"generator without noise: {', '.join(closer[alone]) or 'nothing'}; with noise: "
+        f"{', '.join(closer[noisy]) or 'nothing'}."
+    )
+
+
 def headline(study: Study) -> str:
     """The experiment whose pictures head the page and the README: the most accurate."""
-    return max(study.experiments, key=lambda n: study.experiments[n]["metrics"][0]["accuracy"])
+    return max(study.main_experiments(), key=lambda n: study.experiments[n]["metrics"][0]["accuracy"])
 
 
 def page_header(study: Study) -> list[str]:
@@ -343,6 +372,12 @@ def ladder_answer_section(study: Study) -> list[str]:
     return [*lines, *ladder_answer(study), ""]
 
 
+def main_experiments_section(study: Study) -> list[str]:
+    """Each experiment's own section, but for the ablations' runs (their rows and sample sheets
+    are in the ablations' section)."""
+    return [line for name in study.main_experiments() for line in sections.experiment_lines(study, name)]
+
+
 PAGE = (
     page_header,
     answer_section,
@@ -354,7 +389,7 @@ PAGE = (
     sections.noise_section,
     sections.beyond_section,
     wall_time_section,
-    sections.experiments_section,
+    main_experiments_section,
 )
 
 

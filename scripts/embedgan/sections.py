@@ -245,27 +245,36 @@ def diversity_cell(stats: dict) -> str:
 
 
 def noise_section(study: Study) -> list[str]:
-    """Embedding only beside embedding + noise, per pair of experiments."""
+    """The embedding alone beside the embedding + noise, per pair of experiments (the positive
+    controls' first), each number beside a perfect generator's."""
     if not study.noise_pairs:
         return []
     lines = [
         "## The noise question: embedding only, and embedding + noise",
         "",
-        "Each pair: an experiment, then the same with Gaussian noise appended to the "
-        "generator's input (`noise_dim`).",
+        "Each pair: the generator fed the embedding alone, then the same fed Gaussian noise "
+        "beside it (`noise_dim`); the positive controls' pairs first (a GAN that works), then "
+        "the notebook's. In brackets: a perfect generator's (real images').",
         "",
-        "| experiment | noise | accuracy | FD (perfect generator) | diversity (real) |",
-        "| --- | --- | --- | --- | --- |",
+        "| experiment | noise | accuracy (real images) | FD (perfect generator) | precision | recall | coverage "
+        "| CAS (real images) | diversity (real) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for pair in study.noise_pairs:
         for name in pair:
             entry = study.experiments[name]
             stats = seed_statistics(entry["metrics"])
+            metrics, dataset = entry["metrics"][0], entry["settings"].dataset
+            perfect = {key: perfect_value(study, dataset, metrics, key) for key in ("accuracy", "precision", "recall", "coverage", "cas")}
+            beside = " | ".join(
+                f"{metric_value(metrics, key):.2f} ({perfect[key]:.2f})" for key in ("precision", "recall", "coverage")
+            )
             lines.append(
                 f"| {name} | {entry['settings'].noise_dim or 'none'} "
-                f"| {mean_and_spread(stats, 'accuracy', '{:.3f}')} "
+                f"| {mean_and_spread(stats, 'accuracy', '{:.3f}')} ({perfect['accuracy']:.3f}) "
                 f"| {mean_and_spread(stats, 'frechet_distance', '{:.2f}')} "
-                f"({floor(entry['metrics'][0])}) "
+                f"({floor(metrics)}) | {beside} "
+                f"| {mean_and_spread(stats, 'cas', '{:.3f}')} ({perfect['cas']:.3f}) "
                 f"| {diversity_cell(stats)} |"
             )
     return [*lines, ""]

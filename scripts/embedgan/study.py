@@ -41,6 +41,19 @@ class Study:
     def link(self, path: str) -> str:
         return os.path.relpath(path, self.folder)
 
+    def ablation_runs(self) -> set[str]:
+        """The runs of the ablations: their controls, repeats and rows."""
+        return {
+            name
+            for ablation in self.ablations.values()
+            for name in [ablation["control"], *ablation["repeats"], *(row["experiment"] for row in ablation["rows"])]
+        }
+
+    def main_experiments(self) -> list[str]:
+        """The experiments, in reading order, but for the ablations' runs (the results page
+        gives those in the ablations' section only)."""
+        return [name for name in self.experiments if name not in self.ablation_runs()]
+
 
 def gather(
     presentations: dict[str, dict],
