@@ -16,10 +16,13 @@ discriminator call on real and fake images, channels_last: each changes the last
 - AVX2, default speed-ups: recorded when the CPU speed-ups were turned on by default (all
   three runs changed: exp4_noise and exp3 by fused Adam and channels_last, exp1 by fused Adam,
   channels_last and the joint discriminator call).
-- Any other capability (AVX512 among them) skips, saying so. To record its set, on such a host
-  at a commit where the AVX2 set passes (the same numbers), run
-  `PYTHONPATH=scripts .venv/bin/python tests/test_golden.py`: it trains the runs in a temporary folder and prints
-  the entry to add to DIGESTS.
+- AVX512, both parts: recorded on an AMD EPYC with AVX-512 (AVX512_BF16 too) at commit
+  e110a19, whose training code is that of the last AVX2 run of this test (passed), so these are
+  the same trajectories computed with AVX-512 kernels.
+- Any other capability skips, saying so. To record its set, on such a host at a commit where
+  a recorded set passes (the same numbers), run
+  `PYTHONPATH=scripts .venv/bin/python tests/test_golden.py`: it trains the runs in a temporary
+  folder and prints the entry to add to DIGESTS.
 """
 
 import hashlib
@@ -53,6 +56,18 @@ DIGESTS = {
             "exp4_noise": "9ebc85009f8ba06232af955a77adde033eea947020179f38650c295e2e08ed7e",
             "exp1": "f9ce13f822b020efaef24d5e65f9ccc575c61daa0e686d251f78988c64964645",
             "exp3": "9b1bebf22c3c4d521a3b041d2895552f6691bd2d6ea5a8cff67301542fafd77a",
+        },
+    },
+    "AVX512": {
+        "speedups off": {
+            "exp4_noise": "54ca2ac9f0e47e66fb77f537781f823bb62b3b5d894d00615d4d2dfca2daad97",
+            "exp1": "725012e4357a804435a7b8dfdeaa4894ed6f7d71f21889e638a8ee21f1d4ae4c",
+            "exp3": "8d09c564b15596af5c57e4ab951ee1e92a2b83583795608f8e3d6ac8be490cab",
+        },
+        "default speedups": {
+            "exp4_noise": "9dd42d74ae5858fa485448a5576201ebbc62e09894e92913becf50b8706af37a",
+            "exp1": "682fa5d6da37a18f39d73a2a7d2bbd5e896f929813ca460399ba6f519c444d2b",
+            "exp3": "ddf4fcbe9c17638fa8f35141f1861badfdcfae5ff2d632311072bb27d34c98da",
         },
     },
 }
