@@ -54,6 +54,7 @@ def study(tmp_path: Path) -> Study:
         experiments, {"mnist": {"test_accuracy": 0.99}}, [], "metrics.png", tmp_path,
         cas_real={"mnist": {"test_accuracy": 0.97, "test_accuracy_std": 0.01}},
         ablations={"mnist": {"control": "control", "repeats": ["control_seed1", "control_seed2"], "rows": rows}},
+        ablation_only=list(RUNS),
     )
 
 

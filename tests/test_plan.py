@@ -66,6 +66,12 @@ def test_an_ablation_has_its_control_its_repeats_and_what_each_row_puts_back(res
     ]
 
 
+def test_only_the_runs_made_for_an_ablation_alone_leave_the_pages_main_sections():
+    ablations = {"mnist": ["exp4", "control", "control_seed1", "exp4_noise"]}
+    assert plan.ablation_only_runs({"mnist": ["exp4", "exp4_noise", "control"]}, ablations) == ["control_seed1"]
+    assert plan.ablation_only_runs({}, ablations) == ["control", "control_seed1", "exp4_noise"]
+
+
 def test_an_ablation_row_not_based_on_its_control_is_refused():
     config = load_config(overrides={"experiments": VARIANTS, "ablations": {"mnist": ["control", "exp4_ema"]}})
     with pytest.raises(ConfigError, match=r"ablations.mnist: experiments.exp4_ema must be based_on 'control'"):

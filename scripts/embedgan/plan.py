@@ -110,6 +110,14 @@ def ablation_rows(resolved: dict[str, Experiment], ablations: dict[str, list[str
     return planned
 
 
+def ablation_only_runs(ladders: dict[str, list[str]], ablations: dict[str, list[str]]) -> list[str]:
+    """The runs made for an ablation alone (neither one of the notebook's experiments nor a
+    ladder's rung): the results page shows them in the ablation's section only, by their
+    sample sheets."""
+    shown = {*NOTEBOOK, *(exp for rungs in ladders.values() for exp in rungs)}
+    return [exp for rows in ablations.values() for exp in rows if exp not in shown]
+
+
 def study_params(
     resolved: dict[str, Experiment],
     runs_of: dict[str, list[Run]],
@@ -129,6 +137,7 @@ def study_params(
         ),
         "ladders": ladder_rungs(resolved, ladders),
         "ablations": ablation_rows(resolved, ablations or {}),
+        "ablation_only": ablation_only_runs(ladders, ablations or {}),
     }
 
 

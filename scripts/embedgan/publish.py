@@ -47,24 +47,24 @@ def picture_name(key: str, experiment: str) -> str:
     return name if "{exp}" in ARTIFACTS[key] else f"{experiment}_{name}"
 
 
-def page_pictures(experiment: str, probes: list[str], sheet_only: bool) -> list[str]:
-    """The keys of an experiment's pictures on the page: an ablation's run shows only its
-    sample sheet (in the ablation's section), every other experiment all of its own and its
-    probes'."""
-    return ["sheet"] if sheet_only else [*PICTURES, *(p for p in PROBE_PICTURES if p in probes)]
+def page_pictures(probes: list[str], sheet_only: bool) -> list[str]:
+    """The keys of an experiment's pictures on the page: its probes' and, for a run made for
+    an ablation alone, its sample sheet (in the ablation's section), for any other all of its
+    own."""
+    return [*(["sheet"] if sheet_only else PICTURES), *(p for p in PROBE_PICTURES if p in probes)]
 
 
 def page_files(
-    experiments: list[str], probes: dict[str, list[str]], page: str, ablation_runs: list[str] = ()
+    experiments: list[str], probes: dict[str, list[str]], page: str, ablation_only: list[str] = ()
 ) -> list[str]:
     """Every file the publish target writes: the page, then its pictures (in the folder named
     after the page): each experiment's, its probes' (probes: experiment -> those its config asks
-    for; the runs of an ablation: their sheets only) and the metrics chart."""
+    for; a run made for an ablation alone: its sheet only) and the metrics chart."""
     folder = Path(page).with_suffix("")
     names = [
         picture_name(key, exp)
         for exp in experiments
-        for key in page_pictures(exp, probes.get(exp, []), exp in ablation_runs)
+        for key in page_pictures(probes.get(exp, []), exp in ablation_only)
     ]
     return [page, *(str(folder / name) for name in [*names, "metrics.png"])]
 
@@ -72,9 +72,8 @@ def page_files(
 def copy_pictures(study: Study, picture_dir: Path) -> None:
     """Copy every picture the page shows beside it and point the study at the copies."""
     picture_dir.mkdir(parents=True, exist_ok=True)
-    ablation_runs = study.ablation_runs()
     for name, entry in study.experiments.items():
-        for key in page_pictures(name, [p for p in PROBE_PICTURES if p in entry], name in ablation_runs):
+        for key in page_pictures([p for p in PROBE_PICTURES if p in entry], name in study.ablation_only):
             if key in entry:
                 target = picture_dir / picture_name(key, name)
                 shutil.copyfile(entry[key], target)

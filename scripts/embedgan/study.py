@@ -22,7 +22,8 @@ class Study:
     written (pictures are linked relative to it); cas_real: data set -> the classification
     accuracy score of real images; ladders: name -> its rungs, bottom first, each
     {experiment, changes: what it changes from the rung below}; ablations: name -> {control,
-    repeats (the control's other seeds), rows: each {experiment, changes: what it puts back}}.
+    repeats (the control's other seeds), rows: each {experiment, changes: what it puts back}};
+    ablation_only: the runs made for an ablation alone (embedgan.plan.ablation_only_runs).
     The results page adds the notebook's scale of each experiment, the jobs' benchmark files
     and the run's command."""
 
@@ -34,6 +35,7 @@ class Study:
     cas_real: dict[str, dict] = field(default_factory=dict)  # data set -> CAS of real images
     ladders: dict[str, list[dict]] = field(default_factory=dict)  # name -> rungs, bottom first
     ablations: dict[str, dict] = field(default_factory=dict)  # name -> control, repeats, rows
+    ablation_only: list[str] = field(default_factory=list)  # runs made for an ablation alone
     notebook: dict[str, dict | None] = field(default_factory=dict)
     benchmarks: dict[str, str] = field(default_factory=dict)
     command: str = ""
@@ -41,18 +43,10 @@ class Study:
     def link(self, path: str) -> str:
         return os.path.relpath(path, self.folder)
 
-    def ablation_runs(self) -> set[str]:
-        """The runs of the ablations: their controls, repeats and rows."""
-        return {
-            name
-            for ablation in self.ablations.values()
-            for name in [ablation["control"], *ablation["repeats"], *(row["experiment"] for row in ablation["rows"])]
-        }
-
     def main_experiments(self) -> list[str]:
-        """The experiments, in reading order, but for the ablations' runs (the results page
-        gives those in the ablations' section only)."""
-        return [name for name in self.experiments if name not in self.ablation_runs()]
+        """The experiments, in reading order, but for those made for an ablation alone (the
+        results page gives those in the ablations' section only)."""
+        return [name for name in self.experiments if name not in self.ablation_only]
 
 
 def gather(
@@ -90,5 +84,6 @@ def read_study(plan: dict, inputs, folder: Path, page: dict | None = None) -> St
     extra = {key: (page or {})[key] for key in ("notebook", "benchmarks", "command") if key in (page or {})}
     return Study(
         experiments, classifiers, plan["noise_pairs"], inputs.metrics_png, folder,
-        cas_real=read_cas_real(inputs.cas_real), ladders=plan["ladders"], ablations=plan["ablations"], **extra,
+        cas_real=read_cas_real(inputs.cas_real), ladders=plan["ladders"], ablations=plan["ablations"],
+        ablation_only=plan["ablation_only"], **extra,
     )
