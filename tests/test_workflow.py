@@ -236,7 +236,8 @@ def test_publish_writes_the_results_page_and_remaking_it_changes_no_byte(finishe
     shortened = page.split("Trained for fewer steps than the notebook:")[1].split("\n## ")[0]
     assert shortened.count("exp4") == 1 and "exp4_noise" not in shortened  # in one list; not in the notebook
     answer = page.split("## The answer")[1].split("\n## ")[0]
-    assert "- exp4_noise: " in answer and "- exp4 -> exp4_noise (8-d noise): diversity 0.00 -> " in answer
+    assert "- exp4_noise: " in answer and "- exp4 / exp4_noise (8-d noise): accuracy " in answer
+    assert re.search(r"exp4_noise \(8-d noise\): .*, diversity 0\.00 / \d+\.\d\d \(\d+\.\d\d\)\. Closer", answer)
     assert "| train exp4 (training loop, all attempts) |" in page and "| evaluate exp4 |" in page
     snakemake(workdir, "publish", "--forcerun", "publish", *args)
     assert {path: path.read_bytes() for path in [*docs.rglob("*"), workdir / "README.md"] if path.is_file()} == written
@@ -282,8 +283,10 @@ def test_a_noise_variant_is_compared_with_its_embedding_only_experiment(finished
     assert not plain["has_noise"] and plain["diversity"] == 0
     report = (results / "report.md").read_text()
     section = report.split("## The noise question")[1].split("\n## ")[0]
-    assert re.search(r"\| exp4 \| none \| [01]\.\d{3} \| [\d.]+ \(", section)
-    assert re.search(r"\| exp4_noise \| 8 \| [01]\.\d{3} \| [\d.]+ \(", section)
+    # accuracy, FD, precision, recall, coverage, CAS, diversity, each beside a perfect generator's
+    cells = r" \| [01]\.\d{3} \([01]\.\d{3}\) \| [\d.]+ \([\d.]+ ± [\d.]+\)" + r" \| ([01]\.\d\d|–) \(([01]\.\d\d|–)\)" * 3
+    assert re.search(r"\| exp4 \| none" + cells + r" \| [01]\.\d{3} \([01]\.\d{3}\) \| 0\.000 \(", section)
+    assert re.search(r"\| exp4_noise \| 8" + cells, section)
     history = json.loads((results / "exp4_noise" / "history.json").read_text())
     assert history["settings"]["noise_dim"] == 8 and history["settings"]["epochs"] == 1
 

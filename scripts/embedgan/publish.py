@@ -271,7 +271,10 @@ def noise_pair_line(study: Study, alone: str, noisy: str) -> str:
     for key, label, form in sections.ABLATION_METRICS:
         without, with_noise = (sections.metric_value(m, key) for m in runs)
         perfect = sections.perfect_value(study, dataset, runs[1], key)
-        cells.append(f"{label} {form.format(without)} / {form.format(with_noise)} ({form.format(perfect)})")
+        cells.append(
+            f"{label} {sections.number(without, form)} / {sections.number(with_noise, form)} "
+            f"({sections.number(perfect, form)})"
+        )
         gaps = {alone: abs(without - perfect), noisy: abs(with_noise - perfect)}
         if not any(map(math.isnan, gaps.values())) and gaps[alone] != gaps[noisy]:
             closer[min(gaps, key=gaps.get)].append(label)

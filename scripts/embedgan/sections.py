@@ -5,6 +5,7 @@ it does not apply, and the helpers that put a number beside its reference."""
 from __future__ import annotations
 
 import datetime
+import math
 
 import numpy as np
 
@@ -267,7 +268,8 @@ def noise_section(study: Study) -> list[str]:
             metrics, dataset = entry["metrics"][0], entry["settings"].dataset
             perfect = {key: perfect_value(study, dataset, metrics, key) for key in ("accuracy", "precision", "recall", "coverage", "cas")}
             beside = " | ".join(
-                f"{metric_value(metrics, key):.2f} ({perfect[key]:.2f})" for key in ("precision", "recall", "coverage")
+                f"{number(metric_value(metrics, key), '{:.2f}')} ({number(perfect[key], '{:.2f}')})"
+                for key in ("precision", "recall", "coverage")
             )
             lines.append(
                 f"| {name} | {entry['settings'].noise_dim or 'none'} "
@@ -486,6 +488,11 @@ ABLATION_METRICS = (
 # A row's difference from the full control counts where it exceeds this many standard
 # deviations of the control's seeds.
 SPREAD_WIDTH = 2.0
+
+
+def number(value: float, form: str) -> str:
+    """A number as `form` writes it, "–" where there is none (NaN: a PRDC set too small)."""
+    return "–" if math.isnan(value) else form.format(value)
 
 
 def metric_value(metrics: dict, key: str) -> float:
