@@ -94,7 +94,6 @@ def resolve_config():
 
 
 RESOLVED, DATASETS, LADDERS, ABLATIONS = resolve_config()
-ABLATION_ONLY = plan.ablation_only_runs(LADDERS, ABLATIONS)
 PROBES = {exp: probes_of(experiment) for exp, experiment in RESOLVED.items()}
 PAGE = "docs/results.md"  # the publish target's results page
 INCEPTION_WEIGHTS = "resources/inception/weights-inception-2015-12-05-6726825d.pth"
