@@ -245,6 +245,9 @@ def diversity_cell(stats: dict) -> str:
     return f"{mean_and_spread(stats, 'diversity', '{:.3f}')} ({stats['mean']['diversity_real']:.3f})"
 
 
+NOISE_PRDC = ("precision", "recall", "coverage")  # the noise question's PRDC columns
+
+
 def noise_section(study: Study) -> list[str]:
     """The embedding alone beside the embedding + noise, per pair of experiments (the positive
     controls' first), each number beside a perfect generator's."""
@@ -266,17 +269,16 @@ def noise_section(study: Study) -> list[str]:
             entry = study.experiments[name]
             stats = seed_statistics(entry["metrics"])
             metrics, dataset = entry["metrics"][0], entry["settings"].dataset
-            perfect = {key: perfect_value(study, dataset, metrics, key) for key in ("accuracy", "precision", "recall", "coverage", "cas")}
+            perfect = {key: perfect_value(study, dataset, metrics, key) for key in ("accuracy", *NOISE_PRDC, "cas")}
             beside = " | ".join(
-                f"{number(metric_value(metrics, key), '{:.2f}')} ({number(perfect[key], '{:.2f}')})"
-                for key in ("precision", "recall", "coverage")
+                f"{number(metric_value(metrics, key), '{:.2f}')} ({number(perfect[key], '{:.2f}')})" for key in NOISE_PRDC
             )
             lines.append(
                 f"| {name} | {entry['settings'].noise_dim or 'none'} "
-                f"| {mean_and_spread(stats, 'accuracy', '{:.3f}')} ({perfect['accuracy']:.3f}) "
+                f"| {mean_and_spread(stats, 'accuracy', '{:.3f}')} ({number(perfect['accuracy'], '{:.3f}')}) "
                 f"| {mean_and_spread(stats, 'frechet_distance', '{:.2f}')} "
                 f"({floor(metrics)}) | {beside} "
-                f"| {mean_and_spread(stats, 'cas', '{:.3f}')} ({perfect['cas']:.3f}) "
+                f"| {mean_and_spread(stats, 'cas', '{:.3f}')} ({number(perfect['cas'], '{:.3f}')}) "
                 f"| {diversity_cell(stats)} |"
             )
     return [*lines, ""]
