@@ -85,7 +85,8 @@ def frechet_distance(real: torch.Tensor, fake: torch.Tensor) -> float:
 
 
 def split_reference(labels: torch.Tensor, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Indices of (reference, held-out pool): a random half of each class's images each."""
+    """Indices of (reference, held-out pool): a random half of each class's images each, on
+    the labels' device (drawn on the CPU, the same on every device)."""
     rng = torch.Generator().manual_seed(seed)
     reference, pool = [], []
     for c in range(NUM_CLASSES):
@@ -93,11 +94,12 @@ def split_reference(labels: torch.Tensor, seed: int) -> tuple[torch.Tensor, torc
         members = members[torch.randperm(len(members), generator=rng)]
         reference.append(members[: len(members) // 2])
         pool.append(members[len(members) // 2 :])
-    return torch.cat(reference), torch.cat(pool)
+    return torch.cat(reference).to(labels.device), torch.cat(pool).to(labels.device)
 
 
 def draw_like(counts: list[int], pool_labels: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
-    """Positions in the pool of a real set with `counts[c]` images of each class c."""
+    """Positions in the pool of a real set with `counts[c]` images of each class c, on the pool
+    labels' device (drawn on the CPU)."""
     picked = []
     for c, count in enumerate(counts):
         members = torch.nonzero(pool_labels.cpu() == c).flatten()
@@ -109,7 +111,7 @@ def draw_like(counts: list[int], pool_labels: torch.Tensor, rng: torch.Generator
                 f"{len(members)}"
             )
         picked.append(members[torch.randperm(len(members), generator=rng)[:count]])
-    return torch.cat(picked)
+    return torch.cat(picked).to(pool_labels.device)
 
 
 def best_point_distance(reference: torch.Tensor) -> float:

@@ -1,0 +1,252 @@
+"""Every stage of the workflow on an emulated CUDA device (tests/emulated_cuda.py): what a GPU
+would refuse (a tensor of the device mixed with a CPU tensor, a CPU tensor indexed on the
+device, a generator of the other device, NumPy of a device tensor) fails here on the CPU.
+
+Each stage runs its own Snakemake script, as the workflow's job does, with the rule's inputs,
+params and outputs (a stand-in for the `snakemake` object) and `device: cuda`: the training of
+each family of generator, discriminator and objective, label and text, the reference classifier,
+sample, evaluate (PRDC and Frechet distances), CAS, captions, prompts, morph, and a resumed run.
+"""
+
+import json
+import os
+import runpy
+import signal
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import OFFLINE_ENCODER, REPO, write_keras_npz
+from emulated_cuda import DEVICE, DeviceRuleError, emulated_cuda
+from embedgan import data, runs
+from embedgan.settings import canonical, load_config, resolve
+from embedgan.train import Trainer
+
+# One run of each family of networks and objectives, tiny; `device: cuda`, no graph capture
+# (the emulation does not capture), 1 thread.
+EXPERIMENTS = {
+    "exp1": {"epochs": 1, "batch_size": 16},  # MLP sigmoid D, fakes to zeros (CIFAR-10)
+    "exp2": {  # text: BERT fine-tuned, pixel MSE, no D
+        "epochs": 1, "batch_size": 60, "caption_templates": ["{name}", "a photo of a {name}"],
+        "heldout_captions": {"templates": ["a blurry {name}"], "synonyms": {"cat": ["kitten"]}},
+        "prompts": ["a kitten", "a red car"], "morphs": [["cat", "dog"]],
+    },
+    "exp3": {"epochs": 1, "batch_size": 32},  # CNN softmax D with BatchNorm, fakes to 1 - one-hot
+    "exp4": {"epochs": 1, "batch_size": 16},  # a fixed classifier as D
+    "exp4_acgan": {"based_on": "exp4", "noise_dim": 8, "objective": "acgan"},
+    "exp4_ca": {  # conditioning augmentation and an image prior
+        "based_on": "exp4", "conditioning_augmentation": {"kl_weight": 1.0},
+        "image_prior": {"tv_weight": 0.1, "l2_weight": 0.01}, "morphs": [["1", "7"]],
+    },
+    "cgan": {  # projection cGAN: spectral norm, hinge, moving average, mode seeking, 2 D steps
+        "based_on": "exp4_acgan", "generator": "dcgan", "discriminator": "projection",
+        "spectral_norm": True, "objective": "hinge", "g_ema": 0.9, "width": 4, "d_steps": 2,
+        "mode_seeking": 1.0, "batch_size": 32,
+    },
+    "cgan_bn": {"based_on": "cgan", "generator_conditioning": "batchnorm", "mode_seeking": 0.0},
+    "cgan_text": {  # text cGAN: frozen encoder, mean pooling, D's own projection of the states
+        "based_on": "exp2", "generator": "dcgan", "discriminator": "projection", "spectral_norm": True,
+        "objective": "hinge", "noise_dim": 8, "batch_size": 32, "g_ema": 0.9, "width": 4,
+        "freeze_encoder": True, "text_pooling": "mean", "scale_codes": True,
+        "discriminator_condition": "states",
+    },
+}
+CONFIG_OVERRIDES = {
+    "device": "cuda",
+    "text_encoder": OFFLINE_ENCODER,
+    "speedups": {"graph_capture": False},
+    "classifiers": {"mnist": {"epochs": 1, "batch_size": 32}, "cifar10": {"epochs": 1, "batch_size": 32}},
+    "eval_samples_per_class": 2,
+    "inception_metrics": False,
+    "cas": {"images_per_class": 4, "epochs": 1, "real_seeds": 1},
+    "experiment_defaults": {"history_points": 2},
+    "experiments": EXPERIMENTS,
+}
+TEXT = ("exp2", "cgan_text")
+
+
+def run_script(script: str, log, config: dict, threads: int = 1, **namespaces):
+    """A workflow script run in this process as its rule runs it, `snakemake` standing in."""
+    fields = {key: SimpleNamespace(**namespaces.get(key, {})) for key in ("input", "output", "params", "wildcards")}
+    job = SimpleNamespace(log=[str(log)], threads=threads, config=config, **fields)
+    runpy.run_path(str(REPO / "scripts" / script), init_globals={"snakemake": job}, run_name="__main__")
+
+
+class Stages:
+    """A tiny study's folders and config, and its stages run on the emulated device."""
+
+    def __init__(self, root, monkeypatch):
+        self.root, self.monkeypatch = root, monkeypatch
+        mirror = root / "mirror"
+        for name in ("mnist", "cifar10"):
+            write_keras_npz(mirror / f"{name}.npz", name)
+        self.config = load_config(overrides={**CONFIG_OVERRIDES, "mirror": str(mirror)})
+        self.experiments = {exp: resolve(self.config, exp) for exp in self.config["experiments"]}
+        for name in ("mnist", "cifar10"):
+            files = self.files(runs.dataset_files(name))
+            data.fetch(name, files["images"], files["manifest"], str(mirror), str(root / "downloads"))
+
+    def files(self, named: dict) -> dict:
+        return {key: str(self.root / path) for key, path in named.items()}
+
+    def path(self, run_or_pattern) -> str:
+        return str(self.root / run_or_pattern)
+
+    def run(self, exp: str) -> runs.Run:
+        settings = self.experiments[exp].settings
+        return runs.runs_of(exp, settings.seed, settings.dataset, None)[0]
+
+    def dataset(self, exp: str) -> dict:
+        return self.files(runs.dataset_files(self.run(exp).dataset))
+
+    def on_device(self, script: str, log: str, **namespaces) -> None:
+        with emulated_cuda(self.monkeypatch):
+            run_script(script, self.root / "logs" / log, self.config, **namespaces)
+
+    def classifier(self, dataset: str) -> None:
+        self.on_device(
+            "train_classifier.py", f"classifier_{dataset}.log",
+            input=self.files(runs.dataset_files(dataset)), wildcards={"dataset": dataset},
+            output={"model": self.path(f"results/classifiers/{dataset}.pt"),
+                    "summary": self.path(f"results/classifiers/{dataset}.json")},
+            params={"settings": canonical(self.config["classifiers"][dataset]),
+                    "checkpoint": self.path(f"results/classifiers/{dataset}.checkpoint.pt")},
+        )
+
+    def train(self, exp: str, log: str | None = None) -> None:
+        run = self.run(exp)
+        self.on_device(
+            "train_experiment.py", log or f"train_{exp}.log", input=self.dataset(exp),
+            wildcards={"run": run.name},
+            output={key: self.path(run.path(key)) for key in ("model", "history", "snapshots")},
+            params={"settings": self.experiments[exp].training, "precision": "fp32",
+                    "checkpoint": self.path(run.path("checkpoint"))},
+        )
+
+    def model_stage(self, exp: str, script: str, outputs: tuple[str, ...], params: dict, inputs=()) -> None:
+        """A stage that reads the run's model (and `inputs`: the classifier, the data set)."""
+        run = self.run(exp)
+        dataset = run.dataset
+        available = {
+            "classifier": self.path(f"results/classifiers/{dataset}.pt"),
+            "classifier_summary": self.path(f"results/classifiers/{dataset}.json"),
+            **self.dataset(exp),
+        }
+        self.on_device(
+            script, f"{script}_{exp}.log", wildcards={"run": run.name, "exp": exp},
+            input={"model": self.path(run.path("model")), **{key: available[key] for key in inputs}},
+            output={key: self.path(run.path(key)) for key in outputs},
+            params={"run": run.record(), **params},
+        )
+
+
+@pytest.fixture(scope="module")
+def stages(tmp_path_factory):
+    """The data sets fetched, the reference classifiers and every experiment trained on the
+    emulated device (each a stage under test: a refusal fails the tests that need it)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        study = Stages(tmp_path_factory.mktemp("emulated"), monkeypatch)
+        for dataset in ("mnist", "cifar10"):
+            study.classifier(dataset)
+        for exp in EXPERIMENTS:
+            study.train(exp)
+        yield study
+
+
+def test_the_emulated_device_refuses_what_cuda_refuses(monkeypatch):
+    """The tool itself, each rule once, beside what CUDA allows."""
+    with emulated_cuda(monkeypatch):
+        on_device = torch.arange(6.0, device="cuda")
+        assert on_device.device == DEVICE and on_device.is_cuda
+        with pytest.raises(DeviceRuleError, match="same device"):
+            on_device + torch.ones(6)
+        with pytest.raises(DeviceRuleError, match="indexed tensor"):
+            torch.arange(6)[on_device > 2]
+        with pytest.raises(DeviceRuleError, match="generator"):
+            torch.randperm(6, device="cuda", generator=torch.Generator())
+        with pytest.raises(TypeError, match="numpy"):
+            np.asarray(on_device)
+        allowed = [
+            on_device + torch.tensor(1.0),  # a CPU scalar
+            on_device[torch.tensor([0, 2])],  # a device tensor indexed on the CPU
+            torch.randperm(6, device="cuda", generator=torch.Generator(device="cuda")),
+        ]
+        assert all(t.device == DEVICE for t in allowed)
+        host = on_device.cpu()
+        assert host.device.type == "cpu" and not host.is_cuda and host.numpy().sum() == 15
+
+
+@pytest.mark.parametrize("exp", list(EXPERIMENTS))
+def test_training_runs_on_the_device(stages, exp):
+    history = json.loads(open(stages.path(stages.run(exp).path("history"))).read())
+    assert history["device"] == "cuda:0" and history["device_name"].startswith("emulated")
+    assert history["loss"], exp
+
+
+def test_the_reference_classifiers_train_on_the_device(stages):
+    for dataset in ("mnist", "cifar10"):
+        summary = json.loads(open(stages.path(f"results/classifiers/{dataset}.json")).read())
+        assert 0 <= summary["test_accuracy"] <= 1
+
+
+@pytest.mark.parametrize("exp", ["exp4", "cgan", "exp2", "cgan_text", "exp4_ca"])
+def test_sample_evaluate_and_cas_run_on_the_device(stages, exp):
+    stages.model_stage(exp, "sample_experiment.py", ("samples",), {"rows": 2})
+    stages.model_stage(
+        exp, "evaluate_experiment.py", ("metrics", "nearest"),
+        {"samples_per_class": stages.config["eval_samples_per_class"], "inception": False},
+        inputs=("classifier", "classifier_summary", "images"),
+    )
+    stages.model_stage(
+        exp, "cas_experiment.py", ("cas",),
+        {"classifier": canonical(stages.config["classifiers"][stages.run(exp).dataset]),
+         "cas": canonical(stages.config["cas"]), "checkpoint": stages.path(stages.run(exp).path("cas_checkpoint"))},
+        inputs=("images", "manifest"),
+    )
+    metrics = json.loads(open(stages.path(stages.run(exp).path("metrics"))).read())
+    assert 0 <= metrics["accuracy"] <= 1 and metrics["frechet_distance"] >= 0
+    assert metrics["prdc"]["perfect"] is not None
+    assert 0 <= json.loads(open(stages.path(stages.run(exp).path("cas"))).read())["test_accuracy"] <= 1
+
+
+@pytest.mark.parametrize("exp", TEXT)
+def test_captions_and_prompts_run_on_the_device(stages, exp):
+    merged = stages.experiments[exp].merged
+    stages.model_stage(exp, "evaluate_captions.py", ("captions",),
+                       {"heldout": canonical(merged.get("heldout_captions", {}))}, inputs=("classifier",))
+    stages.model_stage(exp, "render_prompts.py", ("prompts",),
+                       {"prompts": merged.get("prompts", ["a cat"])}, inputs=("classifier",))
+    captions = json.loads(open(stages.path(stages.run(exp).path("captions"))).read())
+    assert 0 <= captions["seen"]["accuracy"] <= 1
+
+
+@pytest.mark.parametrize("exp", ["exp2", "exp4_ca"])
+def test_morph_runs_on_the_device(stages, exp):
+    stages.model_stage(exp, "render_morph.py", ("morph",), {"morphs": stages.experiments[exp].merged["morphs"]})
+    assert os.path.getsize(stages.path(stages.run(exp).path("morph"))) > 0
+
+
+def test_an_interrupted_run_resumes_on_the_device(stages, monkeypatch):
+    """Stopped by SIGTERM at a fixed step (as Slurm stops a job), then run again: it goes on
+    from its checkpoint on the device and ends with the weights of the uninterrupted run."""
+    exp, run = "cgan", stages.run("cgan")
+    finished = torch.load(stages.path(run.path("model")), weights_only=True)["networks"]
+    advance = Trainer.advance
+
+    def stop_at_step_3(trainer, batch, phase):
+        advance(trainer, batch, phase)
+        if trainer.state.step == 3:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(Trainer, "advance", stop_at_step_3)
+    with pytest.raises(SystemExit, match="SIGTERM at step 3: checkpoint saved"):
+        stages.train(exp, log="interrupted.log")
+    monkeypatch.setattr(Trainer, "advance", advance)
+    stages.train(exp, log="resumed.log")
+    assert "resumed from" in (stages.root / "logs" / "resumed.log").read_text()
+    resumed = torch.load(stages.path(run.path("model")), weights_only=True)["networks"]
+    for net, weights in finished.items():
+        for name, value in weights.items():
+            torch.testing.assert_close(resumed[net][name], value, rtol=0, atol=0, msg=f"{net}.{name}")
