@@ -31,9 +31,9 @@ import contextlib
 import copy
 
 import torch
-from torch.utils._pytree import tree_flatten, tree_map
 from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_flatten, tree_map
 
 DEVICE = torch.device("cuda", 0)
 CPU = torch.device("cpu")

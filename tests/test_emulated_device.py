@@ -19,10 +19,10 @@ import pytest
 import torch
 
 from conftest import OFFLINE_ENCODER, REPO, write_keras_npz
-from emulated_cuda import DEVICE, DeviceRuleError, emulated_cuda
 from embedgan import data, runs
 from embedgan.settings import canonical, load_config, resolve
 from embedgan.train import Trainer
+from emulated_cuda import DEVICE, DeviceRuleError, emulated_cuda
 
 # One run of each family of networks and objectives, tiny; `device: cuda`, no graph capture
 # (the emulation does not capture), 1 thread.
