@@ -36,11 +36,11 @@ from torchvision import transforms
 
 from embedgan import data as datasets
 from embedgan.capture import WARMUP_STEPS
+from embedgan.devices import select_device
 from embedgan.host import host_kind
 from embedgan.models import ProjectionConvTranspose2d, generator_input
 from embedgan.objectives import Targets
 from embedgan.process import SPEEDUPS, applied_speedups, apply_process_switches
-from embedgan.runtime import select_device
 from embedgan.settings import load_config, resolve
 from embedgan.train import Trainer
 

@@ -6,8 +6,9 @@ import torch
 
 from embedgan import data
 from embedgan.cas import generated_score
+from embedgan.devices import select_device
 from embedgan.runs import Run
-from embedgan.runtime import log_to, select_device, write_json
+from embedgan.runtime import log_to, write_json
 
 with log_to(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)

@@ -7,7 +7,8 @@ import torch
 
 from embedgan import data
 from embedgan.cas import checkpoint_of, real_score
-from embedgan.runtime import log_to, select_device, write_json
+from embedgan.devices import select_device
+from embedgan.runtime import log_to, write_json
 
 with log_to(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)

@@ -5,9 +5,10 @@ templates, synonyms of class names)."""
 import torch
 
 from embedgan.classifier import load_classifier
+from embedgan.devices import select_device
 from embedgan.probes import CAPTION_DRAWS, caption_accuracy, load_text_conditioner
 from embedgan.runs import Run
-from embedgan.runtime import log_to, select_device, write_json
+from embedgan.runtime import log_to, write_json
 from embedgan.sampling import load_generator
 
 with log_to(snakemake.log[0]):

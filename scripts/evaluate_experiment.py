@@ -7,12 +7,13 @@ import torch
 
 from embedgan import data
 from embedgan.classifier import load_classifier
+from embedgan.devices import select_device
 from embedgan.images import nhwc_to_nchw
 from embedgan.inception import inception_extractor, inception_metrics
 from embedgan.metrics import evaluate
 from embedgan.render import class_grid
 from embedgan.runs import Run
-from embedgan.runtime import log_to, select_device, write_json
+from embedgan.runtime import log_to, write_json
 from embedgan.sampling import draw
 
 with log_to(snakemake.log[0]):

@@ -108,7 +108,7 @@ def train(bundle: Path, steps: int, names: list[str], device_name: str = "cuda")
     import torch
 
     from embedgan import data
-    from embedgan.runtime import select_device
+    from embedgan.devices import select_device
     from embedgan.settings import load_config, resolve
     from embedgan.train import train_experiment
 

@@ -3,10 +3,11 @@ conditioning vectors, one row per class pair of the experiment's `morphs`."""
 
 import torch
 
+from embedgan.devices import select_device
 from embedgan.probes import MORPH_STEPS, morph_images
 from embedgan.render import class_grid
 from embedgan.runs import Run
-from embedgan.runtime import log_to, select_device
+from embedgan.runtime import log_to
 from embedgan.sampling import load_generator
 
 with log_to(snakemake.log[0]):

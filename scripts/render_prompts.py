@@ -4,10 +4,11 @@
 import torch
 
 from embedgan.classifier import load_classifier
+from embedgan.devices import select_device
 from embedgan.probes import judge_texts, load_text_conditioner
 from embedgan.render import class_grid
 from embedgan.runs import Run
-from embedgan.runtime import log_to, select_device
+from embedgan.runtime import log_to
 from embedgan.sampling import load_generator
 
 with log_to(snakemake.log[0]):

@@ -5,8 +5,9 @@ import json
 import numpy as np
 import torch
 
+from embedgan.devices import select_device
 from embedgan.runs import Run
-from embedgan.runtime import atomic_path, log_to, select_device
+from embedgan.runtime import atomic_path, log_to
 from embedgan.sampling import draw
 
 with log_to(snakemake.log[0]):

@@ -3,7 +3,8 @@
 import torch
 
 from embedgan.classifier_training import train_classifier
-from embedgan.runtime import log_to, select_device
+from embedgan.devices import select_device
+from embedgan.runtime import log_to
 
 with log_to(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)

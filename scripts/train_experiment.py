@@ -2,7 +2,8 @@
 
 import torch
 
-from embedgan.runtime import log_to, select_device
+from embedgan.devices import select_device
+from embedgan.runtime import log_to
 from embedgan.train import train_experiment
 
 with log_to(snakemake.log[0]):

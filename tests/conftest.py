@@ -3,9 +3,11 @@
 import os
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
+import torch
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # The tests run on two pytest-xdist workers (pytest.ini), one core each: torch's default of a
@@ -76,6 +78,37 @@ def mirror(tmp_path) -> Path:
     write_keras_npz(folder / "mnist.npz", "mnist")
     write_keras_npz(folder / "cifar10.npz", "cifar10")
     return folder
+
+
+@pytest.fixture(autouse=True)
+def own_gpu_locks(tmp_path, monkeypatch):
+    """Each test claims GPUs (embedgan.devices) in a folder of its own, holding none at first."""
+    from embedgan import devices
+
+    monkeypatch.setattr(devices, "LOCKS", tmp_path / "gpu-locks")
+    monkeypatch.setattr(devices, "_held", [])
+
+
+@pytest.fixture
+def fake_gpus(monkeypatch):
+    """fake_gpus(count, current): torch.cuda reports `count` GPUs with `current` the current
+    one; returns the indices torch.cuda.set_device passed to the native call."""
+
+    def install(count: int, current: int = 0) -> list[int]:
+        made_current: list[int] = []
+        # A trainer for a CUDA device sets cuDNN's process-wide switch: restored afterwards.
+        monkeypatch.setattr(torch.backends.cudnn, "benchmark", torch.backends.cudnn.benchmark)
+        monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+        monkeypatch.setattr(torch.cuda, "device_count", lambda: count)
+        monkeypatch.setattr(torch.cuda, "current_device", lambda: current)
+        monkeypatch.setattr(torch._C, "_cuda_setDevice", made_current.append)
+        properties = lambda index: SimpleNamespace(uuid=f"GPU-fake-{index}")  # noqa: E731
+        monkeypatch.setattr(torch.cuda, "get_device_properties", properties)
+        monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (9, 0))
+        monkeypatch.setattr(torch.cuda, "get_arch_list", lambda: ["sm_80", "sm_90"])
+        return made_current
+
+    return install
 
 
 def copy_workflow(target: Path) -> Path:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+from types import SimpleNamespace
 
 import torch
 from torch.overrides import TorchFunctionMode
@@ -281,6 +282,8 @@ def emulated_cuda(monkeypatch):
         "current_device": lambda: 0,
         "get_device_name": lambda device=None: "emulated CUDA device (CPU)",
         "get_device_capability": lambda device=None: (9, 0),
+        "get_device_properties": lambda device=None: SimpleNamespace(uuid="GPU-emulated", name="emulated"),
+        "get_arch_list": lambda: ["sm_90"],
         "is_bf16_supported": lambda including_emulation=True: False,
         "get_rng_state": _cuda_rng_state,
         "set_rng_state": _set_cuda_rng_state,

@@ -163,7 +163,7 @@ def test_a_run_killed_on_the_gpu_resumes_there_to_the_uninterrupted_losses(tmp_p
 @pytest.mark.skipif(torch.cuda.device_count() < 2, reason="needs two or more CUDA GPUs")
 def test_training_on_the_second_gpu_trains_there(tmp_path, fetched):  # noqa: F811
     """device cuda:1: the graph is captured on cuda:1, so its replays train (losses move)."""
-    from embedgan.runtime import select_device
+    from embedgan.devices import select_device
 
     device = select_device("cuda:1")
     out = run(tmp_path, fetched, "second", three_hundred_steps(), ALL_ON, device=device)

@@ -12,8 +12,9 @@ from conftest import TRAIN_SETTINGS
 from embedgan import capture
 from embedgan.capture import CaptureError, GraphedStep
 from embedgan.classifier_training import train_classifier
+from embedgan.devices import select_device
 from embedgan.errors import DeviceError
-from embedgan.runtime import log_to, select_device
+from embedgan.runtime import log_to
 from embedgan.train import Trainer
 from test_train import CPU, fetched, keras_dataset, settings  # noqa: F401  (fetched: a fixture)
 
@@ -21,31 +22,14 @@ from test_train import CPU, fetched, keras_dataset, settings  # noqa: F401  (fet
 pytestmark = pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
 
 
-@pytest.fixture
-def fake_gpus(monkeypatch):
-    """fake_gpus(count, current): torch.cuda reports `count` GPUs with `current` the current
-    one; returns the indices torch.cuda.set_device passed to the native call."""
-
-    def install(count: int, current: int = 0) -> list[int]:
-        made_current: list[int] = []
-        # A trainer for a CUDA device sets cuDNN's process-wide switch: restored afterwards.
-        monkeypatch.setattr(torch.backends.cudnn, "benchmark", torch.backends.cudnn.benchmark)
-        monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-        monkeypatch.setattr(torch.cuda, "device_count", lambda: count)
-        monkeypatch.setattr(torch.cuda, "current_device", lambda: current)
-        monkeypatch.setattr(torch._C, "_cuda_setDevice", made_current.append)
-        return made_current
-
-    return install
-
-
 @pytest.mark.parametrize(
     "requested, count, current, expected",
     [
         ("auto", 1, 0, 0),
         ("cuda", 1, 0, 0),
-        ("auto", 2, 1, 1),  # e.g. the second of the GPUs CUDA_VISIBLE_DEVICES lists
-        ("cuda", 2, 1, 1),
+        # Without an index: the first GPU no other job holds (embedgan.devices.claim_gpu).
+        ("auto", 2, 1, 0),
+        ("cuda", 2, 1, 0),
         ("cuda:1", 2, 0, 1),
         ("cuda:0", 2, 1, 0),
     ],

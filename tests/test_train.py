@@ -8,10 +8,10 @@ import torch
 
 from conftest import OFFLINE_ENCODER, TRAIN_SETTINGS
 from embedgan import data
+from embedgan.devices import select_device
 from embedgan.errors import EncoderError
 from embedgan.models import TextConditioner
 from embedgan.process import SPEEDUPS
-from embedgan.runtime import select_device
 from embedgan.text import captions, load_bert, resolve_encoder
 from embedgan.train import Trainer, TrainingError, train_experiment
 

@@ -17,9 +17,10 @@ from tqdm import tqdm
 from . import checkpoints
 from . import data as datasets
 from .classifier import build_classifier, predict
+from .devices import make_current
 from .images import nhwc_to_nchw, to_model_range
 from .models import NUM_CLASSES
-from .runtime import fingerprint, make_current, save_tensors, seed_everything, write_json
+from .runtime import fingerprint, save_tensors, seed_everything, write_json
 
 log = logging.getLogger("embedgan.classifier")
 

@@ -1,4 +1,4 @@
-"""Run-time plumbing shared by the entry points: logs, atomic writes, devices, seeds."""
+"""Run-time plumbing shared by the entry points: logs, atomic writes, fingerprints, seeds."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DeviceError, ExpectedError, UnreadableFile, WriteError
+from .errors import ExpectedError, UnreadableFile, WriteError
 
 
 @contextlib.contextmanager
@@ -116,45 +116,6 @@ def fingerprint(settings: dict, manifest_path: str | os.PathLike) -> str:
     dataset_sha256 = json.loads(Path(manifest_path).read_text())["sha256"]
     text = json.dumps({"settings": settings, "dataset": dataset_sha256}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def select_device(requested: str):
-    """Map the config's `device` (auto | cpu | cuda | cuda:N) to a torch device; a CUDA device
-    comes back with its index and made the current device (see `make_current`)."""
-    import torch
-
-    if requested == "cpu" or (requested == "auto" and not torch.cuda.is_available()):
-        return torch.device("cpu")
-    if not torch.cuda.is_available():
-        raise DeviceError(
-            f"config key `device` is {requested!r} but no CUDA GPU is available "
-            "(torch.cuda.is_available() is False); use `device: auto` or `device: cpu`"
-        )
-    device = torch.device("cuda" if requested == "auto" else requested)
-    count = torch.cuda.device_count()
-    if device.index is not None and device.index >= count:
-        raise DeviceError(
-            f"config key `device` is {requested!r} but this job sees {count} CUDA GPU(s), "
-            f"cuda:0 to cuda:{count - 1} (CUDA_VISIBLE_DEVICES="
-            f"{os.environ.get('CUDA_VISIBLE_DEVICES', 'unset')}); use `device: cuda` or a "
-            "listed index"
-        )
-    return make_current(device)
-
-
-def make_current(device):
-    """A CUDA device with its index, made the current device (where CUDA graphs are captured
-    and new work defaults); other devices as they are. An index-less `cuda` is the current
-    device (torch.cuda.current_device(), which honours CUDA_VISIBLE_DEVICES):
-    torch.cuda.set_device refuses a device without an index."""
-    import torch
-
-    if device.type != "cuda":
-        return device
-    if device.index is None:
-        device = torch.device("cuda", torch.cuda.current_device())
-    torch.cuda.set_device(device)
-    return device
 
 
 def seed_everything(seed: int) -> None:

@@ -33,13 +33,14 @@ from tqdm import tqdm
 from . import checkpoints, host, model_file, sampling
 from . import data as datasets
 from .capture import GraphedStep
+from .devices import make_current
 from .errors import ConfigError, ExpectedError
 from .images import nhwc_to_nchw, to_model_range
 from .models import NUM_CLASSES, Networks, ProjectionConvTranspose2d, build_networks, generator_input
 from .objectives import Objective, Targets, get_objective, image_prior_penalty, mode_seeking_term
 from .process import SPEEDUPS, applied_speedups, apply_process_switches, stop_on_signals
 from .runs import made_for_run
-from .runtime import atomic_path, fingerprint, make_current, seed_everything, write_json
+from .runtime import atomic_path, fingerprint, seed_everything, write_json
 from .settings import Optimizer, Settings
 
 log = logging.getLogger("embedgan.train")
