@@ -82,7 +82,7 @@ def local_profile(folder):
         }
     )
     profile["default-resources"] = {"slurm_partition": "debug", "runtime": 10, "mem_mb": 1500}
-    for gpu_rule in profile["set-resources"]:  # train, train_classifier, cas, cas_real
+    for gpu_rule in profile["set-resources"]:  # the rules that hold a GPU
         profile["set-resources"][gpu_rule].update(
             {"slurm_partition": "debug", "runtime": 10, "mem_mb": 3000, "cpus_per_task": 1}
         )
@@ -94,8 +94,8 @@ def local_profile(folder):
 
 def test_tiny_workflow_runs_through_the_slurm_profile(slurm_cluster, tmp_path):
     """The text experiment's run submitted through the profile: training (with the offline
-    BERT) and its classification accuracy score as GPU jobs, sampling and a picture as CPU
-    jobs, the data set fetched locally. Each Slurm job costs tens of seconds here (its own
+    BERT), its classification accuracy score and its sampling as GPU jobs, a picture as a CPU
+    job, the data set fetched locally. Each Slurm job costs tens of seconds here (its own
     Snakemake start, status checks 1, 12, 33 s after submission, one fake GPU for all GPU
     jobs), so the whole tiny study is tests/test_workflow.py's, run locally."""
     mirror = tmp_path / "mirror"

@@ -46,6 +46,8 @@ rule evaluate:
     conda:
         "../../environment.yaml"
     threads: config["train_threads"]
+    resources:
+        gpu=1,
     params:
         samples_per_class=config["eval_samples_per_class"],
         run=lambda w: RUN[w.run].record(),
@@ -68,6 +70,8 @@ rule captions:
     conda:
         "../../environment.yaml"
     threads: config["train_threads"]
+    resources:
+        gpu=1,
     params:
         heldout=lambda w: after_training(w.exp, "heldout_captions", {}),
         run=lambda w: RUN[w.exp].record(),

@@ -66,6 +66,8 @@ rule morph:
         "benchmarks/morph/{exp}.tsv"
     conda:
         "../../environment.yaml"
+    resources:
+        gpu=1,
     params:
         morphs=lambda w: after_training(w.exp, "morphs", []),
         run=lambda w: RUN[w.exp].record(),
@@ -91,6 +93,8 @@ rule prompts:
         "benchmarks/prompts/{exp}.tsv"
     conda:
         "../../environment.yaml"
+    resources:
+        gpu=1,
     params:
         prompts=lambda w: after_training(w.exp, "prompts", []),
         run=lambda w: RUN[w.exp].record(),

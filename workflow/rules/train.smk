@@ -16,6 +16,8 @@ rule train:
     conda:
         "../../environment.yaml"
     threads: config["train_threads"]
+    # Every job that computes on the config's device holds a GPU: --resources gpu=N runs N at
+    # once, each on a GPU of its own (embedgan.devices); on a cluster each asks for one.
     resources:
         gpu=1,
     params:
@@ -41,6 +43,8 @@ rule sample:
     conda:
         "../../environment.yaml"
     threads: 1
+    resources:
+        gpu=1,
     params:
         # Enough draws for the picture and for the sample sheet.
         rows=max(config["real_rows"], runs.SHEET_ROWS),
