@@ -266,6 +266,47 @@ def test_a_loss_that_becomes_nan_stops_training_with_the_step(tmp_path, fetched,
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
 def test_cuda_without_a_gpu_is_a_clear_error():
-    with pytest.raises(RuntimeError, match="`device` is 'cuda' but no CUDA GPU is available"):
+    with pytest.raises(RuntimeError, match="`device` is 'cuda' but torch .* cannot use a CUDA GPU"):
         select_device("cuda")
     assert select_device("auto") == CPU
+
+
+def test_losses_are_read_off_the_device_once_per_epoch_in_a_short_run(tmp_path, fetched, monkeypatch):
+    """A run shorter than LOSS_POINTS logs every step: its rows stay on the device until the
+    epoch ends (one host sync), and the history holds plain numbers."""
+    from embedgan.train import TrainState
+
+    reads = []
+    read_losses = TrainState.read_losses
+    monkeypatch.setattr(TrainState, "read_losses", lambda state: reads.append(len(state.unread_rows())) or read_losses(state))
+    out = run(tmp_path, fetched, "short", settings(epochs=2))  # 8 steps an epoch
+    history = json.loads((out / "history.json").read_text())
+    assert len(history["loss"]) == 16 and all(isinstance(row["loss_g"], float) for row in history["loss"])
+    assert [n for n in reads if n] == [8, 8]
+
+
+def test_a_discriminators_probabilities_are_computed_in_float32_under_bf16_autocast():
+    """A logit of 8 in bfloat16 would give a probability of exactly 1 (and BCE no gradient)."""
+    from embedgan.models import DISCRIMINATORS, Float32Output
+    from embedgan.settings import Settings
+
+    for name in ("mlp_sigmoid", "mlp_softmax", "cnn_softmax"):
+        d = DISCRIMINATORS[name].build((3, 32, 32), Settings.of(settings(dataset="cifar10")), None)
+        assert isinstance(d[-1], Float32Output), name
+    sigmoid_d = DISCRIMINATORS["mlp_sigmoid"].build((1, 28, 28), Settings.of(settings()), None)
+    last = sigmoid_d[-2]
+    with torch.no_grad():
+        last.weight.zero_()
+        last.bias.fill_(8.0)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        answer = sigmoid_d(torch.zeros(2, 1, 28, 28))
+    assert answer.dtype == torch.float32
+    assert 0.999 < answer.max().item() < 1.0
+
+
+def test_emulated_bf16_is_not_taken_for_native(monkeypatch):
+    from embedgan import host
+
+    asked = []
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: asked.append(including_emulation) or including_emulation)
+    assert host.bf16_native(torch.device("cuda")) is False and asked == [False]

@@ -50,7 +50,7 @@ def host_kind(device: torch.device) -> str:
 
 def bf16_native(device: torch.device) -> bool:
     """Whether `device` computes bfloat16 natively (elsewhere autocast would emulate it, slower
-    than float32)."""
+    than float32): on CUDA from Ampere on, not through the emulation torch offers on Turing."""
     if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
+        return torch.cuda.is_bf16_supported(including_emulation=False)
     return bool(BF16_FLAGS & cpu_flags())

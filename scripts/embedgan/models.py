@@ -221,6 +221,20 @@ class LinearDeconvGenerator(nn.Module):
         return self.net(code)
 
 
+class Float32Output(nn.Module):
+    """A network's output activation (sigmoid, softmax) computed in float32, outside autocast:
+    in bfloat16 a probability rounds to 1 from a logit of about 6 on, and the BCE that reads it
+    loses its gradient. No parameters: the network's weights are named as without it."""
+
+    def __init__(self, activation: nn.Module):
+        super().__init__()
+        self.activation = activation
+
+    def forward(self, logits: torch.Tensor) -> torch.Tensor:
+        with torch.autocast(logits.device.type, enabled=False):
+            return self.activation(logits.float())
+
+
 def mlp_discriminator(
     image_shape: tuple[int, int, int], hidden: tuple[int, ...], output: nn.Module
 ) -> nn.Sequential:
@@ -230,7 +244,7 @@ def mlp_discriminator(
     for next_width in hidden:
         layers += [nn.Linear(width, next_width), nn.LeakyReLU(), nn.Dropout(0.1)]
         width = next_width
-    return nn.Sequential(*layers, nn.Linear(width, NUM_CLASSES), output)
+    return nn.Sequential(*layers, nn.Linear(width, NUM_CLASSES), Float32Output(output))
 
 
 def cnn_discriminator(image_shape: tuple[int, int, int]) -> nn.Sequential:
@@ -255,7 +269,7 @@ def cnn_discriminator(image_shape: tuple[int, int, int]) -> nn.Sequential:
         nn.ReLU(),
         nn.Dropout(0.4),
         nn.Linear(512, NUM_CLASSES),
-        nn.Softmax(dim=1),
+        Float32Output(nn.Softmax(dim=1)),
     )
 
 

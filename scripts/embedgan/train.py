@@ -46,6 +46,7 @@ from .settings import Optimizer, Settings
 log = logging.getLogger("embedgan.train")
 
 LOSS_POINTS = 200  # about this many points on the loss curve, whatever the run length
+READ_LOSSES_EVERY = 16  # losses read off the device every this many rows (and each epoch)
 
 
 class TrainingError(ExpectedError, RuntimeError):
@@ -261,18 +262,37 @@ class TrainState:
             self.loss_counts[key] = self.loss_counts.get(key, 0) + 1
 
     def record_losses(self, steps_per_epoch: int) -> None:
-        """Read the summed losses off the device (once per interval) into the history."""
+        """Close a row of the history: the mean losses since the last row, left on the device
+        until read_losses (no host sync per row)."""
         row = {"step": self.step, "epoch": self.step / steps_per_epoch}
         for key, total in self.loss_sums.items():
-            value = total.item() / self.loss_counts[key]
+            row[key] = total / self.loss_counts[key]
+        self.loss_history.append(row)
+        self.loss_sums, self.loss_counts = {}, {}
+
+    def unread_rows(self) -> list[dict]:
+        """The history's rows whose losses are still on the device (the last ones)."""
+        unread = []
+        for row in reversed(self.loss_history):
+            if not any(torch.is_tensor(value) for value in row.values()):
+                break
+            unread.append(row)
+        return unread[::-1]
+
+    def read_losses(self) -> None:
+        """Read the history's rows still on the device off it, in one copy; a loss that is no
+        longer finite stops the run."""
+        unread = [(row, key) for row in self.unread_rows() for key, value in row.items() if torch.is_tensor(value)]
+        if not unread:
+            return
+        values = torch.stack([row[key].float() for row, key in unread]).tolist()
+        for (row, key), value in zip(unread, values, strict=True):
             if not math.isfinite(value):
                 raise TrainingError(
-                    f"{key} became {value} by step {self.step} (epoch {self.epoch + 1}); "
+                    f"{key} became {value} by step {row['step']} (epoch {math.ceil(row['epoch'])}); "
                     "stopping rather than saving a broken model"
                 )
             row[key] = value
-        self.loss_history.append(row)
-        self.loss_sums, self.loss_counts = {}, {}
 
     @classmethod
     def from_checkpoint(cls, saved: dict, device: torch.device) -> TrainState:
@@ -418,6 +438,7 @@ class Trainer:
                         )
                 state.epoch_order, state.batch_index = None, 0
                 state.epoch += 1
+                state.read_losses()
                 saving = clock.due()
                 if saving:
                     self.save_checkpoint(checkpoint, run_identity)
@@ -436,6 +457,8 @@ class Trainer:
         state.step += 1
         if state.step % self.log_every == 0 or state.step == self.total_steps:
             state.record_losses(self.steps_per_epoch)
+            if len(state.unread_rows()) >= READ_LOSSES_EVERY:
+                state.read_losses()
 
     def draw_epoch_order(self) -> torch.Tensor:
         """The batch order of a new epoch: a permutation of the training images."""
@@ -453,6 +476,7 @@ class Trainer:
         self.clock = now
 
     def save_checkpoint(self, checkpoint: Path, run_identity: dict) -> None:
+        self.state.read_losses()
         self.count_time()
         checkpoints.save(checkpoint, run_identity, self.checkpoint_state())
 
