@@ -5,6 +5,7 @@ same path (device selection, the capture's failure) is in tests/test_cuda_path.p
 """
 
 import json
+import os
 import signal
 
 import pytest
@@ -12,8 +13,7 @@ import torch
 
 from conftest import OFFLINE_ENCODER
 from embedgan.capture import WARMUP_STEPS, GraphedStep
-from embedgan.train import Trainer
-from test_interrupt import SETTINGS, finish, interrupt_after_first_checkpoint, resume, start
+from embedgan.train import Preempted, Trainer
 from test_train import fetched, keras_dataset, run, settings  # noqa: F401  (fetched: a fixture)
 
 pytestmark = [
@@ -146,17 +146,29 @@ def test_a_text_conditioned_run_trains_on_the_gpu(tmp_path, fetched):  # noqa: F
     assert_same_losses(fast, run(tmp_path, fetched, "eager", chosen, ALL_OFF, device=CUDA))
 
 
-def test_a_run_killed_on_the_gpu_resumes_there_to_the_uninterrupted_losses(tmp_path, mirror):
-    """SIGTERM mid-run (as Slurm preempts), then the same command: the checkpoint is read on
-    the CPU and resumed on the GPU, with capture and fused Adam as configured."""
-    process, reference = start(tmp_path, mirror, "reference", device="cuda")
-    code, output = finish(process)
-    assert code == 0, output
-    out, output = interrupt_after_first_checkpoint(tmp_path, mirror, signal.SIGTERM, device="cuda")
-    assert "Preempted: SIGTERM at step" in output
-    out, output = resume(tmp_path, mirror, device="cuda")
+def test_a_run_stopped_at_a_fixed_step_resumes_on_the_gpu_to_the_uninterrupted_losses(
+    tmp_path, fetched, monkeypatch  # noqa: F811
+):
+    """SIGTERM at step 100 of 300 (as Slurm preempts; after the capture, whatever the GPU's
+    speed), then the same run again: the checkpoint is read on the CPU and the run goes on on
+    the GPU, with capture and fused Adam as configured."""
+    chosen = three_hundred_steps()
+    reference = run(tmp_path, fetched, "reference", chosen, ALL_ON, device=CUDA)
+    advance = Trainer.advance
+
+    def stop_at_step_100(trainer, batch, phase):
+        advance(trainer, batch, phase)
+        if trainer.state.step == 100:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(Trainer, "advance", stop_at_step_100)
+    with pytest.raises(Preempted, match="SIGTERM at step 100: checkpoint saved"):
+        run(tmp_path, fetched, "stopped", chosen, ALL_ON, device=CUDA)
+    monkeypatch.setattr(Trainer, "advance", advance)
+    out = run(tmp_path, fetched, "stopped", chosen, ALL_ON, device=CUDA)
     history = json.loads((out / "history.json").read_text())
-    assert history["device"].startswith("cuda") and history["steps"] == SETTINGS["epochs"] * 30  # 120 images, batch 4
+    assert history["device"].startswith("cuda") and history["steps"] == 300
+    assert history["cuda_graph_steps"] == ["both"]
     assert_same_losses(out, reference)
 
 

@@ -10,7 +10,7 @@ import torch
 
 from conftest import TRAIN_SETTINGS
 from embedgan import capture
-from embedgan.capture import CaptureError, GraphedStep
+from embedgan.capture import GraphedStep
 from embedgan.classifier_training import train_classifier
 from embedgan.devices import select_device
 from embedgan.errors import DeviceError
@@ -112,11 +112,12 @@ def test_a_step_is_captured_on_a_stream_of_the_runs_own_device(monkeypatch):
     assert torch.equal(captured.outputs["y"], torch.full((3,), 2.0))
 
 
-def test_a_failed_capture_ends_the_job_with_one_line(mirror, monkeypatch, tmp_path):
-    """No eager step after a failed capture: it could run on the capture's stream and RNG state."""
+def failing_capture(mirror, monkeypatch):
+    """A trainer whose 'both' step is warmed up for capture and whose capture raises, as a
+    capture does on CUDA; returns it and the steps it then ran eagerly."""
     trainer = Trainer(settings(), keras_dataset(mirror, "mnist"), CPU)
-    # The step looked up when called, so that an eager step after the failure would be seen.
-    graphed = GraphedStep(lambda *batch: trainer.train_step(*batch, phase="both"), CPU, "both")
+    eager_steps = []
+    graphed = GraphedStep(lambda *batch: eager_steps.append(batch) or {}, CPU, "both")
     graphed.warmup_left = 0  # as on CUDA, warm-up done
     trainer.graphed = {"both": graphed}
 
@@ -124,19 +125,48 @@ def test_a_failed_capture_ends_the_job_with_one_line(mirror, monkeypatch, tmp_pa
         raise RuntimeError("operation not permitted when stream is capturing")
 
     monkeypatch.setattr(capture, "CapturedStep", refuse)
-    eager_steps = []
-    monkeypatch.setattr(trainer, "train_step", lambda *args, **kwargs: eager_steps.append(args))
+    monkeypatch.setattr(torch.cuda, "get_rng_state", lambda device: torch.get_rng_state())
+    return trainer, eager_steps
+
+
+def a_batch(trainer):
     batch = torch.arange(TRAIN_SETTINGS["batch_size"])
-    real = trainer.images[batch].float().div(127.5).sub(1)
+    return trainer.images[batch].float().div(127.5).sub(1), trainer.labels[batch]
+
+
+def test_a_failed_capture_goes_on_eagerly_after_one_warning(mirror, monkeypatch, tmp_path):
+    """The stream and the generator are put back first; later steps do not try again."""
+    trainer, eager_steps = failing_capture(mirror, monkeypatch)
+    resets = []
+    monkeypatch.setattr(capture, "reset_after_failed_capture", lambda device, state: resets.append(device))
+    log = tmp_path / "train.log"
+    with log_to(log):
+        for _ in range(3):
+            trainer.step_batch(*a_batch(trainer), "both")
+    warnings = [line for line in log.read_text().splitlines() if "WARNING" in line]
+    assert len(warnings) == 1 and warnings[0].endswith(
+        "CUDA graph capture of the 'both' step failed (operation not permitted when stream is capturing): "
+        "training goes on eagerly (speedups.graph_capture: false skips the attempt)"
+    )
+    assert resets == [CPU] and trainer.graphed["both"].failed and trainer.graphed["both"].captured is None
+    assert len(eager_steps) == 1  # the failed capture's step, run by GraphedStep itself
+
+
+def test_a_capture_whose_eager_path_cannot_be_put_back_ends_the_job_with_one_line(mirror, monkeypatch, tmp_path):
+    trainer, eager_steps = failing_capture(mirror, monkeypatch)
+
+    def cannot(device, state):
+        raise RuntimeError("CUDA error: operation failed due to a previous error during capture")
+
+    monkeypatch.setattr(capture, "reset_after_failed_capture", cannot)
     log = tmp_path / "train.log"
     with pytest.raises(SystemExit) as stopped:
         with log_to(log):
-            trainer.step_batch(real, trainer.labels[batch], "both")
+            trainer.step_batch(*a_batch(trainer), "both")
     line = (
-        "error: CUDA graph capture failed (operation not permitted when stream is capturing); "
-        "set speedups.graph_capture: false to train without it"
+        "error: CUDA graph capture failed (operation not permitted when stream is capturing), and the "
+        "eager path could not be put back (CUDA error: operation failed due to a previous error during "
+        "capture); set speedups.graph_capture: false to train without it"
     )
     assert str(stopped.value) == line and log.read_text().strip().splitlines()[-1] == line
-    assert eager_steps == [] and graphed.captured is None
-    with pytest.raises(CaptureError):  # a retry in the same process fails alike
-        trainer.step_batch(real, trainer.labels[batch], "both")
+    assert eager_steps == []

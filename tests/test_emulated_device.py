@@ -1,6 +1,7 @@
-"""Every stage of the workflow on an emulated CUDA device (tests/emulated_cuda.py): what a GPU
-would refuse (a tensor of the device mixed with a CPU tensor, a CPU tensor indexed on the
-device, a generator of the other device, NumPy of a device tensor) fails here on the CPU.
+"""Every stage of the workflow on a CUDA device: emulated on a CPU (tests/emulated_cuda.py), so
+that what a GPU would refuse (a tensor of the device mixed with a CPU tensor, a CPU tensor
+indexed on the device, a generator of the other device, NumPy of a device tensor) fails here
+too; the real one where a GPU is at hand (scripts/gpu_check.py runs this file there).
 
 Each stage runs its own Snakemake script, as the workflow's job does, with the rule's inputs,
 params and outputs (a stand-in for the `snakemake` object) and `device: cuda`: the training of
@@ -8,6 +9,7 @@ each family of generator, discriminator and objective, label and text, the refer
 sample, evaluate (PRDC and Frechet distances), CAS, captions, prompts, morph, and a resumed run.
 """
 
+import contextlib
 import json
 import os
 import runpy
@@ -65,6 +67,7 @@ CONFIG_OVERRIDES = {
     "experiments": EXPERIMENTS,
 }
 TEXT = ("exp2", "cgan_text")
+ON_GPU = torch.cuda.is_available()  # a real GPU: the stages run on it, not on the emulation
 
 
 def run_script(script: str, log, config: dict, threads: int = 1, **namespaces):
@@ -77,8 +80,8 @@ def run_script(script: str, log, config: dict, threads: int = 1, **namespaces):
 class Stages:
     """A tiny study's folders and config, and its stages run on the emulated device."""
 
-    def __init__(self, root, monkeypatch):
-        self.root, self.monkeypatch = root, monkeypatch
+    def __init__(self, root):
+        self.root = root
         mirror = root / "mirror"
         for name in ("mnist", "cifar10"):
             write_keras_npz(mirror / f"{name}.npz", name)
@@ -102,8 +105,9 @@ class Stages:
         return self.files(runs.dataset_files(self.run(exp).dataset))
 
     def on_device(self, script: str, log: str, **namespaces) -> None:
-        with emulated_cuda(self.monkeypatch):
-            run_script(script, self.root / "logs" / log, self.config, **namespaces)
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            with contextlib.nullcontext() if ON_GPU else emulated_cuda(monkeypatch):
+                run_script(script, self.root / "logs" / log, self.config, **namespaces)
 
     def classifier(self, dataset: str) -> None:
         self.on_device(
@@ -146,15 +150,15 @@ class Stages:
 def stages(tmp_path_factory):
     """The data sets fetched, the reference classifiers and every experiment trained on the
     emulated device (each a stage under test: a refusal fails the tests that need it)."""
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        study = Stages(tmp_path_factory.mktemp("emulated"), monkeypatch)
-        for dataset in ("mnist", "cifar10"):
-            study.classifier(dataset)
-        for exp in EXPERIMENTS:
-            study.train(exp)
-        yield study
+    study = Stages(tmp_path_factory.mktemp("emulated"))
+    for dataset in ("mnist", "cifar10"):
+        study.classifier(dataset)
+    for exp in EXPERIMENTS:
+        study.train(exp)
+    return study
 
 
+@pytest.mark.skipif(ON_GPU, reason="a real GPU: the emulation stands in for none")
 def test_the_emulated_device_refuses_what_cuda_refuses(monkeypatch):
     """The tool itself, each rule once, beside what CUDA allows."""
     with emulated_cuda(monkeypatch):
@@ -181,7 +185,8 @@ def test_the_emulated_device_refuses_what_cuda_refuses(monkeypatch):
 @pytest.mark.parametrize("exp", list(EXPERIMENTS))
 def test_training_runs_on_the_device(stages, exp):
     history = json.loads(open(stages.path(stages.run(exp).path("history"))).read())
-    assert history["device"] == "cuda:0" and history["device_name"].startswith("emulated")
+    assert history["device"] == "cuda:0"
+    assert history["device_name"].startswith("emulated") != ON_GPU
     assert history["loss"], exp
 
 

@@ -395,8 +395,10 @@ class Trainer:
         return (loss_g + loss_2) / 2 + self.settings.mode_seeking * term
 
     def step_batch(self, real: torch.Tensor, labels: torch.Tensor, kind: str) -> dict:
-        """train_step, replayed from a CUDA graph where capture is on (full batches only)."""
-        if kind not in self.graphed or len(labels) != self.settings.batch_size:
+        """train_step, replayed from a CUDA graph where capture is on (full batches only; eager
+        after a failed capture)."""
+        graphed = self.graphed.get(kind)
+        if graphed is None or graphed.failed or len(labels) != self.settings.batch_size:
             return self.train_step(real, labels, kind)
         return self.graphed[kind](real, labels)
 
@@ -531,6 +533,7 @@ def history_record(name: str, settings: dict, trainer: Trainer, made_for: dict) 
         "steps_per_epoch": trainer.steps_per_epoch,
         "wall_time_s": trainer.state.elapsed,
         "cuda_graph_steps": sorted(p for p, step in trainer.graphed.items() if step.captured),
+        "cuda_graph_failed": sorted(p for p, step in trainer.graphed.items() if step.failed),
         "graph_capture": bool(trainer.graphed),
         "loss": trainer.state.loss_history,
     }
