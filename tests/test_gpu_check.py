@@ -1,6 +1,9 @@
 """scripts/gpu_check.py, as far as a CPU can run it: its plan is complete, its bundle is small
-enough to travel and holds what the check reads, and its training step runs."""
+enough to travel and holds what the check reads, its training step runs, and `run` goes on
+past a failed stage and writes what it has after each."""
 
+import json
+import sys
 
 import numpy as np
 import torch
@@ -11,10 +14,13 @@ from conftest import REPO, write_keras_npz
 from embedgan.text import load_bert
 
 
-def test_the_plan_runs_the_cuda_tests_the_benchmark_and_every_experiment(tmp_path):
-    steps = dict(gpu_check.plan(tmp_path, "python"))
-    assert list(steps) == ["CUDA tests", "benchmark", "training"]
-    assert "tests/test_cuda.py" in steps["CUDA tests"] and steps["CUDA tests"][-2:] == ["-m", "cuda"]
+def test_the_plan_runs_the_cuda_tests_the_workflow_every_experiment_and_the_benchmark(tmp_path):
+    stages = gpu_check.plan(tmp_path, "python")
+    steps = {what: argv for what, argv, _ in stages}
+    assert list(steps) == ["CUDA tests", "workflow", "training", "benchmark"]
+    assert {"tests/test_cuda.py", "tests/test_emulated_device.py"} <= set(steps["CUDA tests"])
+    assert steps["workflow"][-3:] == ["workflow", "--bundle", str(tmp_path)]
+    assert sum(limit for _, _, limit in stages) <= 6 * 60  # about 5 minutes, each stage bounded
     every = set()
     for path in ("config/config.yaml", "config/ladder.yaml"):
         every |= set(yaml.safe_load((REPO / path).read_text())["experiments"])
@@ -46,6 +52,37 @@ def test_the_bundle_travels_and_a_training_job_runs_on_it(tmp_path):
     tokenizer, bert = load_bert(str(bundle / "encoder"))
     assert {p.dtype for p in bert.parameters()} == {torch.float32} and bert.config.hidden_size == 384
     assert tokenizer("a photo of a cat")["input_ids"][0] == tokenizer.cls_token_id
-    rows = gpu_check.train(bundle, steps=3, names=["exp5"], device_name="cpu")
+    benchmarks = tmp_path / "benchmarks.md"
+    rows = gpu_check.train(bundle, steps=3, names=["exp5"], device_name="cpu", benchmarks=benchmarks)
     assert [row["experiment"] for row in rows] == ["exp5"] and rows[0]["finite"] and rows[0]["steps"] >= 3
-    assert "| exp5 | 128 |" in gpu_check.training_section(rows, 3)
+    assert "| exp5 | 128 |" in gpu_check.training_section(rows, 3) and "| exp5 | 128 |" in benchmarks.read_text()
+
+
+def test_run_goes_on_past_a_failed_stage_and_writes_what_it_has_after_each(tmp_path, monkeypatch, capsys):
+    stages = [
+        ("fails", [sys.executable, "-c", "import sys; print('broken'); sys.exit(1)"], 30),
+        ("too slow", [sys.executable, "-c", "import time; time.sleep(30)"], 1),
+        ("cannot run here", [sys.executable, "-c", f"import sys; sys.exit({gpu_check.SKIPPED})"], 30),
+        ("passes", [sys.executable, "-c", "print('fine')"], 30),
+    ]
+    monkeypatch.setattr(gpu_check, "plan", lambda bundle: stages)
+    monkeypatch.setattr(gpu_check, "versions", lambda: {"torch": "x", "driver": "y"})
+    monkeypatch.setenv("OUT", str(tmp_path / "out"))
+    assert gpu_check.run(tmp_path / "bundle") == 1
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == '== versions: {"torch": "x", "driver": "y"}'
+    results = json.loads((tmp_path / "out" / "gpu_check.json").read_text())
+    assert [(s["stage"], s["status"]) for s in results["stages"]] == [
+        ("fails", "FAILED"), ("too slow", "stopped at its limit of 1 s"),
+        ("cannot run here", "skipped (its log says why)"), ("passes", "passed"),
+    ]
+    log = (tmp_path / "out" / "gpu_check.log").read_text()
+    assert "broken" in log and "fine" in log
+    assert "| passes | passed | 0 |" in (tmp_path / "out" / "gpu_check.md").read_text()
+
+
+def test_the_workflow_stage_config_is_a_valid_config():
+    from embedgan.settings import load_config
+
+    config = load_config(overrides=gpu_check.TINY_WORKFLOW)
+    assert config["device"] == "cuda" and set(config["experiments"]) >= {"exp1", "exp2", "exp3", "exp4", "exp5"}
