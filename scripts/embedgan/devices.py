@@ -120,7 +120,7 @@ def unusable_gpu_message(requested: str) -> str:
             )
     return (
         f"{head}, though the machine has one ({evidence}): {cause}. Update the driver, or install "
-        "a torch build for it (the README, 'GPUs and drivers': PyTorch's CUDA 12 wheels), or set "
+        "a torch build for it (docs/gpus.md, 'Drivers and the torch build': PyTorch's CUDA 12 wheels), or set "
         "`device: cpu` to train on the CPU on purpose"
     )
 
