@@ -109,13 +109,15 @@ def test_bf16_trains_in_bf16_only_where_the_cpu_computes_it(mirror, monkeypatch,
     monkeypatch.setattr(host, "cpu_flags", lambda: {"avx2", "avx512f", "avx512_bf16"})
     trainer = Trainer(settings(**{**EXPERIMENT_KINDS["exp1"], "dataset": "mnist"}), dataset, CPU, precision="bf16")
     assert trainer.precision == "bf16"
-    inside, losses_seen = [], []
-    trainer.nets.discriminator.register_forward_hook(lambda m, i, out: inside.append(out.dtype))
+    inside, answers, losses_seen = [], [], []
+    # The layers in bf16; the output's sigmoid in float32 (Float32Output).
+    trainer.nets.discriminator[-2].register_forward_hook(lambda m, i, out: inside.append(out.dtype))
+    trainer.nets.discriminator.register_forward_hook(lambda m, i, out: answers.append(out.dtype))
     original = F.binary_cross_entropy
     monkeypatch.setattr(F, "binary_cross_entropy", lambda p, t, **k: losses_seen.append(p.dtype) or original(p, t, **k))
     real, labels = one_batch(trainer)
     losses = trainer.train_step(real, labels, "both")
-    assert set(inside) == {torch.bfloat16} and set(losses_seen) == {torch.float32}
+    assert set(inside) == {torch.bfloat16} and set(answers) == set(losses_seen) == {torch.float32}
     assert all(loss.dtype == torch.float32 and torch.isfinite(loss) for loss in losses.values())
 
 

@@ -163,7 +163,7 @@ def test_each_rule_lists_every_package_module_its_script_imports(workflow_copy):
         for rule, block in re.findall(r"rule (\w+):\n(.*?)\n\n", plan, re.S)
     }
     assert inputs["train"] == {
-        "__init__", "capture", "checkpoints", "data", "errors", "host", "images", "model_file", "models",
+        "__init__", "capture", "checkpoints", "data", "devices", "errors", "host", "images", "model_file", "models",
         "objectives", "process", "runs", "runtime", "sampling", "settings", "text", "train",
     }
     assert {"images", "render", "sections", "runtime", "errors"} <= inputs["plot_metrics"]
