@@ -13,7 +13,7 @@ import yaml
 from torch import nn
 
 from conftest import REPO, settings_of
-from embedgan import models, objectives
+from embedgan import kinds, models, objectives
 from embedgan.images import to_uint8
 from embedgan.models import (
     DCGANGenerator,
@@ -212,9 +212,15 @@ def test_each_registry_is_the_schemas_list_of_names():
     assert schema_enum("discriminator") == set(models.DISCRIMINATORS)
     assert schema_enum("objective") == set(objectives.OBJECTIVES)
     assert schema_enum("schedule") == set(SCHEDULES)
-    assert schema_enum("generator_conditioning") == set(models.GENERATOR_CONDITIONINGS)
-    assert schema_enum("text_pooling") == set(models.POOLINGS)
-    assert schema_enum("discriminator_condition") == set(models.DISCRIMINATOR_CONDITIONS)
+    assert schema_enum("generator_conditioning") == set(kinds.GENERATOR_CONDITIONINGS)
+    assert schema_enum("text_pooling") == set(models.POOLINGS) == set(kinds.TEXT_POOLINGS)
+    assert schema_enum("discriminator_condition") == set(kinds.DISCRIMINATOR_CONDITIONS)
+    # What the rules between settings know of each registry names the same builders.
+    assert set(models.CONDITIONERS) == set(kinds.CONDITIONINGS)
+    assert set(models.GENERATORS) == set(kinds.GENERATOR_SIDES)
+    assert set(models.DISCRIMINATORS) == set(kinds.DISCRIMINATOR_ANSWERS)
+    assert set(objectives.OBJECTIVES) == set(kinds.OBJECTIVES)
+    assert set(SCHEDULES) == set(kinds.SCHEDULES)
 
 
 def test_a_discriminator_that_cannot_answer_its_objective_is_refused_by_name():

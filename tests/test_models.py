@@ -71,7 +71,8 @@ DISCRIMINATOR_PARAMS = {
 
 @pytest.mark.parametrize("name, in_dim, shape", list(GENERATOR_PARAMS))
 def test_generator_shape_range_and_parameters(name, in_dim, shape):
-    generator = build_generator(settings_of(generator=name), in_dim, shape)
+    dataset = "cifar10" if shape == CIFAR else "mnist"
+    generator = build_generator(settings_of(generator=name, dataset=dataset), in_dim, shape)
     images = generator(torch.randn(5, in_dim))
     assert images.shape == (5, *shape)
     assert images.min() >= -1 and images.max() <= 1  # Tanh output

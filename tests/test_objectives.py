@@ -249,7 +249,8 @@ def test_sigmoid_head_answers_each_class_on_its_own_and_softmax_heads_share_one(
     ],
 )
 def test_generator_layers_end_in_tanh(name, in_dim, shape, layers):
-    generator = build_generator(settings_of(generator=name), in_dim, shape)
+    dataset = "cifar10" if shape[1] == 32 else "mnist"
+    generator = build_generator(settings_of(generator=name, dataset=dataset), in_dim, shape)
     assert layer_types(generator) == layers
     first = next(m for m in generator.modules() if isinstance(m, nn.ConvTranspose2d))
     if isinstance(first, ProjectionConvTranspose2d):

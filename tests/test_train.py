@@ -291,9 +291,9 @@ def test_a_discriminators_probabilities_are_computed_in_float32_under_bf16_autoc
     from embedgan.settings import Settings
 
     for name in ("mlp_sigmoid", "mlp_softmax", "cnn_softmax"):
-        d = DISCRIMINATORS[name].build((3, 32, 32), Settings.of(settings(dataset="cifar10")), None)
+        d = DISCRIMINATORS[name]((3, 32, 32), Settings.of(settings(dataset="cifar10")), None)
         assert isinstance(d[-1], Float32Output), name
-    sigmoid_d = DISCRIMINATORS["mlp_sigmoid"].build((1, 28, 28), Settings.of(settings()), None)
+    sigmoid_d = DISCRIMINATORS["mlp_sigmoid"]((1, 28, 28), Settings.of(settings()), None)
     last = sigmoid_d[-2]
     with torch.no_grad():
         last.weight.zero_()

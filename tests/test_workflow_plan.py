@@ -93,6 +93,10 @@ def test_unknown_names_and_bad_values_in_an_experiment_are_refused(workflow_copy
          "'kitten', which cifar10 lacks; its classes: airplane, "),
         ("exp2", {"conditioning_augmentation": {"kl_weight": -1}}, "-1 is less than the minimum of 0"),
         ("exp2", {"caption_templates": ["a photo"]}, "'a photo' does not match"),
+        # A pair of settings that do not go together, refused before any job (embedgan.rules).
+        ("exp4", {"generator_conditioning": "batchnorm"}, "error: config: experiments.exp4: "
+         "generator_conditioning 'batchnorm' needs a generator with BatchNorm layers to condition "
+         "(dcgan); generator 'deconv' takes the code at its input"),
     ],
 )
 def test_bad_options_beyond_the_notebook_are_refused_with_their_key(workflow_copy, exp, entry, message):

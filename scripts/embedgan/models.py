@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .errors import ConfigError
-from .objectives import PROBABILITIES, SCORE, SCORE_AND_CLASSES, get_objective
+from .kinds import SCORE_AND_CLASSES
+from .objectives import get_objective
 from .text import captions, load_bert
 
 NUM_CLASSES = 10
@@ -66,8 +66,6 @@ class TextConditioner(nn.Module):
         pooling: str = "cls", code_norm: float | None = None,
     ):
         super().__init__()
-        if pooling not in POOLINGS:
-            raise ConfigError(f"unknown text_pooling {pooling!r}; known: {', '.join(POOLINGS)}")
         self.bert = bert
         self.dropout, self.pooling, self.code_norm = dropout, pooling, code_norm
         self.projection = nn.Linear(bert.config.hidden_size, self.out_dim)
@@ -198,11 +196,7 @@ class LinearDeconvGenerator(nn.Module):
 
     def __init__(self, in_dim: int, image_shape: tuple[int, int, int]):
         super().__init__()
-        channels, height, width = image_shape
-        if (height, width) != (32, 32):
-            raise ConfigError(
-                f"generator 'linear_deconv' draws 32x32 images, the dataset has {height}x{width}"
-            )
+        channels = image_shape[0]  # 32x32 (kinds.GENERATOR_SIDES)
         self.net = nn.Sequential(
             nn.Linear(in_dim, 256 * 4 * 4),
             nn.ReLU(),
@@ -274,10 +268,9 @@ def cnn_discriminator(image_shape: tuple[int, int, int]) -> nn.Sequential:
 
 
 def dcgan_start(image_shape: tuple[int, int, int], width: int) -> tuple[int, int, int]:
-    """The shape a dcgan generator's first layer makes (4w x H/4 x W/4), for sides divisible by 4."""
+    """The shape a dcgan generator's first layer makes (4w x H/4 x W/4), for sides divisible by
+    4 (kinds.GENERATOR_SIDES)."""
     _, height, width_px = image_shape
-    if height % 4 or width_px % 4:
-        raise ConfigError(f"generator 'dcgan' needs sides divisible by 4, not {height}x{width_px}")
     return 4 * width, height // 4, width_px // 4
 
 
@@ -408,40 +401,15 @@ GENERATORS = {
     "linear_deconv": lambda in_dim, shape, settings: LinearDeconvGenerator(in_dim, shape),
     "dcgan": dcgan_generator,
 }
-# Where the code enters a generator (`generator_conditioning`), and the generators that take
-# it in their BatchNorm layers.
-GENERATOR_CONDITIONINGS = ("input", "batchnorm")
-BATCHNORM_CONDITIONED = ("dcgan",)
-# What a text discriminator judges with (`discriminator_condition`).
-DISCRIMINATOR_CONDITIONS = ("code", "states")
 
 
-@dataclass(frozen=True)
-class DiscriminatorKind:
-    """How to build a discriminator (image shape, settings, the code size of a text
-    condition), and what it can answer (objectives.PROBABILITIES, ...)."""
-
-    build: object
-    answers: tuple[str, ...]
-
-
-NOTEBOOK_ANSWERS = (PROBABILITIES, SCORE_AND_CLASSES)  # the latter with a real/fake head
+# Each discriminator's builder (image shape, settings, the code size of a text condition); what
+# it can answer is its kind's (kinds.DISCRIMINATOR_ANSWERS).
 DISCRIMINATORS = {
-    "mlp_sigmoid": DiscriminatorKind(
-        lambda shape, settings, code_dim: mlp_discriminator(shape, (1024, 512, 128), nn.Sigmoid()),
-        NOTEBOOK_ANSWERS,
-    ),
-    "mlp_softmax": DiscriminatorKind(
-        lambda shape, settings, code_dim: mlp_discriminator(shape, (512, 256), nn.Softmax(dim=1)),
-        NOTEBOOK_ANSWERS,
-    ),
-    "cnn_softmax": DiscriminatorKind(
-        lambda shape, settings, code_dim: cnn_discriminator(shape), NOTEBOOK_ANSWERS
-    ),
-    "projection": DiscriminatorKind(
-        lambda shape, settings, code_dim: ProjectionDiscriminator(shape, settings.width, code_dim),
-        (SCORE,),
-    ),
+    "mlp_sigmoid": lambda shape, settings, code_dim: mlp_discriminator(shape, (1024, 512, 128), nn.Sigmoid()),
+    "mlp_softmax": lambda shape, settings, code_dim: mlp_discriminator(shape, (512, 256), nn.Softmax(dim=1)),
+    "cnn_softmax": lambda shape, settings, code_dim: cnn_discriminator(shape),
+    "projection": lambda shape, settings, code_dim: ProjectionDiscriminator(shape, settings.width, code_dim),
 }
 
 
@@ -519,26 +487,11 @@ CONDITIONERS = {"label": label_conditioner, "text": text_conditioner}
 
 def build_conditioner(settings, classes: tuple[str, ...]) -> nn.Module:
     """The conditioner of a run's Settings (untrained: set the seed first; BERT pretrained)."""
-    if settings.conditioning not in CONDITIONERS:
-        raise ConfigError(
-            f"unknown conditioning {settings.conditioning!r}; known: {', '.join(CONDITIONERS)}"
-        )
     return CONDITIONERS[settings.conditioning](settings, classes)
 
 
 def build_generator(settings, in_dim: int, image_shape: tuple[int, int, int]) -> nn.Module:
-    """The generator of a run's Settings, fed `in_dim` values per image."""
-    if settings.generator not in GENERATORS:
-        raise ConfigError(f"unknown generator {settings.generator!r}; known: {', '.join(GENERATORS)}")
-    if settings.generator_conditioning not in GENERATOR_CONDITIONINGS:
-        raise ConfigError(
-            f"unknown generator_conditioning {settings.generator_conditioning!r}; known: {', '.join(GENERATOR_CONDITIONINGS)}"
-        )
-    if settings.generator_conditioning == "batchnorm" and settings.generator not in BATCHNORM_CONDITIONED:
-        raise ConfigError(
-            f"generator_conditioning 'batchnorm' needs a generator with BatchNorm layers to condition "
-            f"({', '.join(BATCHNORM_CONDITIONED)}); generator {settings.generator!r} takes the code at its input"
-        )
+    """The generator of a run's Settings (checked by embedgan.rules), fed `in_dim` values per image."""
     return GENERATORS[settings.generator](in_dim, image_shape, settings)
 
 
@@ -555,26 +508,14 @@ def with_spectral_norm(module: nn.Module) -> nn.Module:
 def build_discriminator(
     settings, image_shape: tuple[int, int, int], code_dim: int | None = None
 ) -> nn.Module | None:
-    """The discriminator of a run's Settings, answering what its objective needs; with text
-    conditioning a projection discriminator takes the caption code (`code_dim` values)."""
-    name = settings.discriminator
-    objective = get_objective(settings.objective)
-    if name is None:
-        if objective.uses_discriminator:
-            raise ConfigError(f"objective {objective.name!r} needs a discriminator; discriminator is null")
+    """The discriminator of a run's Settings (whose rules, embedgan.rules, say it answers what
+    its objective needs); with text conditioning a projection discriminator takes the caption
+    code (`code_dim` values)."""
+    if settings.discriminator is None:
         return None
-    if name not in DISCRIMINATORS:
-        raise ConfigError(
-            f"unknown discriminator {name!r}; known: {', '.join(DISCRIMINATORS)} or null"
-        )
-    kind = DISCRIMINATORS[name]
-    if objective.needs not in kind.answers:
-        fitting = [n for n, k in DISCRIMINATORS.items() if objective.needs in k.answers]
-        raise ConfigError(
-            f"objective {objective.name!r} needs a discriminator giving {objective.needs}; "
-            f"discriminator {name!r} does not (one that does: {', '.join(fitting) or 'none'})"
-        )
-    discriminator = kind.build(image_shape, settings, code_dim if settings.conditioning == "text" else None)
+    objective = get_objective(settings.objective)
+    build = DISCRIMINATORS[settings.discriminator]
+    discriminator = build(image_shape, settings, code_dim if settings.conditioning == "text" else None)
     if objective.needs == SCORE_AND_CLASSES:
         discriminator = WithRealFakeHead(discriminator)
     return with_spectral_norm(discriminator) if settings.spectral_norm else discriminator
@@ -672,13 +613,7 @@ def build_networks(settings, image_shape: tuple[int, int, int], classes) -> Netw
     conditioner = build_conditioner(settings, classes)
     generator = build_generator(settings, conditioner.out_dim + settings.noise_dim, image_shape)
     # A text discriminator judges with the caption code, or with the encoder's states.
-    if settings.discriminator_condition not in DISCRIMINATOR_CONDITIONS:
-        raise ConfigError(
-            f"unknown discriminator_condition {settings.discriminator_condition!r}; known: {', '.join(DISCRIMINATOR_CONDITIONS)}"
-        )
     states = settings.discriminator_condition == "states"
-    if states and settings.conditioning != "text":
-        raise ConfigError("discriminator_condition 'states' needs text conditioning (the encoder's states)")
     judged = conditioner.state_dim if states else conditioner.out_dim
     discriminator = build_discriminator(settings, image_shape, judged)
     augmentation = (

@@ -9,12 +9,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from .errors import ConfigError
-
-# What an objective asks of its discriminator (models.DISCRIMINATORS says which give it):
-PROBABILITIES = "class probabilities"  # D(x): 10 probabilities (the notebook's)
-SCORE = "a real/fake score for the condition"  # D(x, condition): one logit per image
-SCORE_AND_CLASSES = "a real/fake logit and class logits"  # D(x): (logit, 10 class logits)
+from .kinds import OBJECTIVES as KINDS
 
 
 @dataclass(frozen=True)
@@ -44,13 +39,18 @@ def judge_both(discriminator, real, fake, *condition: torch.Tensor, joint: bool 
 
 @dataclass(frozen=True)
 class Objective:
-    """One experiment's losses. `needs`: what the discriminator answers; `uses_discriminator`
-    is False for the pixel loss of exp2; `d_sees_fakes`: whether the discriminator is
-    trained on generated images (the classifier of exp4/exp5 never is)."""
+    """One experiment's losses. What it needs of its discriminator, and whether that sees
+    fakes, is its kind's (kinds.OBJECTIVES); `uses_discriminator` is False for exp2's pixel loss."""
 
     name: str
-    needs: str | None
-    d_sees_fakes: bool
+
+    @property
+    def needs(self) -> str | None:
+        return KINDS[self.name].needs
+
+    @property
+    def d_sees_fakes(self) -> bool:
+        return KINDS[self.name].d_sees_fakes
 
     @property
     def uses_discriminator(self) -> bool:
@@ -132,20 +132,18 @@ class ACGAN(Objective):
 OBJECTIVES = {
     objective.name: objective
     for objective in (
-        NotebookObjective("bce_fake_zeros", PROBABILITIES, True, "zeros"),
-        NotebookObjective("bce_fake_complement", PROBABILITIES, True, "complement"),
-        NotebookObjective("bce_classifier", PROBABILITIES, False, None),
-        PixelMSE("pixel_mse", None, False),
-        Hinge("hinge", SCORE, True),
-        ACGAN("acgan", SCORE_AND_CLASSES, True),
+        NotebookObjective("bce_fake_zeros", "zeros"),
+        NotebookObjective("bce_fake_complement", "complement"),
+        NotebookObjective("bce_classifier", None),
+        PixelMSE("pixel_mse"),
+        Hinge("hinge"),
+        ACGAN("acgan"),
     )
 }
 
 
 def get_objective(name: str) -> Objective:
-    if name not in OBJECTIVES:
-        raise ConfigError(f"unknown objective {name!r}; known: {', '.join(OBJECTIVES)}")
-    return OBJECTIVES[name]
+    return OBJECTIVES[name]  # a name the settings' rules admitted
 
 
 MODE_SEEKING_EPS = 1e-5  # MSGAN's

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ConfigError
+from .rules import check_probes, check_settings
 
 # Keys a merged experiment must have; the config schema checks their types and values.
 REQUIRED_SETTINGS = ("dataset", "generator", "objective", "batch_size", "epochs")
@@ -216,14 +217,21 @@ class Experiment:
 
 
 def resolve(config: dict, exp: str) -> Experiment:
+    """An experiment's entry resolved, and checked: its settings by every rule between them,
+    its probes against its conditioning and data set (a broken rule names the experiment)."""
     merged = merged_experiment(config, exp)
     training = canonical(training_slice(merged, config["text_encoder"]))
+    try:
+        settings = Settings.of(training)
+    except ConfigError as err:
+        raise ConfigError(f"config: experiments.{exp}: {err}") from None
+    check_probes(exp, merged)
     return Experiment(
         name=exp,
         based_on=config["experiments"][exp].get("based_on"),
         merged=merged,
         training=training,
-        settings=Settings.of(training),
+        settings=settings,
         presentation={key: merged.get(key, "") for key in PRESENTATION_KEYS},
     )
 
@@ -313,11 +321,8 @@ class Settings:
             values["caption_templates"] = tuple(values["caption_templates"])
         return cls(**values)
 
-    def __post_init__(self):  # the checks of NOISE_OPTIONS
-        if self.mode_seeking and not self.noise_dim:
-            raise ConfigError(f"mode_seeking {self.mode_seeking} needs noise (noise_dim > 0): it compares two noise draws")
-        if self.scale_codes and not self.noise_dim:
-            raise ConfigError("scale_codes rescales the caption code to the noise's norm: it needs noise_dim > 0")
+    def __post_init__(self):
+        check_settings(self)  # every rule between settings (embedgan.rules)
 
     @property
     def templates(self) -> tuple[str, ...]:

@@ -15,7 +15,6 @@ if (SCRIPTS / "embedgan").is_dir():
     sys.path.insert(0, str(SCRIPTS))
 from embedgan import plan, runs  # noqa: E402
 from embedgan import settings as experiment_settings  # noqa: E402
-from embedgan.data import dataset_info  # noqa: E402
 from embedgan.errors import ConfigError, ExpectedError  # noqa: E402
 from embedgan.publish import page_files  # noqa: E402
 
@@ -42,26 +41,6 @@ def classifier_settings(dataset):
     return experiment_settings.canonical(config["classifiers"][dataset])
 
 
-def check_probes(experiment):
-    settings, exp = experiment.merged, experiment.name
-    if settings["conditioning"] != "text":
-        for key in ("prompts", "heldout_captions", "caption_templates"):
-            if key in settings:
-                raise ConfigError(
-                    f"config: experiments.{exp}.{key} needs text conditioning "
-                    f"(the experiment's conditioning is {settings['conditioning']})"
-                )
-    classes = dataset_info(settings["dataset"]).classes
-    named = [name for pair in settings.get("morphs", []) for name in pair]
-    named += list(settings.get("heldout_captions", {}).get("synonyms", {}))
-    for name in named:
-        if name not in classes:
-            raise ConfigError(
-                f"config: experiments.{exp} names class {name!r}, which {settings['dataset']} "
-                f"lacks; its classes: {', '.join(classes)}"
-            )
-
-
 def probes_of(experiment):
     """The probes beyond the notebook that the experiment's config asks for."""
     text = experiment.settings.conditioning == "text"
@@ -84,8 +63,6 @@ def resolve_config():
         datasets = sorted({e.settings.dataset for e in resolved.values()})
         for dataset in datasets:
             classifier_settings(dataset)
-        for experiment in resolved.values():
-            check_probes(experiment)
         ladders = experiment_settings.check_ladders(config)
         ablations = experiment_settings.check_ablations(config)
     except ExpectedError as err:
