@@ -18,4 +18,4 @@ report: "workflow/report/workflow.rst"
 rule all:
     default_target: True
     input:
-        "results/report.md",
+        runs.REPORT,

@@ -239,6 +239,16 @@ def test_publish_writes_the_results_page_and_remaking_it_changes_no_byte(finishe
     assert "- exp4_noise: " in answer and "- exp4 / exp4_noise (8-d noise): accuracy " in answer
     assert re.search(r"exp4_noise \(8-d noise\): .*, diversity 0\.00 / \d+\.\d\d \(\d+\.\d\d\)\. Closer", answer)
     assert "| train exp4 (training loop, all attempts) |" in page and "| evaluate exp4 |" in page
+    # Every job that ran has its row: the trainings by their loops, the others by their benchmarks.
+    wall = page.split("## Wall time of each job")[1].split("\n## ")[0]
+    cells = re.findall(r"^\| ([^|]+?) \|", wall, re.M)
+    rows = {cell.removesuffix(" (training loop, all attempts)") for cell in cells} - {"job", "---"}
+    ran = set()
+    for tsv in (workdir / "benchmarks").rglob("*.tsv"):
+        rule, *job = tsv.relative_to(workdir / "benchmarks").with_suffix("").parts
+        ran.add(f"{rule} {'/'.join(job)}" if job else rule)
+    assert ran == rows, (ran ^ rows)
+    assert {"captions exp2", "morph exp2", "prompts exp2", "morph exp4_ca"} <= rows
     snakemake(workdir, "publish", "--forcerun", "publish", *args)
     assert {path: path.read_bytes() for path in [*docs.rglob("*"), workdir / "README.md"] if path.is_file()} == written
 

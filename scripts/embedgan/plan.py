@@ -151,26 +151,32 @@ def document_inputs(runs_of: dict[str, list[Run]], probes: dict[str, list[str]],
         "metrics": [run.path("metrics") for run in every_run],
         "cas": [run.path("cas") for run in every_run],
         "cas_real": [runs.cas_real_file(dataset) for dataset in datasets],
-        "classifiers": [f"results/classifiers/{dataset}.json" for dataset in datasets],
-        "metrics_png": "results/metrics.png",
+        "classifiers": [runs.classifier_file(dataset, "summary") for dataset in datasets],
+        "metrics_png": runs.METRICS_CHART,
         "pictures": [run.path(picture) for run in first_runs for picture in runs.PICTURES],
         "probes": [run.path(probe) for run in first_runs for probe in probes[run.experiment]],
     }
 
 
-def job_benchmarks(runs_of: dict[str, list[Run]], datasets: list[str]) -> dict[str, str]:
-    """Each job of the run -> its benchmark file (the rules' `benchmark:` paths)."""
-    jobs = {f"fetch_dataset {d}": f"benchmarks/fetch_dataset/{d}.tsv" for d in datasets}
-    for exp in runs_of:
-        for stage in ("sample", "render"):
-            jobs[f"{stage} {exp}"] = f"benchmarks/{stage}/{exp}.tsv"
-    for run in (run for exp_runs in runs_of.values() for run in exp_runs):
-        jobs[f"evaluate {run.name}"] = f"benchmarks/evaluate/{run.name}.tsv"
-        jobs[f"cas {run.name}"] = f"benchmarks/cas/{run.name}.tsv"
+def job_benchmarks(
+    runs_of: dict[str, list[Run]], datasets: list[str], probes: dict[str, list[str]], inception: bool
+) -> dict[str, str]:
+    """Each job of the run -> its benchmark file (embedgan.runs.benchmark_file, which the rules'
+    `benchmark:` name too): every job but the trainings, whose loops record their own time
+    over every attempt (a resumed job's benchmark holds its last attempt only)."""
+    jobs = {f"fetch_dataset {d}": runs.benchmark_file("fetch_dataset", d) for d in datasets}
+    if inception:
+        jobs["fetch_inception"] = runs.benchmark_file("fetch_inception")
+    for exp, exp_runs in runs_of.items():
+        for rule in ("sample", "render", *probes.get(exp, [])):
+            jobs[f"{rule} {exp}"] = runs.benchmark_file(rule, exp)
+        for run in exp_runs:
+            jobs[f"evaluate {run.name}"] = runs.benchmark_file("evaluate", run.name)
+            jobs[f"cas {run.name}"] = runs.benchmark_file("cas", run.name)
     for dataset in datasets:
-        jobs[f"cas_real {dataset}"] = f"benchmarks/cas_real/{dataset}.tsv"
-    jobs["plot_metrics"] = "benchmarks/plot_metrics.tsv"
-    jobs["report"] = "benchmarks/report.tsv"
+        jobs[f"cas_real {dataset}"] = runs.benchmark_file("cas_real", dataset)
+    jobs["plot_metrics"] = runs.benchmark_file("plot_metrics")
+    jobs["report"] = runs.benchmark_file("report")
     return jobs
 
 
@@ -184,12 +190,14 @@ def run_command(configfiles: list[str], overrides: dict) -> str:
     return " ".join(parts)
 
 
-def page_params(runs_of: dict[str, list[Run]], datasets: list[str], command: str) -> dict:
+def page_params(
+    runs_of: dict[str, list[Run]], datasets: list[str], command: str, probes: dict[str, list[str]], inception: bool
+) -> dict:
     """What the results page adds to the study's params: the notebook's scale of each
     experiment, each job's benchmark file, the run's command and the README it updates."""
     return {
         "notebook": {exp: notebook_scale(exp) for exp in runs_of},
-        "benchmarks": job_benchmarks(runs_of, datasets),
+        "benchmarks": job_benchmarks(runs_of, datasets, probes, inception),
         "command": command,
         "readme": "README.md",
     }

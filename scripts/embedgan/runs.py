@@ -1,5 +1,7 @@
-"""One home for a run: its identity (experiment, seed, data set), the path of each of its
-artifacts, and reading a finished run's outputs back.
+"""The one owner of the workflow's paths: a run's identity (experiment, seed, data set) and
+the path of each of its artifacts; the data sets', the reference classifiers', the documents',
+and every job's log and benchmark file (the rules and the plan both read them here); and
+reading a finished run's outputs back.
 
 An experiment trains once per seed of the config's `seeds` (once, with its own seed, without
 them). Its first run is the experiment itself, under results/<exp>/ with its pictures; the
@@ -16,6 +18,20 @@ from .errors import UnreadableFile
 
 RESULTS = "results"
 DATASETS = "resources/datasets"
+LOGS = "logs"
+BENCHMARKS = "benchmarks"
+REPORT = f"{RESULTS}/report.md"
+METRICS_CHART = f"{RESULTS}/metrics.png"
+# The standard FID Inception-v3 weights (torch-fidelity's), for inception_metrics: true.
+INCEPTION_WEIGHTS = "resources/inception/weights-inception-2015-12-05-6726825d.pth"
+# A data set's reference classifier and its real-image CAS, under results/classifiers/.
+CLASSIFIER_FILES = {
+    "model": "{dataset}.pt",
+    "summary": "{dataset}.json",
+    "checkpoint": "{dataset}.checkpoint.pt",
+    "cas_real": "{dataset}_cas_real.json",
+    "cas_real_checkpoint": "{dataset}_cas_real.checkpoint.pt",
+}
 # A run's artifacts under its folder; {exp}: the experiment's name.
 ARTIFACTS = {
     "model": "model.pt",
@@ -50,9 +66,24 @@ def pattern(artifact: str, run: str = "{run}", exp: str = "{exp}") -> str:
     return f"{RESULTS}/{run}/{ARTIFACTS[artifact].format(exp=exp)}"
 
 
+def classifier_file(dataset: str, kind: str) -> str:
+    """A file of a data set's reference classifier (CLASSIFIER_FILES); "{dataset}": a pattern."""
+    return f"{RESULTS}/classifiers/{CLASSIFIER_FILES[kind].format(dataset=dataset)}"
+
+
 def cas_real_file(dataset: str) -> str:
     """The classification accuracy score of a data set's real training images."""
-    return f"{RESULTS}/classifiers/{dataset}_cas_real.json"
+    return classifier_file(dataset, "cas_real")
+
+
+def log_file(rule: str, job: str | None = None) -> str:
+    """The log of a rule's job (`job`: its wildcard value or pattern; None for a single job)."""
+    return f"{LOGS}/{rule}/{job}.log" if job else f"{LOGS}/{rule}.log"
+
+
+def benchmark_file(rule: str, job: str | None = None) -> str:
+    """Snakemake's benchmark file of a rule's job, as log_file names it."""
+    return f"{BENCHMARKS}/{rule}/{job}.tsv" if job else f"{BENCHMARKS}/{rule}.tsv"
 
 
 def dataset_files(dataset: str) -> dict[str, str]:

@@ -73,7 +73,6 @@ def resolve_config():
 RESOLVED, DATASETS, LADDERS, ABLATIONS = resolve_config()
 PROBES = {exp: probes_of(experiment) for exp, experiment in RESOLVED.items()}
 PAGE = "docs/results.md"  # the publish target's results page
-INCEPTION_WEIGHTS = "resources/inception/weights-inception-2015-12-05-6726825d.pth"
 
 
 def after_training(exp, key, default):
@@ -134,9 +133,10 @@ def dataset_of(wildcards):
     return RUN[name].dataset
 
 
-def classifier_file(suffix):
-    """The reference classifier of a job's data set (suffix: .pt or .json): an input function."""
-    return lambda wildcards: f"results/classifiers/{dataset_of(wildcards)}{suffix}"
+def classifier_file(kind):
+    """A file of the reference classifier of a job's data set (kind: model or summary): an
+    input function."""
+    return lambda wildcards: runs.classifier_file(dataset_of(wildcards), kind)
 
 
 def dataset_file(kind):

@@ -9,9 +9,9 @@ rule fetch_dataset:
     output:
         **runs.dataset_files("{dataset}"),
     log:
-        "logs/fetch_dataset/{dataset}.log",
+        runs.log_file("fetch_dataset", "{dataset}"),
     benchmark:
-        "benchmarks/fetch_dataset/{dataset}.tsv"
+        runs.benchmark_file("fetch_dataset", "{dataset}")
     conda:
         "../../environment.yaml"
     params:
@@ -24,9 +24,11 @@ rule fetch_dataset:
 # The standard FID Inception-v3 weights (torch-fidelity's), for inception_metrics: true.
 rule fetch_inception:
     output:
-        weights=INCEPTION_WEIGHTS,
+        weights=runs.INCEPTION_WEIGHTS,
     log:
-        "logs/fetch_inception.log",
+        runs.log_file("fetch_inception"),
+    benchmark:
+        runs.benchmark_file("fetch_inception")
     conda:
         "../../environment.yaml"
     script:

@@ -1,15 +1,14 @@
 rule train_classifier:
     input:
         package_modules("train_classifier.py"),
-        images="resources/datasets/{dataset}.npz",
-        manifest="resources/datasets/{dataset}.json",
+        **runs.dataset_files("{dataset}"),
     output:
-        model="results/classifiers/{dataset}.pt",
-        summary="results/classifiers/{dataset}.json",
+        model=runs.classifier_file("{dataset}", "model"),
+        summary=runs.classifier_file("{dataset}", "summary"),
     log:
-        "logs/train_classifier/{dataset}.log",
+        runs.log_file("train_classifier", "{dataset}"),
     benchmark:
-        "benchmarks/train_classifier/{dataset}.tsv"
+        runs.benchmark_file("train_classifier", "{dataset}")
     conda:
         "../../environment.yaml"
     threads: config["train_threads"]
@@ -18,7 +17,7 @@ rule train_classifier:
     params:
         settings=lambda w: classifier_settings(w.dataset),
         # Outside the declared outputs: a failed or killed job keeps its checkpoint.
-        checkpoint="results/classifiers/{dataset}.checkpoint.pt",
+        checkpoint=runs.classifier_file("{dataset}", "checkpoint"),
     script:
         "../../scripts/train_classifier.py"
 
@@ -27,10 +26,10 @@ rule evaluate:
     input:
         package_modules("evaluate_experiment.py"),
         model=runs.pattern("model"),
-        classifier=classifier_file(".pt"),
-        classifier_summary=classifier_file(".json"),
+        classifier=classifier_file("model"),
+        classifier_summary=classifier_file("summary"),
         images=dataset_file("images"),
-        inception=INCEPTION_WEIGHTS if config["inception_metrics"] else [],
+        inception=runs.INCEPTION_WEIGHTS if config["inception_metrics"] else [],
     output:
         metrics=runs.pattern("metrics"),
         nearest=report(
@@ -40,9 +39,9 @@ rule evaluate:
             labels={"experiment": "{run}", "picture": "nearest training image"},
         ),
     log:
-        "logs/evaluate/{run}.log",
+        runs.log_file("evaluate", "{run}"),
     benchmark:
-        "benchmarks/evaluate/{run}.tsv"
+        runs.benchmark_file("evaluate", "{run}")
     conda:
         "../../environment.yaml"
     threads: config["train_threads"]
@@ -60,13 +59,13 @@ rule captions:
     input:
         package_modules("evaluate_captions.py"),
         model=runs.pattern("model", run="{exp}"),
-        classifier=classifier_file(".pt"),
+        classifier=classifier_file("model"),
     output:
         captions=runs.pattern("captions", run="{exp}"),
     log:
-        "logs/captions/{exp}.log",
+        runs.log_file("captions", "{exp}"),
     benchmark:
-        "benchmarks/captions/{exp}.tsv"
+        runs.benchmark_file("captions", "{exp}")
     conda:
         "../../environment.yaml"
     threads: config["train_threads"]
@@ -90,9 +89,9 @@ rule cas:
     output:
         cas=runs.pattern("cas"),
     log:
-        "logs/cas/{run}.log",
+        runs.log_file("cas", "{run}"),
     benchmark:
-        "benchmarks/cas/{run}.tsv"
+        runs.benchmark_file("cas", "{run}")
     conda:
         "../../environment.yaml"
     threads: config["train_threads"]
@@ -111,14 +110,13 @@ rule cas:
 rule cas_real:
     input:
         package_modules("cas_real.py"),
-        images="resources/datasets/{dataset}.npz",
-        manifest="resources/datasets/{dataset}.json",
+        **runs.dataset_files("{dataset}"),
     output:
         cas=runs.cas_real_file("{dataset}"),
     log:
-        "logs/cas_real/{dataset}.log",
+        runs.log_file("cas_real", "{dataset}"),
     benchmark:
-        "benchmarks/cas_real/{dataset}.tsv"
+        runs.benchmark_file("cas_real", "{dataset}")
     conda:
         "../../environment.yaml"
     threads: config["train_threads"]
@@ -127,6 +125,6 @@ rule cas_real:
     params:
         classifier=lambda w: classifier_settings(w.dataset),
         cas=experiment_settings.canonical(config["cas"]),
-        checkpoint="results/classifiers/{dataset}_cas_real.checkpoint.pt",
+        checkpoint=runs.classifier_file("{dataset}", "cas_real_checkpoint"),
     script:
         "../../scripts/cas_real.py"

@@ -14,12 +14,14 @@ rule publish:
         document=PAGE,
         pictures=page_files(EXPERIMENTS, PROBES, PAGE, STUDY["ablation_only"])[1:],
     log:
-        "logs/publish.log",
+        runs.log_file("publish"),
     conda:
         "../../environment.yaml"
     params:
         document="page",
         study=STUDY,
-        page=plan.page_params(RUNS_OF, DATASETS, run_command()),
+        page=plan.page_params(
+            RUNS_OF, DATASETS, run_command(), PROBES, config["inception_metrics"]
+        ),
     script:
         "../../scripts/write_document.py"

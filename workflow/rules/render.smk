@@ -37,9 +37,9 @@ rule render:
             labels={"experiment": "{exp}", "picture": "losses"},
         ),
     log:
-        "logs/render/{exp}.log",
+        runs.log_file("render", "{exp}"),
     benchmark:
-        "benchmarks/render/{exp}.tsv"
+        runs.benchmark_file("render", "{exp}")
     conda:
         "../../environment.yaml"
     params:
@@ -61,9 +61,9 @@ rule morph:
             labels={"experiment": "{exp}", "picture": "morphs"},
         ),
     log:
-        "logs/morph/{exp}.log",
+        runs.log_file("morph", "{exp}"),
     benchmark:
-        "benchmarks/morph/{exp}.tsv"
+        runs.benchmark_file("morph", "{exp}")
     conda:
         "../../environment.yaml"
     resources:
@@ -79,7 +79,7 @@ rule prompts:
     input:
         package_modules("render_prompts.py"),
         model=runs.pattern("model", run="{exp}"),
-        classifier=classifier_file(".pt"),
+        classifier=classifier_file("model"),
     output:
         prompts=report(
             runs.pattern("prompts", run="{exp}"),
@@ -88,9 +88,9 @@ rule prompts:
             labels={"experiment": "{exp}", "picture": "prompts"},
         ),
     log:
-        "logs/prompts/{exp}.log",
+        runs.log_file("prompts", "{exp}"),
     benchmark:
-        "benchmarks/prompts/{exp}.tsv"
+        runs.benchmark_file("prompts", "{exp}")
     conda:
         "../../environment.yaml"
     resources:

@@ -6,15 +6,15 @@ rule plot_metrics:
         cas_real=[runs.cas_real_file(dataset) for dataset in DATASETS],
     output:
         chart=report(
-            "results/metrics.png",
+            runs.METRICS_CHART,
             caption="../report/metrics.rst",
             category="Summary",
             labels={"picture": "metrics"},
         ),
     log:
-        "logs/plot_metrics.log",
+        runs.log_file("plot_metrics"),
     benchmark:
-        "benchmarks/plot_metrics.tsv"
+        runs.benchmark_file("plot_metrics")
     conda:
         "../../environment.yaml"
     params:
@@ -29,11 +29,11 @@ rule report:
         package_modules("write_document.py"),
         **DOCUMENT_INPUTS,
     output:
-        document="results/report.md",
+        document=runs.REPORT,
     log:
-        "logs/report.log",
+        runs.log_file("report"),
     benchmark:
-        "benchmarks/report.tsv"
+        runs.benchmark_file("report")
     conda:
         "../../environment.yaml"
     params:

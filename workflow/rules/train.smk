@@ -8,9 +8,9 @@ rule train:
         history=runs.pattern("history"),
         snapshots=runs.pattern("snapshots"),
     log:
-        "logs/train/{run}.log",
+        runs.log_file("train", "{run}"),
     benchmark:
-        "benchmarks/train/{run}.tsv"
+        runs.benchmark_file("train", "{run}")
     # The longest trainings first, before any evaluation (embedgan.plan.training_priority).
     priority: lambda w: plan.training_priority(RESOLVED[RUN[w.run].experiment].settings)
     conda:
@@ -37,9 +37,9 @@ rule sample:
     output:
         samples=runs.pattern("samples", run="{exp}"),
     log:
-        "logs/sample/{exp}.log",
+        runs.log_file("sample", "{exp}"),
     benchmark:
-        "benchmarks/sample/{exp}.tsv"
+        runs.benchmark_file("sample", "{exp}")
     conda:
         "../../environment.yaml"
     threads: 1
