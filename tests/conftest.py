@@ -143,3 +143,10 @@ SLOWEST_FIRST = ("test_workflow.py", "test_slurm.py", "test_interrupt.py", "test
 def pytest_collection_modifyitems(items):
     rank = {name: i for i, name in enumerate(SLOWEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--rewrite-golden-report", action="store_true",
+        help="rewrite tests/data/tiny_study/report.md from its inputs (a change of the report on purpose)",
+    )
