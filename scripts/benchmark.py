@@ -34,15 +34,16 @@ from torch import nn
 from torch.utils.data import DataLoader
 from torchvision import transforms
 
-from embedgan import data as datasets
-from embedgan.capture import WARMUP_STEPS
-from embedgan.devices import select_device
-from embedgan.host import host_kind
-from embedgan.models import ProjectionConvTranspose2d, generator_input
-from embedgan.objectives import Targets
-from embedgan.process import SPEEDUPS, applied_speedups, apply_process_switches
-from embedgan.settings import load_config, resolve
-from embedgan.train import Trainer
+from embedgan.config.settings import load_config, resolve
+from embedgan.datasets import data as datasets
+from embedgan.machine.devices import select_device
+from embedgan.machine.host import host_kind
+from embedgan.machine.process import SPEEDUPS, applied_speedups, apply_process_switches
+from embedgan.networks.generators import ProjectionConvTranspose2d
+from embedgan.networks.inputs import generator_input
+from embedgan.training.capture import WARMUP_STEPS
+from embedgan.training.objectives import Targets
+from embedgan.training.train import Trainer
 
 REPO = Path(__file__).resolve().parents[1]
 # Targets of the issue that asked for this benchmark: (device type, experiment) -> ratio.
@@ -277,7 +278,7 @@ def dry_run_seconds(repeats: int = 3) -> float:
 
 
 def device_label(device: torch.device) -> str:
-    """The host kind of a section's figures (embedgan.host) and, on a CPU, its threads."""
+    """The host kind of a section's figures (embedgan.machine.host) and, on a CPU, its threads."""
     if device.type == "cuda":
         return host_kind(device)
     return f"{host_kind(device)}, {torch.get_num_threads()} thread{'s' * (torch.get_num_threads() > 1)}"

@@ -24,9 +24,9 @@ import time
 from pathlib import Path
 
 from benchmark import write_section
-from embedgan import data
-from embedgan.host import cpu_kind
-from embedgan.settings import load_config, resolve
+from embedgan.config.settings import load_config, resolve
+from embedgan.datasets import data
+from embedgan.machine.host import cpu_kind
 
 REPO = Path(__file__).resolve().parents[1]
 PAIRS = (("exp1", "exp4"), ("exp3", "exp5"), ("cgan_cifar10", "cgan_mnist"))
@@ -34,8 +34,8 @@ PAIRS = (("exp1", "exp4"), ("exp3", "exp5"), ("cgan_cifar10", "cgan_mnist"))
 # One training job: `steps` steps of an experiment with `threads` threads, as the train rule runs it.
 DRIVER = """
 import json, sys, time, torch
-from embedgan import data
-from embedgan.train import Trainer
+from embedgan.datasets import data
+from embedgan.training.train import Trainer
 args = json.loads(sys.argv[1])
 torch.set_num_threads(args["threads"])
 trainer = Trainer(args["settings"], data.load(args["images"]), torch.device("cpu"))

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import torch
 
-from embedgan import data
-from embedgan.cas import generated_score
-from embedgan.devices import select_device
-from embedgan.runs import Run
+from embedgan.config.runs import Run
+from embedgan.datasets import data
+from embedgan.evaluation.cas import generated_score
+from embedgan.machine.devices import select_device
 from embedgan.runtime import log_to, write_json
 
 with log_to(snakemake.log[0]):

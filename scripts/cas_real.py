@@ -5,9 +5,9 @@ from pathlib import Path
 
 import torch
 
-from embedgan import data
-from embedgan.cas import checkpoint_of, real_score
-from embedgan.devices import select_device
+from embedgan.datasets import data
+from embedgan.evaluation.cas import checkpoint_of, real_score
+from embedgan.machine.devices import select_device
 from embedgan.runtime import log_to, write_json
 
 with log_to(snakemake.log[0]):

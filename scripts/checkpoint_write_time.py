@@ -28,11 +28,12 @@ import torch
 from transformers import AutoTokenizer, BertConfig, BertModel
 
 from benchmark import write_section
-from embedgan import checkpoints, data
-from embedgan.host import cpu_kind
-from embedgan.settings import load_config, resolve
-from embedgan.text import resolve_encoder
-from embedgan.train import Trainer
+from embedgan.config.settings import load_config, resolve
+from embedgan.datasets import data
+from embedgan.machine.host import cpu_kind
+from embedgan.networks.text import resolve_encoder
+from embedgan.training import checkpoints
+from embedgan.training.train import Trainer
 
 REPO = Path(__file__).resolve().parents[1]
 KILL_WAIT_S = 30  # Slurm's default KillWait

@@ -4,12 +4,12 @@ templates, synonyms of class names)."""
 
 import torch
 
-from embedgan.classifier import load_classifier
-from embedgan.devices import select_device
-from embedgan.probes import CAPTION_DRAWS, caption_accuracy, load_text_conditioner
-from embedgan.runs import Run
+from embedgan.config.runs import Run
+from embedgan.evaluation.classifier import load_classifier
+from embedgan.evaluation.probes import CAPTION_DRAWS, caption_accuracy, load_text_conditioner
+from embedgan.machine.devices import select_device
+from embedgan.networks.sampling import load_generator
 from embedgan.runtime import log_to, write_json
-from embedgan.sampling import load_generator
 
 with log_to(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)

@@ -5,16 +5,16 @@ import json
 import numpy as np
 import torch
 
-from embedgan import data
-from embedgan.classifier import load_classifier
-from embedgan.devices import select_device
-from embedgan.images import nhwc_to_nchw
-from embedgan.inception import inception_extractor, inception_metrics
-from embedgan.metrics import evaluate
-from embedgan.render import class_grid
-from embedgan.runs import Run
+from embedgan.config.runs import Run
+from embedgan.datasets import data
+from embedgan.datasets.images import nhwc_to_nchw
+from embedgan.documents.render import class_grid
+from embedgan.evaluation.classifier import load_classifier
+from embedgan.evaluation.inception import inception_extractor, inception_metrics
+from embedgan.evaluation.metrics import evaluate
+from embedgan.machine.devices import select_device
+from embedgan.networks.sampling import draw
 from embedgan.runtime import log_to, write_json
-from embedgan.sampling import draw
 
 with log_to(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)
@@ -34,6 +34,7 @@ with log_to(snakemake.log[0]):
         torch.from_numpy(dataset.y_test).to(device),
         as_tensor(dataset.x_train),
         has_noise=stochastic,
+        num_classes=len(classes),
     )
     # Inception-v3 metrics where the config asks (they need the standard weights, downloaded once).
     metrics["inception"] = (
@@ -43,6 +44,7 @@ with log_to(snakemake.log[0]):
             labels,
             as_tensor(dataset.x_test),
             torch.from_numpy(dataset.y_test).to(device),
+            len(classes),
         )
         if snakemake.params.inception
         else None

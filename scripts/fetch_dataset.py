@@ -1,6 +1,6 @@
 """Snakemake script: fetch one data set into its canonical .npz and manifest."""
 
-from embedgan.data import fetch
+from embedgan.datasets.data import fetch
 from embedgan.runtime import log_to
 
 with log_to(snakemake.log[0]):

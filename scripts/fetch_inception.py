@@ -2,7 +2,7 @@
 
 import torch
 
-from embedgan.inception import INCEPTION_URL
+from embedgan.evaluation.inception import INCEPTION_URL
 from embedgan.runtime import atomic_path, log_to
 
 with log_to(snakemake.log[0]):

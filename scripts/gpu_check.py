@@ -108,8 +108,8 @@ def pack(bundle: Path, mirror: Path) -> None:
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    from embedgan import data
-    from embedgan.text import resolve_encoder
+    from embedgan.datasets import data
+    from embedgan.networks.text import resolve_encoder
 
     (bundle / "data").mkdir(parents=True, exist_ok=True)
     for name, (train, test) in BUNDLE_PER_CLASS.items():
@@ -138,10 +138,10 @@ def train(bundle: Path, steps: int, names: list[str], device_name: str = "cuda",
     import torch
 
     from benchmark import write_section
-    from embedgan import data
-    from embedgan.devices import select_device
-    from embedgan.settings import load_config, resolve
-    from embedgan.train import train_experiment
+    from embedgan.config.settings import load_config, resolve
+    from embedgan.datasets import data
+    from embedgan.machine.devices import select_device
+    from embedgan.training.train import train_experiment
 
     device = select_device(device_name)
     config = load_config([REPO / "config" / "ladder.yaml"], {"text_encoder": str(bundle / "encoder")}, validate=False)

@@ -1,11 +1,11 @@
 """Snakemake script: the bar chart of every experiment's metrics (mean and spread over seeds),
 each beside a perfect generator's."""
 
-from embedgan.render import metrics_chart
-from embedgan.runs import Run, read_metrics
+from embedgan.config.runs import Run, read_metrics
+from embedgan.documents.render import metrics_chart
+from embedgan.documents.sections import seed_statistics
+from embedgan.documents.study import read_cas_real
 from embedgan.runtime import log_to
-from embedgan.sections import seed_statistics
-from embedgan.study import read_cas_real
 
 with log_to(snakemake.log[0]):
     cas_real = read_cas_real(snakemake.input.cas_real)

@@ -4,9 +4,9 @@ import json
 
 import numpy as np
 
-from embedgan import data
-from embedgan.render import class_grid, loss_curve, real_per_class, sample_sheet
-from embedgan.runs import SHEET_ROWS, Run, check_made_for, npz_run
+from embedgan.config.runs import SHEET_ROWS, Run, check_made_for, npz_run
+from embedgan.datasets import data
+from embedgan.documents.render import class_grid, loss_curve, real_per_class, sample_sheet
 from embedgan.runtime import log_to
 
 with log_to(snakemake.log[0]):
@@ -26,7 +26,7 @@ with log_to(snakemake.log[0]):
                f"{name}: generated", snakemake.output.fake)
 
     dataset = data.load(snakemake.input.images)
-    real = real_per_class(dataset.x_test, dataset.y_test, snakemake.params.real_rows)
+    real = real_per_class(dataset.x_test, dataset.y_test, snakemake.params.real_rows, len(dataset.classes))
     class_grid(real, classes, [f"test {i + 1}" for i in range(len(real))],
                f"{name}: real test images", snakemake.output.real)
 

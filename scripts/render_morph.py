@@ -3,12 +3,12 @@ conditioning vectors, one row per class pair of the experiment's `morphs`."""
 
 import torch
 
-from embedgan.devices import select_device
-from embedgan.probes import MORPH_STEPS, morph_images
-from embedgan.render import class_grid
-from embedgan.runs import Run
+from embedgan.config.runs import Run
+from embedgan.documents.render import class_grid
+from embedgan.evaluation.probes import MORPH_STEPS, morph_images
+from embedgan.machine.devices import select_device
+from embedgan.networks.sampling import load_generator
 from embedgan.runtime import log_to
-from embedgan.sampling import load_generator
 
 with log_to(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)

@@ -3,13 +3,13 @@
 
 import torch
 
-from embedgan.classifier import load_classifier
-from embedgan.devices import select_device
-from embedgan.probes import judge_texts, load_text_conditioner
-from embedgan.render import class_grid
-from embedgan.runs import Run
+from embedgan.config.runs import Run
+from embedgan.documents.render import class_grid
+from embedgan.evaluation.classifier import load_classifier
+from embedgan.evaluation.probes import judge_texts, load_text_conditioner
+from embedgan.machine.devices import select_device
+from embedgan.networks.sampling import load_generator
 from embedgan.runtime import log_to
-from embedgan.sampling import load_generator
 
 with log_to(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)

@@ -5,10 +5,10 @@ import json
 import numpy as np
 import torch
 
-from embedgan.devices import select_device
-from embedgan.runs import Run
+from embedgan.config.runs import Run
+from embedgan.machine.devices import select_device
+from embedgan.networks.sampling import draw
 from embedgan.runtime import atomic_path, log_to
-from embedgan.sampling import draw
 
 with log_to(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)

@@ -2,8 +2,8 @@
 
 import torch
 
-from embedgan.classifier_training import train_classifier
-from embedgan.devices import select_device
+from embedgan.evaluation.classifier_training import train_classifier
+from embedgan.machine.devices import select_device
 from embedgan.runtime import log_to
 
 with log_to(snakemake.log[0]):

@@ -2,9 +2,9 @@
 
 import torch
 
-from embedgan.devices import select_device
+from embedgan.machine.devices import select_device
 from embedgan.runtime import log_to
-from embedgan.train import train_experiment
+from embedgan.training.train import train_experiment
 
 with log_to(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)

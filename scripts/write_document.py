@@ -4,10 +4,10 @@ the README's results table."""
 
 from pathlib import Path
 
-from embedgan.publish import write_page
-from embedgan.report import REPORT, write_document
+from embedgan.documents.publish import write_page
+from embedgan.documents.report import REPORT, write_document
+from embedgan.documents.study import read_study
 from embedgan.runtime import log_to
-from embedgan.study import read_study
 
 with log_to(snakemake.log[0]):
     out = snakemake.output.document

@@ -82,8 +82,8 @@ def mirror(tmp_path) -> Path:
 
 @pytest.fixture(autouse=True)
 def own_gpu_locks(tmp_path, monkeypatch):
-    """Each test claims GPUs (embedgan.devices) in a folder of its own, holding none at first."""
-    from embedgan import devices
+    """Each test claims GPUs (embedgan.machine.devices) in a folder of its own, holding none at first."""
+    from embedgan.machine import devices
 
     monkeypatch.setattr(devices, "LOCKS", tmp_path / "gpu-locks")
     monkeypatch.setattr(devices, "_held", [])
@@ -130,7 +130,7 @@ def workflow_copy(tmp_path) -> Path:
 
 def settings_of(**changes):
     """Typed settings of an exp4-like experiment with `changes` (for building networks)."""
-    from embedgan.settings import Settings
+    from embedgan.config.settings import Settings
 
     return Settings.of({**TRAIN_SETTINGS, **changes})
 

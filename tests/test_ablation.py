@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from embedgan import publish, sections
-from embedgan.study import Study
+from embedgan.documents import publish, sections
+from embedgan.documents.study import Study
 
 
 def run_metrics(accuracy: float, recall: float = 0.5) -> dict:

@@ -6,13 +6,14 @@ import pytest
 import torch
 
 from conftest import OFFLINE_ENCODER, TRAIN_SETTINGS, class_images, settings_of
-from embedgan import data
-from embedgan.models import ConditioningAugmentation, build_generator, generator_input, kl_to_standard_normal
-from embedgan.objectives import Targets, image_prior_penalty, total_variation
-from embedgan.probes import caption_sets, images_of_codes, morph_images
-from embedgan.sampling import TrainedGenerator
-from embedgan.settings import ImagePrior, Settings
-from embedgan.train import Trainer, condition_codes
+from embedgan.config.settings import ImagePrior, Settings
+from embedgan.datasets import data
+from embedgan.evaluation.probes import caption_sets, images_of_codes, morph_images
+from embedgan.networks.generators import build_generator
+from embedgan.networks.inputs import ConditioningAugmentation, generator_input, kl_to_standard_normal
+from embedgan.networks.sampling import TrainedGenerator
+from embedgan.training.objectives import Targets, image_prior_penalty, total_variation
+from embedgan.training.train import Trainer, condition_codes
 
 CPU = torch.device("cpu")
 

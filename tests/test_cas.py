@@ -1,4 +1,4 @@
-"""The classification accuracy score (embedgan.cas) on inputs whose answer is known: real
+"""The classification accuracy score (embedgan.evaluation.cas) on inputs whose answer is known: real
 training images score what real training images score, images of the wrong class fall to
 chance or below, a generator drawing one image per class gives the classifier one example."""
 
@@ -9,9 +9,10 @@ import pytest
 import torch
 
 from conftest import class_images
-from embedgan import cas, data
-from embedgan.images import nhwc_to_nchw
-from embedgan.runs import Run
+from embedgan.config.runs import Run
+from embedgan.datasets import data
+from embedgan.datasets.images import nhwc_to_nchw
+from embedgan.evaluation import cas
 from test_train import CPU, fetched, run, settings  # noqa: F401  (fetched: a fixture)
 
 CLASSIFIER = {"batch_size": 16, "lr": 3e-3}

@@ -13,20 +13,22 @@ import yaml
 from torch import nn
 
 from conftest import REPO, settings_of
-from embedgan import kinds, models, objectives
-from embedgan.images import to_uint8
-from embedgan.models import (
-    DCGANGenerator,
-    MovingAverage,
+from embedgan.config import kinds
+from embedgan.datasets.images import to_uint8
+from embedgan.networks import conditioners, discriminators, generators, run_networks
+from embedgan.networks.discriminators import (
     ProjectionDiscriminator,
     WithRealFakeHead,
     build_discriminator,
-    build_generator,
     with_spectral_norm,
 )
-from embedgan.objectives import Targets, get_objective
-from embedgan.sampling import class_codes
-from embedgan.train import SCHEDULES, Trainer
+from embedgan.networks.generators import DCGANGenerator, build_generator
+from embedgan.networks.inputs import generator_input
+from embedgan.networks.run_networks import MovingAverage
+from embedgan.networks.sampling import class_codes
+from embedgan.training import objectives
+from embedgan.training.objectives import Targets, get_objective
+from embedgan.training.train import SCHEDULES, Trainer
 from test_objectives import changed, parameters_of, trainer_for
 from test_train import fetched, run, settings  # noqa: F401  (fetched: a fixture)
 
@@ -93,7 +95,7 @@ def test_acgan_losses_by_hand_take_class_logits():
 
 def test_the_projection_output_is_linear_h_plus_the_embedding_dot_h():
     torch.manual_seed(0)
-    discriminator = ProjectionDiscriminator(CIFAR, width=4).double()
+    discriminator = ProjectionDiscriminator(CIFAR, width=4, num_classes=10).double()
     images, labels = torch.randn(5, *CIFAR, dtype=torch.float64), torch.tensor([0, 3, 3, 9, 1])
     h = discriminator.body(images).sum(dim=(2, 3))
     by_hand = [
@@ -103,7 +105,7 @@ def test_the_projection_output_is_linear_h_plus_the_embedding_dot_h():
     ]
     assert discriminator(images, labels).tolist() == pytest.approx(by_hand, rel=1e-10)
     assert discriminator.body(images).shape[-2:] == (8, 8)  # 32 -> 16 -> 8
-    text = ProjectionDiscriminator(MNIST, width=4, code_dim=6).double()
+    text = ProjectionDiscriminator(MNIST, width=4, num_classes=10, code_dim=6).double()
     codes = torch.randn(2, 6, dtype=torch.float64)
     h = text.body(torch.randn(2, *MNIST, dtype=torch.float64))
     assert isinstance(text.embed, nn.Linear) and text.embed(codes).shape == (2, h.shape[1])
@@ -111,7 +113,7 @@ def test_the_projection_output_is_linear_h_plus_the_embedding_dot_h():
 
 def test_spectral_normalisation_brings_every_weights_largest_singular_value_to_one():
     torch.manual_seed(0)
-    discriminator = with_spectral_norm(ProjectionDiscriminator(CIFAR, width=8)).train()
+    discriminator = with_spectral_norm(ProjectionDiscriminator(CIFAR, width=8, num_classes=10)).train()
     images, labels = torch.randn(4, *CIFAR), torch.arange(4)
     for _ in range(30):  # power iterations, one per forward pass
         discriminator(images, labels)
@@ -189,14 +191,14 @@ def test_the_moving_average_starts_near_the_weights_and_follows_them():
 
 
 def test_a_cgan_run_trains_and_samples_from_the_average(tmp_path, fetched):  # noqa: F811
-    from embedgan.runs import Run
-    from embedgan.sampling import load_generator
+    from embedgan.config.runs import Run
+    from embedgan.networks.sampling import load_generator
 
     out = run(tmp_path, fetched, "cgan", settings(**CGAN, epochs=2))  # 2 epochs of 15 steps
     trained = load_generator(str(out / "model.pt"), torch.device("cpu"), Run("cgan", 0, "mnist"))
     saved = torch.load(out / "model.pt", weights_only=True)
     assert "generator_ema" in saved["networks"] and saved["networks"]["generator_ema"]["updates"] == 30
-    ema_weight = models.averaged_weights(saved["networks"]["generator_ema"])["net.0.weight"]
+    ema_weight = run_networks.averaged_weights(saved["networks"]["generator_ema"])["net.0.weight"]
     assert torch.equal(trained.generator.net[0].weight.cpu(), ema_weight)
     assert not torch.equal(ema_weight, saved["networks"]["generator"]["net.0.weight"])
 
@@ -207,18 +209,18 @@ def schema_enum(key: str) -> set:
 
 
 def test_each_registry_is_the_schemas_list_of_names():
-    assert schema_enum("conditioning") == set(models.CONDITIONERS)
-    assert schema_enum("generator") == set(models.GENERATORS)
-    assert schema_enum("discriminator") == set(models.DISCRIMINATORS)
+    assert schema_enum("conditioning") == set(conditioners.CONDITIONERS)
+    assert schema_enum("generator") == set(generators.GENERATORS)
+    assert schema_enum("discriminator") == set(discriminators.DISCRIMINATORS)
     assert schema_enum("objective") == set(objectives.OBJECTIVES)
     assert schema_enum("schedule") == set(SCHEDULES)
     assert schema_enum("generator_conditioning") == set(kinds.GENERATOR_CONDITIONINGS)
-    assert schema_enum("text_pooling") == set(models.POOLINGS) == set(kinds.TEXT_POOLINGS)
+    assert schema_enum("text_pooling") == set(conditioners.POOLINGS) == set(kinds.TEXT_POOLINGS)
     assert schema_enum("discriminator_condition") == set(kinds.DISCRIMINATOR_CONDITIONS)
     # What the rules between settings know of each registry names the same builders.
-    assert set(models.CONDITIONERS) == set(kinds.CONDITIONINGS)
-    assert set(models.GENERATORS) == set(kinds.GENERATOR_SIDES)
-    assert set(models.DISCRIMINATORS) == set(kinds.DISCRIMINATOR_ANSWERS)
+    assert set(conditioners.CONDITIONERS) == set(kinds.CONDITIONINGS)
+    assert set(generators.GENERATORS) == set(kinds.GENERATOR_SIDES)
+    assert set(discriminators.DISCRIMINATORS) == set(kinds.DISCRIMINATOR_ANSWERS)
     assert set(objectives.OBJECTIVES) == set(kinds.OBJECTIVES)
     assert set(SCHEDULES) == set(kinds.SCHEDULES)
 
@@ -273,7 +275,7 @@ def test_the_generation_record_is_drawn_by_the_moving_average():
     trainer.take_snapshot()
     average = trainer.nets.generator_ema.average.eval()
     fixed = torch.Generator().manual_seed(trainer.settings.seed)  # the record's fixed noise
-    inputs, _ = models.generator_input(class_codes(trainer.nets), trainer.settings.noise_dim, fixed)
+    inputs, _ = generator_input(class_codes(trainer.nets), trainer.settings.noise_dim, fixed)
     with torch.no_grad():
         expected = to_uint8(average(inputs))
     assert np.array_equal(trainer.state.snapshots[-1].numpy(), expected) and expected.std() > 0

@@ -12,8 +12,8 @@ import signal
 import pytest
 import torch
 
-from embedgan import checkpoints
-from embedgan.train import Preempted, Trainer, train_experiment
+from embedgan.training import checkpoints
+from embedgan.training.train import Preempted, Trainer, train_experiment
 from test_train import (  # noqa: F401  (fetched: a fixture)
     CPU,
     assert_same_weights,

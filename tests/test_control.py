@@ -9,12 +9,13 @@ import torch
 from torch import nn
 
 from conftest import OFFLINE_ENCODER
-from embedgan import models, sampling
+from embedgan.config.settings import Settings
 from embedgan.errors import ConfigError
-from embedgan.models import ConditionalBatchNorm2d, ConditionalDCGANGenerator, build_generator, mean_state
-from embedgan.objectives import MODE_SEEKING_EPS, mode_seeking_term
-from embedgan.settings import Settings
-from embedgan.train import Trainer
+from embedgan.networks import conditioners, sampling
+from embedgan.networks.conditioners import mean_state
+from embedgan.networks.generators import ConditionalBatchNorm2d, ConditionalDCGANGenerator, build_generator
+from embedgan.training.objectives import MODE_SEEKING_EPS, mode_seeking_term
+from embedgan.training.train import Trainer
 from test_beyond import text_settings, tiny_dataset
 from test_objectives import trainer_for
 
@@ -68,7 +69,7 @@ def test_mode_seeking_draws_each_code_twice_and_adds_its_weighted_term(monkeypat
     trainer = trainer_for("exp4", **CONTROL, mode_seeking=2.0)
     seen = []
     trainer.nets.generator.register_forward_hook(lambda m, inputs, out: seen.append((inputs[0].detach(), out.detach())))
-    monkeypatch.setattr("embedgan.train.mode_seeking_term", lambda *pair: torch.tensor(5.0))
+    monkeypatch.setattr("embedgan.training.train.mode_seeking_term", lambda *pair: torch.tensor(5.0))
     real = trainer.images[:8].float().div(127.5).sub(1)
     labels = trainer.labels[:8]
     loss = trainer.train_step(real, labels, "generator")["loss_g"]
@@ -101,7 +102,7 @@ def test_the_moving_average_covers_the_conditioner_and_the_sampler_draws_from_it
 def test_mean_pooling_leaves_the_padding_out():
     states = torch.tensor([[[1.0, 0.0], [3.0, 2.0], [100.0, 100.0]]])
     assert mean_state(states, torch.tensor([[1, 1, 0]])).tolist() == [[2.0, 1.0]]
-    assert models.POOLINGS["cls"](states, torch.tensor([[1, 1, 0]])).tolist() == [[1.0, 0.0]]
+    assert conditioners.POOLINGS["cls"](states, torch.tensor([[1, 1, 0]])).tolist() == [[1.0, 0.0]]
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,8 @@ import pytest
 import torch
 
 from conftest import OFFLINE_ENCODER
-from embedgan.capture import WARMUP_STEPS, GraphedStep
-from embedgan.train import Preempted, Trainer
+from embedgan.training.capture import WARMUP_STEPS, GraphedStep
+from embedgan.training.train import Preempted, Trainer
 from test_train import fetched, keras_dataset, run, settings  # noqa: F401  (fetched: a fixture)
 
 pytestmark = [
@@ -175,7 +175,7 @@ def test_a_run_stopped_at_a_fixed_step_resumes_on_the_gpu_to_the_uninterrupted_l
 @pytest.mark.skipif(torch.cuda.device_count() < 2, reason="needs two or more CUDA GPUs")
 def test_training_on_the_second_gpu_trains_there(tmp_path, fetched):  # noqa: F811
     """device cuda:1: the graph is captured on cuda:1, so its replays train (losses move)."""
-    from embedgan.devices import select_device
+    from embedgan.machine.devices import select_device
 
     device = select_device("cuda:1")
     out = run(tmp_path, fetched, "second", three_hundred_steps(), ALL_ON, device=device)

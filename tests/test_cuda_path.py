@@ -9,13 +9,13 @@ import pytest
 import torch
 
 from conftest import TRAIN_SETTINGS
-from embedgan import capture
-from embedgan.capture import GraphedStep
-from embedgan.classifier_training import train_classifier
-from embedgan.devices import select_device
 from embedgan.errors import DeviceError
+from embedgan.evaluation.classifier_training import train_classifier
+from embedgan.machine.devices import select_device
 from embedgan.runtime import log_to
-from embedgan.train import Trainer
+from embedgan.training import capture
+from embedgan.training.capture import GraphedStep
+from embedgan.training.train import Trainer
 from test_train import CPU, fetched, keras_dataset, settings  # noqa: F401  (fetched: a fixture)
 
 # Where a GPU is present the patched calls would reach real devices.
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.skipif(torch.cuda.is_available(), reason="this machine 
     [
         ("auto", 1, 0, 0),
         ("cuda", 1, 0, 0),
-        # Without an index: the first GPU no other job holds (embedgan.devices.claim_gpu).
+        # Without an index: the first GPU no other job holds (embedgan.machine.devices.claim_gpu).
         ("auto", 2, 1, 0),
         ("cuda", 2, 1, 0),
         ("cuda:1", 2, 0, 1),

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from conftest import REPO, class_images, write_keras_npz
-from embedgan import data
-from embedgan.data import DataSourceError
+from embedgan.datasets import data
+from embedgan.datasets.data import DataSourceError
 
 
 def fetch_into(tmp_path, name, mirror, download_dir=None):

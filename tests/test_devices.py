@@ -1,4 +1,4 @@
-"""Which device a job computes on (embedgan.devices), on a CPU with torch.cuda patched: a GPU
+"""Which device a job computes on (embedgan.machine.devices), on a CPU with torch.cuda patched: a GPU
 that torch cannot use stops `auto` with its cause; jobs side by side hold a GPU each."""
 
 import subprocess
@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from conftest import REPO
-from embedgan import devices
-from embedgan.devices import select_device
 from embedgan.errors import DeviceError
+from embedgan.machine import devices
+from embedgan.machine.devices import select_device
 
 CPU = torch.device("cpu")
 # Where a GPU is present the patched calls would reach real devices.
@@ -95,7 +95,7 @@ JOB = """
 import sys, time, types
 from pathlib import Path
 import torch
-from embedgan import devices
+from embedgan.machine import devices
 count, locks, release, chosen = int(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4])
 torch.cuda.is_available = lambda: True
 torch.cuda.device_count = lambda: count

@@ -21,9 +21,10 @@ import pytest
 import torch
 
 from conftest import OFFLINE_ENCODER, REPO, write_keras_npz
-from embedgan import data, runs
-from embedgan.settings import canonical, load_config, resolve
-from embedgan.train import Trainer
+from embedgan.config import runs
+from embedgan.config.settings import canonical, load_config, resolve
+from embedgan.datasets import data
+from embedgan.training.train import Trainer
 from emulated_cuda import DEVICE, DeviceRuleError, emulated_cuda
 
 # One run of each family of networks and objectives, tiny; `device: cuda`, no graph capture

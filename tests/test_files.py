@@ -9,13 +9,14 @@ import pathlib
 import pytest
 import torch
 
-from embedgan import checkpoints, runtime
-from embedgan.classifier import load_classifier
-from embedgan.classifier_training import train_classifier
+from embedgan import runtime
+from embedgan.config.runs import Run
 from embedgan.errors import UnreadableFile, WriteError
-from embedgan.runs import Run
+from embedgan.evaluation.classifier import load_classifier
+from embedgan.evaluation.classifier_training import train_classifier
+from embedgan.networks.sampling import load_generator
 from embedgan.runtime import load_tensors, log_to, write_json
-from embedgan.sampling import load_generator
+from embedgan.training import checkpoints
 from test_train import CPU, assert_same_weights, fetched, interrupted_run, run, settings, weights  # noqa: F401
 
 CLASSIFIER = {"epochs": 2, "batch_size": 16, "lr": 3e-3, "seed": 0}
@@ -134,7 +135,7 @@ def test_a_full_disk_while_writing_the_model_leaves_no_model(tmp_path, fetched, 
             monkeypatch.setattr(torch, "save", disk_full_after(1000))
         original(path, record)
 
-    monkeypatch.setattr("embedgan.model_file.save_tensors", full_for_the_model)
+    monkeypatch.setattr("embedgan.networks.model_file.save_tensors", full_for_the_model)
     out = tmp_path / "exp"
     line = job_line(tmp_path, lambda: run(tmp_path, fetched, "exp", settings()))
     assert line == f"error: cannot write {out / 'model.pt'}: No space left on device; nothing was written there"

@@ -33,7 +33,7 @@ import pytest
 import torch
 
 from conftest import EXPERIMENT_KINDS, write_keras_npz
-from embedgan import data
+from embedgan.datasets import data
 from test_train import fetched, run, settings  # noqa: F401  (fetched: a fixture)
 
 TORCH = "2.14.1+cu130"  # the build every recorded set is of

@@ -11,7 +11,7 @@ import yaml
 
 import gpu_check
 from conftest import REPO, write_keras_npz
-from embedgan.text import load_bert
+from embedgan.networks.text import load_bert
 
 
 def test_the_plan_runs_the_cuda_tests_the_workflow_every_experiment_and_the_benchmark(tmp_path):
@@ -82,7 +82,7 @@ def test_run_goes_on_past_a_failed_stage_and_writes_what_it_has_after_each(tmp_p
 
 
 def test_the_workflow_stage_config_is_a_valid_config():
-    from embedgan.settings import load_config
+    from embedgan.config.settings import load_config
 
     config = load_config(overrides=gpu_check.TINY_WORKFLOW)
     assert config["device"] == "cuda" and set(config["experiments"]) >= {"exp1", "exp2", "exp3", "exp4", "exp5"}

@@ -18,8 +18,8 @@ from conftest import REPO, TRAIN_SETTINGS, copy_workflow, write_keras_npz
 DRIVER = """
 import json, logging, sys, torch
 logging.basicConfig(level=logging.INFO)
-from embedgan import data
-from embedgan.train import train_experiment
+from embedgan.datasets import data
+from embedgan.training.train import train_experiment
 torch.set_num_threads(1)
 args = json.loads(sys.argv[1])
 data.fetch(args["dataset"], args["images"], args["manifest"], args["mirror"], args["out"])

@@ -7,12 +7,12 @@ import pytest
 import torch
 
 from conftest import class_images, write_keras_npz
-from embedgan import data
-from embedgan.classifier import load_classifier, predict
-from embedgan.classifier_training import train_classifier
-from embedgan.images import nhwc_to_nchw
-from embedgan.inception import inception_metrics, inception_score, kernel_inception_distance
-from embedgan.metrics import (
+from embedgan.datasets import data
+from embedgan.datasets.images import nhwc_to_nchw
+from embedgan.evaluation.classifier import load_classifier, predict
+from embedgan.evaluation.classifier_training import train_classifier
+from embedgan.evaluation.inception import inception_metrics, inception_score, kernel_inception_distance
+from embedgan.evaluation.metrics import (
     MetricsError,
     best_point_distance,
     evaluate,
@@ -68,7 +68,7 @@ def test_real_images_as_generated_score_like_real_images(mnist_classifier):
     classifier, dataset, _ = mnist_classifier
     x_test, y_test, x_train = tensors(dataset)
     real, labels = fresh_real_images(10)
-    metrics = evaluate(classifier, real, labels, x_test, y_test, x_train, has_noise=True)
+    metrics = evaluate(classifier, real, labels, x_test, y_test, x_train, has_noise=True, num_classes=10)
     assert metrics["accuracy"] >= 0.95
     floor, spread = metrics["frechet_floor"], metrics["frechet_floor_std"]
     assert abs(metrics["frechet_distance"] - floor) <= 3 * spread
@@ -80,7 +80,7 @@ def test_images_of_the_wrong_class_get_low_accuracy_and_a_large_distance(mnist_c
     classifier, dataset, _ = mnist_classifier
     x_test, y_test, x_train = tensors(dataset)
     real, labels = fresh_real_images(10)
-    metrics = evaluate(classifier, real, (labels + 1) % 10, x_test, y_test, x_train, has_noise=True)
+    metrics = evaluate(classifier, real, (labels + 1) % 10, x_test, y_test, x_train, has_noise=True, num_classes=10)
     assert metrics["accuracy"] <= 0.1
     assert metrics["cross_entropy"] > 2
     per_class = metrics["per_class"]
@@ -92,7 +92,7 @@ def test_more_draws_per_class_than_the_held_out_half_holds_is_refused(mnist_clas
     x_test, y_test, x_train = tensors(dataset)
     real, labels = fresh_real_images(21)  # the held-out half has 20 of each class
     with pytest.raises(MetricsError, match="eval_samples_per_class asks for 21 images of class 0"):
-        evaluate(classifier, real, labels, x_test, y_test, x_train, has_noise=True)
+        evaluate(classifier, real, labels, x_test, y_test, x_train, has_noise=True, num_classes=10)
 
 
 def gaussian_classes(per_class: int, seed: int, dim: int = 128):
@@ -111,8 +111,8 @@ def test_a_perfect_generator_lands_within_the_floors_spread(samples):
     although the distance itself depends strongly on that size."""
     real, real_labels = gaussian_classes(2000, seed=10)
     fake, fake_labels = gaussian_classes(samples // 10, seed=11)
-    reference, pool = split_reference(real_labels, seed=0)
-    frechet = frechet_against_reference(fake, fake_labels, real, real_labels, reference, pool)
+    reference, pool = split_reference(real_labels, seed=0, num_classes=10)
+    frechet = frechet_against_reference(fake, fake_labels, real, real_labels, reference, pool, num_classes=10)
     floor, spread = frechet["frechet_floor"], frechet["frechet_floor_std"]
     assert spread > 0
     assert abs(frechet["frechet_distance"] - floor) <= 3 * spread
@@ -144,7 +144,7 @@ def test_a_copied_training_image_is_found_at_distance_zero(mnist_classifier):
     picks = torch.stack([torch.nonzero(y_train == c)[1, 0] for c in range(10)])
     metrics = evaluate(
         classifier, x_train[picks].repeat(2, 1, 1, 1), y_train[picks].repeat(2),
-        x_test, y_test, x_train, has_noise=True,
+        x_test, y_test, x_train, has_noise=True, num_classes=10,
     )
     assert metrics["nearest_train_distances"] == [0.0] * 20
     assert metrics["nearest_train_index"] == picks.tolist() * 2
@@ -157,7 +157,7 @@ def test_one_image_per_class_is_degenerate_with_zero_diversity(mnist_classifier)
     first = torch.stack([x_test[y_test == c][0] for c in range(10)])
     metrics = evaluate(
         classifier, first.repeat(5, 1, 1, 1), torch.arange(10).repeat(5), x_test, y_test,
-        x_train, has_noise=False,
+        x_train, has_noise=False, num_classes=10,
     )
     assert metrics["diversity"] == 0.0 and metrics["diversity_real"] > 0
     assert "zero by construction" in metrics["degenerate"]
@@ -208,8 +208,8 @@ def test_a_perfect_generator_scores_the_perfect_generators_prdc():
     """Fresh draws of the real classes: every value within the perfect generator's spread."""
     real, real_labels = gaussian_classes(400, seed=10)
     fake, fake_labels = gaussian_classes(50, seed=11)
-    reference, pool = split_reference(real_labels, seed=0)
-    values = prdc_against_real(fake, fake_labels, real, real_labels, reference, pool)
+    reference, pool = split_reference(real_labels, seed=0, num_classes=10)
+    values = prdc_against_real(fake, fake_labels, real, real_labels, reference, pool, num_classes=10)
     for key in ("precision", "recall", "density", "coverage"):
         perfect = values["perfect"][key]
         assert perfect["std"] > 0 and abs(values[key] - perfect["mean"]) <= 3 * perfect["std"] + 0.02, key
@@ -221,8 +221,8 @@ def test_one_point_per_class_has_no_recall_however_good_the_point():
     real, labels = gaussian_classes(400, seed=12)
     means = torch.stack([real[labels == c].mean(0) for c in range(10)])
     fake_labels = torch.arange(10).repeat(50)
-    reference, pool = split_reference(labels, seed=0)
-    values = prdc_against_real(means[fake_labels], fake_labels, real, labels, reference, pool)
+    reference, pool = split_reference(labels, seed=0, num_classes=10)
+    values = prdc_against_real(means[fake_labels], fake_labels, real, labels, reference, pool, num_classes=10)
     assert values["recall"] == 0 and all(c["recall"] == 0 for c in values["per_class"])
     assert values["perfect"]["recall"]["mean"] > 0.5
     # In two dimensions the mean covers almost no real point's neighbourhood; in 128 (above)
@@ -236,9 +236,9 @@ def test_one_point_per_class_has_no_recall_however_good_the_point():
 def test_a_shifted_generated_set_loses_precision():
     real, real_labels = gaussian_classes(400, seed=13)
     fake, fake_labels = gaussian_classes(50, seed=14)
-    reference, pool = split_reference(real_labels, seed=0)
+    reference, pool = split_reference(real_labels, seed=0, num_classes=10)
     shifted = fake + 2.0 * torch.randn(1, fake.shape[1], generator=torch.Generator().manual_seed(2))
-    values = prdc_against_real(shifted, fake_labels, real, real_labels, reference, pool)
+    values = prdc_against_real(shifted, fake_labels, real, real_labels, reference, pool, num_classes=10)
     perfect = values["perfect"]["precision"]
     assert values["precision"] < perfect["mean"] - 5 * perfect["std"]
     assert values["precision"] < 0.5 * perfect["mean"]
@@ -262,13 +262,13 @@ def test_inception_metrics_of_real_images_are_a_perfect_generators():
     x_test, y_test = class_images("mnist", 40, seed=2)
     real, labels = fresh_real_images(10)
     found = inception_metrics(stand_in_extractor, real, labels, nhwc_to_nchw(x_test[..., None]),
-                              torch.from_numpy(y_test).long())
+                              torch.from_numpy(y_test).long(), num_classes=10)
     perfect = found["fid_perfect"]
     assert perfect["std"] > 0 and abs(found["fid"] - perfect["mean"]) <= 3 * perfect["std"] + 0.05 * perfect["mean"]
     assert found["is"] == pytest.approx(found["is_perfect"]["mean"], rel=0.15) and found["is"] > 1
     assert abs(found["kid"] - found["kid_perfect"]["mean"]) <= 3 * found["kid_perfect"]["std"] + 1e-3
     wrong = inception_metrics(stand_in_extractor, real.flip(2), labels, nhwc_to_nchw(x_test[..., None]),
-                              torch.from_numpy(y_test).long())
+                              torch.from_numpy(y_test).long(), num_classes=10)
     assert wrong["fid"] > 3 * perfect["mean"] and wrong["kid"] > found["kid"]
 
 

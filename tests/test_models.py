@@ -5,12 +5,9 @@ import torch
 from torch import nn
 
 from conftest import settings_of
-from embedgan.models import (
-    LabelConditioner,
-    ProjectionConvTranspose2d,
-    build_discriminator,
-    build_generator,
-)
+from embedgan.networks.conditioners import LabelConditioner
+from embedgan.networks.discriminators import build_discriminator
+from embedgan.networks.generators import ProjectionConvTranspose2d, build_generator
 
 CIFAR, MNIST = (3, 32, 32), (1, 28, 28)
 
@@ -135,7 +132,7 @@ def test_discriminator_dropout_rates_follow_the_spec():
 
 
 def test_label_conditioner_is_an_embedding_of_10_by_100():
-    conditioner = LabelConditioner()
+    conditioner = LabelConditioner(10)
     assert conditioner(torch.arange(10)).shape == (10, 100)
     assert count(conditioner) == 10 * 100
 

@@ -12,10 +12,11 @@ import torch
 from torch import nn
 
 from conftest import EXPERIMENT_KINDS, TRAIN_SETTINGS, class_images, settings_of
-from embedgan import data
-from embedgan.models import ProjectionConvTranspose2d, build_discriminator, build_generator
-from embedgan.objectives import Targets, get_objective
-from embedgan.train import Trainer, epoch_phase
+from embedgan.datasets import data
+from embedgan.networks.discriminators import build_discriminator
+from embedgan.networks.generators import ProjectionConvTranspose2d, build_generator
+from embedgan.training.objectives import Targets, get_objective
+from embedgan.training.train import Trainer, epoch_phase
 
 CPU = torch.device("cpu")
 

@@ -5,9 +5,9 @@ import pytest
 import yaml
 
 from conftest import REPO
-from embedgan import plan
+from embedgan.config import plan
+from embedgan.config.settings import changes, check_ablations, load_config, resolve
 from embedgan.errors import ConfigError
-from embedgan.settings import changes, check_ablations, load_config, resolve
 
 VARIANTS = {
     "exp4_noise": {"based_on": "exp4", "noise_dim": 8},

@@ -50,7 +50,7 @@ def rule_blocks() -> dict[str, str]:
 
 
 def test_every_rule_whose_script_selects_a_device_holds_a_gpu():
-    """Its job computes on the config's device (embedgan.devices.select_device): it counts
+    """Its job computes on the config's device (embedgan.machine.devices.select_device): it counts
     against --resources gpu=N, and on a cluster asks for a GPU."""
     selecting = set()
     for rule, block in rule_blocks().items():

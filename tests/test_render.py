@@ -5,7 +5,7 @@ import pytest
 import torch
 from torchvision.utils import make_grid, save_image
 
-from embedgan.render import PADDING, sample_sheet, tile
+from embedgan.documents.render import PADDING, sample_sheet, tile
 
 
 @pytest.mark.parametrize("shape, columns", [((20, 1, 5, 4), 10), ((7, 3, 4, 6), 3), ((2, 3, 4, 4), 5)])

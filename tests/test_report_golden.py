@@ -16,8 +16,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from conftest import REPO
-from embedgan.report import REPORT, write_document
-from embedgan.study import read_study
+from embedgan.documents.report import REPORT, write_document
+from embedgan.documents.study import read_study
 
 STORED = REPO / "tests" / "data" / "tiny_study"
 WRITTEN_AT = re.compile(r"^Written \S+ by", re.M)  # the one line that changes with every writing

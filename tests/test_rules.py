@@ -1,4 +1,4 @@
-"""The rules between an experiment's settings (embedgan.rules), without Snakemake: each rule
+"""The rules between an experiment's settings (embedgan.config.rules), without Snakemake: each rule
 broken on purpose once, named by its keys; a run's settings are checked when they are made."""
 
 import dataclasses
@@ -8,10 +8,10 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import TRAIN_SETTINGS
-from embedgan import rules
-from embedgan.data import DATASETS
+from embedgan.config import rules
+from embedgan.config.settings import Settings
+from embedgan.datasets.data import DATASETS
 from embedgan.errors import ConfigError
-from embedgan.settings import Settings
 
 # (rule, changes to an exp4-like run, what the message says)
 BROKEN = [

@@ -1,12 +1,12 @@
-"""A run's identity, paths and outputs in one place (embedgan.runs)."""
+"""A run's identity, paths and outputs in one place (embedgan.config.runs)."""
 
 import json
 from pathlib import Path
 
 import pytest
 
-from embedgan.runs import Run, pattern, read_experiment, read_metrics, runs_of
-from embedgan.settings import Settings
+from embedgan.config.runs import Run, pattern, read_experiment, read_metrics, runs_of
+from embedgan.config.settings import Settings
 
 
 def test_the_first_run_is_the_experiment_itself_and_further_seeds_have_folders():

@@ -6,11 +6,12 @@ import torch
 import torch.nn.functional as F
 
 from conftest import EXPERIMENT_KINDS
-from embedgan import host, objectives
-from embedgan.models import ProjectionConvTranspose2d
-from embedgan.objectives import Targets, get_objective, judge_both
-from embedgan.process import SPEEDUPS
-from embedgan.train import Trainer
+from embedgan.machine import host
+from embedgan.machine.process import SPEEDUPS
+from embedgan.networks.generators import ProjectionConvTranspose2d
+from embedgan.training import objectives
+from embedgan.training.objectives import Targets, get_objective, judge_both
+from embedgan.training.train import Trainer
 from test_objectives import trainer_for
 from test_train import CPU, keras_dataset, settings
 

@@ -7,13 +7,13 @@ import pytest
 import torch
 
 from conftest import OFFLINE_ENCODER, TRAIN_SETTINGS
-from embedgan import data
-from embedgan.devices import select_device
+from embedgan.datasets import data
 from embedgan.errors import EncoderError
-from embedgan.models import TextConditioner
-from embedgan.process import SPEEDUPS
-from embedgan.text import captions, load_bert, resolve_encoder
-from embedgan.train import Trainer, TrainingError, train_experiment
+from embedgan.machine.devices import select_device
+from embedgan.machine.process import SPEEDUPS
+from embedgan.networks.conditioners import TextConditioner
+from embedgan.networks.text import captions, load_bert, resolve_encoder
+from embedgan.training.train import Trainer, TrainingError, train_experiment
 
 CPU = torch.device("cpu")
 
@@ -186,7 +186,7 @@ def test_text_conditioner_encodes_each_caption_once_with_exact_gradients():
     tokenizer, bert = load_bert(OFFLINE_ENCODER)
     names = data.DATASETS["cifar10"].classes
     # Double precision: what remains is the order of float sums, not a real difference.
-    conditioner = TextConditioner(bert, tokenizer, captions("a photo of a {name}", names))
+    conditioner = TextConditioner(bert, tokenizer, captions("a photo of a {name}", names), len(names))
     conditioner = conditioner.double().train()
     labels = torch.tensor([3, 3, 0, 9, 1, 3, 7])
 
@@ -211,7 +211,7 @@ def test_text_conditioner_encodes_each_caption_once_with_exact_gradients():
 def test_encoder_dropout_gives_every_image_its_own_code_in_training_only():
     tokenizer, bert = load_bert(OFFLINE_ENCODER)
     names = data.DATASETS["cifar10"].classes
-    conditioner = TextConditioner(bert, tokenizer, captions("{name}", names), dropout=True).train()
+    conditioner = TextConditioner(bert, tokenizer, captions("{name}", names), len(names), dropout=True).train()
     assert conditioner.bert.training
     torch.manual_seed(0)
     codes = conditioner(torch.tensor([2, 2]))
@@ -219,7 +219,7 @@ def test_encoder_dropout_gives_every_image_its_own_code_in_training_only():
     conditioner.eval()
     assert not conditioner.bert.training
     torch.testing.assert_close(conditioner(torch.tensor([2, 2])), conditioner.caption_codes()[[2, 2]])
-    off = TextConditioner(bert, tokenizer, captions("{name}", names)).train()
+    off = TextConditioner(bert, tokenizer, captions("{name}", names), len(names)).train()
     assert not off.bert.training  # the default: dropout off while fine-tuned
 
 
@@ -274,7 +274,7 @@ def test_cuda_without_a_gpu_is_a_clear_error():
 def test_losses_are_read_off_the_device_once_per_epoch_in_a_short_run(tmp_path, fetched, monkeypatch):
     """A run shorter than LOSS_POINTS logs every step: its rows stay on the device until the
     epoch ends (one host sync), and the history holds plain numbers."""
-    from embedgan.train import TrainState
+    from embedgan.training.train import TrainState
 
     reads = []
     read_losses = TrainState.read_losses
@@ -287,13 +287,13 @@ def test_losses_are_read_off_the_device_once_per_epoch_in_a_short_run(tmp_path, 
 
 def test_a_discriminators_probabilities_are_computed_in_float32_under_bf16_autocast():
     """A logit of 8 in bfloat16 would give a probability of exactly 1 (and BCE no gradient)."""
-    from embedgan.models import DISCRIMINATORS, Float32Output
-    from embedgan.settings import Settings
+    from embedgan.config.settings import Settings
+    from embedgan.networks.discriminators import DISCRIMINATORS, Float32Output
 
     for name in ("mlp_sigmoid", "mlp_softmax", "cnn_softmax"):
-        d = DISCRIMINATORS[name]((3, 32, 32), Settings.of(settings(dataset="cifar10")), None)
+        d = DISCRIMINATORS[name]((3, 32, 32), Settings.of(settings(dataset="cifar10")), 10, None)
         assert isinstance(d[-1], Float32Output), name
-    sigmoid_d = DISCRIMINATORS["mlp_sigmoid"]((1, 28, 28), Settings.of(settings()), None)
+    sigmoid_d = DISCRIMINATORS["mlp_sigmoid"]((1, 28, 28), Settings.of(settings()), 10, None)
     last = sigmoid_d[-2]
     with torch.no_grad():
         last.weight.zero_()
@@ -305,7 +305,7 @@ def test_a_discriminators_probabilities_are_computed_in_float32_under_bf16_autoc
 
 
 def test_emulated_bf16_is_not_taken_for_native(monkeypatch):
-    from embedgan import host
+    from embedgan.machine import host
 
     asked = []
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: asked.append(including_emulation) or including_emulation)

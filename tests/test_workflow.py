@@ -15,7 +15,7 @@ import yaml
 from PIL import Image
 
 from conftest import OFFLINE_ENCODER, copy_workflow, write_keras_npz
-from embedgan import publish
+from embedgan.documents import publish
 from embedgan.errors import UnreadableFile
 
 EXPERIMENTS = ["exp1", "exp2", "exp3", "exp4", "exp5"]

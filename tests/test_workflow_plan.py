@@ -93,7 +93,7 @@ def test_unknown_names_and_bad_values_in_an_experiment_are_refused(workflow_copy
          "'kitten', which cifar10 lacks; its classes: airplane, "),
         ("exp2", {"conditioning_augmentation": {"kl_weight": -1}}, "-1 is less than the minimum of 0"),
         ("exp2", {"caption_templates": ["a photo"]}, "'a photo' does not match"),
-        # A pair of settings that do not go together, refused before any job (embedgan.rules).
+        # A pair of settings that do not go together, refused before any job (embedgan.config.rules).
         ("exp4", {"generator_conditioning": "batchnorm"}, "error: config: experiments.exp4: "
          "generator_conditioning 'batchnorm' needs a generator with BatchNorm layers to condition "
          "(dcgan); generator 'deconv' takes the code at its input"),
@@ -163,17 +163,21 @@ def test_each_rule_lists_every_package_module_its_script_imports(workflow_copy):
     """Derived from the imports (through each other), so editing any of them reruns the rule."""
     plan = snakemake(workflow_copy, "-n", "--forceall", "results/exp4/model.pt", "results/metrics.png").stdout
     inputs = {
-        rule: set(re.findall(r"embedgan/(\w+)\.py", block.split("\n    output:")[0]))
+        rule: set(re.findall(r"embedgan/([\w/]+)\.py", block.split("\n    output:")[0]))
         for rule, block in re.findall(r"rule (\w+):\n(.*?)\n\n", plan, re.S)
     }
-    assert inputs["train"] == {
-        "__init__", "capture", "checkpoints", "data", "devices", "errors", "host", "images", "model_file", "models",
-        "objectives", "process", "runs", "runtime", "sampling", "settings", "text", "train",
+    packages = {f"{p}/__init__" for p in ("config", "datasets", "machine", "networks", "training")}
+    assert inputs["train"] == packages | {
+        "__init__", "errors", "runtime", "config/kinds", "config/rules", "config/runs", "config/settings",
+        "datasets/data", "datasets/images", "machine/devices", "machine/host", "machine/process",
+        "networks/conditioners", "networks/discriminators", "networks/generators", "networks/inputs",
+        "networks/model_file", "networks/run_networks", "networks/sampling", "networks/text",
+        "training/capture", "training/checkpoints", "training/objectives", "training/train",
     }
-    assert {"images", "render", "sections", "runtime", "errors"} <= inputs["plot_metrics"]
-    assert {"classifier", "metrics", "sampling"} <= inputs["evaluate"]
+    assert {"datasets/images", "documents/render", "documents/sections", "runtime", "errors"} <= inputs["plot_metrics"]
+    assert {"evaluation/classifier", "evaluation/metrics", "networks/sampling"} <= inputs["evaluate"]
     # judging imports no training code: editing a training loop reruns no evaluation by itself
-    assert not {"train", "classifier_training", "checkpoints", "capture"} & inputs["evaluate"]
+    assert not {"training/train", "training/checkpoints", "training/capture"} & inputs["evaluate"]
 
 
 DEPLOYING_SNAKEFILE = """configfile: "config/config.yaml"
@@ -217,7 +221,7 @@ def test_the_workflow_runs_as_a_module_of_another_project(tmp_path, mirror):
     assert "Nothing to be done" in snakemake(project, "-n").stdout
     # Editing the package (in the module's source) reruns the rules that import the module.
     time.sleep(1)
-    with open(source / "scripts" / "embedgan" / "metrics.py", "a") as module:
+    with open(source / "scripts" / "embedgan" / "evaluation" / "metrics.py", "a") as module:
         module.write("# edited\n")
     assert planned_jobs(project, "-n") == {
         ("evaluate", "exp5"), ("evaluate", "exp5/seed1"), ("plot_metrics", None), ("report", None), ("all", None)

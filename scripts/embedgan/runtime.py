@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ExpectedError, UnreadableFile, WriteError
+from embedgan.errors import ExpectedError, UnreadableFile, WriteError
 
 
 @contextlib.contextmanager

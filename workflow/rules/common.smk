@@ -13,10 +13,11 @@ SOURCE = Path(str(workflow.current_basedir)).parents[1]
 SCRIPTS = SOURCE / "scripts"
 if (SCRIPTS / "embedgan").is_dir():
     sys.path.insert(0, str(SCRIPTS))
-from embedgan import plan, runs  # noqa: E402
-from embedgan import settings as experiment_settings  # noqa: E402
+import embedgan  # noqa: E402
+from embedgan.config import plan, runs  # noqa: E402
+from embedgan.config import settings as experiment_settings  # noqa: E402
+from embedgan.documents.publish import page_files  # noqa: E402
 from embedgan.errors import ConfigError, ExpectedError  # noqa: E402
-from embedgan.publish import page_files  # noqa: E402
 
 
 configfile: "config/config.yaml"
@@ -24,7 +25,7 @@ configfile: "config/config.yaml"
 
 validate(config, schema="../schemas/config.schema.yaml")
 
-PACKAGE = Path(experiment_settings.__file__).parent
+PACKAGE = Path(embedgan.__file__).parent
 
 # The notebook's experiments in its order, each followed by its variants.
 EXPERIMENTS = experiment_settings.reading_order(
@@ -80,35 +81,43 @@ def after_training(exp, key, default):
     return RESOLVED[exp].after_training(key, default)
 
 
-def imported_modules(path):
-    """Names of the package modules `path` imports itself (embedgan.X or, inside, .X)."""
-    found = set()
+def module_file(dotted):
+    """The file of module `dotted` (embedgan.a.b: a/b.py, or a package's a/b/__init__.py) in
+    the package, or None (a name defined in a module)."""
+    path = PACKAGE.joinpath(*dotted.split(".")[1:])
+    if path.with_suffix(".py").is_file():
+        return path.with_suffix(".py")
+    return path / "__init__.py" if (path / "__init__.py").is_file() else None
+
+
+def imported_files(path):
+    """The package files `path` imports itself (from embedgan.a.b import c: a's and a.b's
+    __init__.py, a/b.py, and c where c is a module), and embedgan's own __init__.py."""
+    found = {PACKAGE / "__init__.py"}
     for node in ast.walk(ast.parse(Path(path).read_text())):
-        if isinstance(node, ast.ImportFrom):
-            inside = node.level == 1 and path.parent == PACKAGE
-            if node.module == "embedgan" or (inside and node.module is None):
-                found.update(alias.name for alias in node.names)
-            elif node.module and (node.module.startswith("embedgan.") or inside):
-                found.add(node.module.split(".")[-1])
-    return found
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "embedgan":
+            named = [f"{node.module}.{alias.name}" for alias in node.names]
+            for dotted in [node.module, *named]:
+                parts = dotted.split(".")
+                found |= {module_file(".".join(parts[:i])) for i in range(2, len(parts) + 1)}
+    return found - {None}
 
 
 def package_modules(script):
-    """The package modules `script` imports, directly or through each other: rule inputs,
-    since Snakemake does not track imports (so editing one reruns the rules that use it).
-    """
+    """The package files `script` imports, directly or through each other: rule inputs, since
+    Snakemake does not track imports (so editing one reruns the rules that use it)."""
     if not (SCRIPTS / script).is_file():  # a remote module: its scripts are not on disk
-        return sorted(str(path) for path in PACKAGE.glob("*.py"))
-    seen, todo = {"__init__"}, imported_modules(SCRIPTS / script)
+        return sorted(str(path) for path in PACKAGE.rglob("*.py"))
+    seen, todo = set(), imported_files(SCRIPTS / script)
     while todo:
-        name = todo.pop()
-        if name not in seen:
-            seen.add(name)
-            todo |= imported_modules(PACKAGE / f"{name}.py")
-    return [str(PACKAGE / f"{name}.py") for name in sorted(seen)]
+        path = todo.pop()
+        if path not in seen:
+            seen.add(path)
+            todo |= imported_files(path)
+    return sorted(str(path) for path in seen)
 
 
-# Each experiment's runs (one per seed of `seeds`, see embedgan.runs), and each run by name.
+# Each experiment's runs (one per seed of `seeds`, see embedgan.config.runs), and each run by name.
 RUNS_OF = {
     exp: runs.runs_of(
         exp, experiment.settings.seed, experiment.settings.dataset, config.get("seeds")

@@ -11,13 +11,13 @@ rule train:
         runs.log_file("train", "{run}"),
     benchmark:
         runs.benchmark_file("train", "{run}")
-    # The longest trainings first, before any evaluation (embedgan.plan.training_priority).
+    # The longest trainings first, before any evaluation (embedgan.config.plan.training_priority).
     priority: lambda w: plan.training_priority(RESOLVED[RUN[w.run].experiment].settings)
     conda:
         "../../environment.yaml"
     threads: config["train_threads"]
     # Every job that computes on the config's device holds a GPU: --resources gpu=N runs N at
-    # once, each on a GPU of its own (embedgan.devices); on a cluster each asks for one.
+    # once, each on a GPU of its own (embedgan.machine.devices); on a cluster each asks for one.
     resources:
         gpu=1,
     params:
