@@ -95,11 +95,16 @@ def imported_files(path):
     __init__.py, a/b.py, and c where c is a module), and embedgan's own __init__.py."""
     found = {PACKAGE / "__init__.py"}
     for node in ast.walk(ast.parse(Path(path).read_text())):
-        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "embedgan":
+        if (
+            isinstance(node, ast.ImportFrom)
+            and (node.module or "").split(".")[0] == "embedgan"
+        ):
             named = [f"{node.module}.{alias.name}" for alias in node.names]
             for dotted in [node.module, *named]:
                 parts = dotted.split(".")
-                found |= {module_file(".".join(parts[:i])) for i in range(2, len(parts) + 1)}
+                found |= {
+                    module_file(".".join(parts[:i])) for i in range(2, len(parts) + 1)
+                }
     return found - {None}
 
 
