@@ -28,7 +28,8 @@ from embedgan.networks.run_networks import MovingAverage
 from embedgan.networks.sampling import class_codes
 from embedgan.training import objectives
 from embedgan.training.objectives import Targets, get_objective
-from embedgan.training.train import SCHEDULES, Trainer
+from embedgan.training.setup import SCHEDULES
+from embedgan.training.train import Trainer
 from test_objectives import changed, parameters_of, trainer_for
 from test_train import fetched, run, settings  # noqa: F401  (fetched: a fixture)
 

@@ -16,7 +16,8 @@ from embedgan.datasets import data
 from embedgan.networks.discriminators import build_discriminator
 from embedgan.networks.generators import ProjectionConvTranspose2d, build_generator
 from embedgan.training.objectives import Targets, get_objective
-from embedgan.training.train import Trainer, epoch_phase
+from embedgan.training.setup import epoch_phase
+from embedgan.training.train import Trainer
 
 CPU = torch.device("cpu")
 

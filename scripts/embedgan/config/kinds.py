@@ -2,7 +2,7 @@
 every experiment's settings when it starts, before any job). The builders live beside their
 kind, keyed by the same names: conditioners, generators and discriminators in
 embedgan.networks, objectives in embedgan.training.objectives, schedules in
-embedgan.training.train (tests/test_cgan.py keeps them in step with these and with the config
+embedgan.training.setup (tests/test_cgan.py keeps them in step with these and with the config
 schema)."""
 
 from __future__ import annotations
