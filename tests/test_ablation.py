@@ -8,6 +8,7 @@ import pytest
 
 from embedgan.documents import publish, sections
 from embedgan.documents.study import Study
+from embedgan.evaluation.catalogue import PRDC
 
 
 def run_metrics(accuracy: float, recall: float = 0.5) -> dict:
@@ -17,9 +18,10 @@ def run_metrics(accuracy: float, recall: float = 0.5) -> dict:
         "accuracy": accuracy,
         "frechet_distance": 40.0,
         "frechet_floor": 8.0,
+        "frechet_floor_std": 0.5,
         "prdc": {
             "precision": 0.9, "recall": recall, "density": 1.0, "coverage": 0.7,
-            "perfect": {key: {"mean": 0.95, "std": 0.01} for key in sections.PRDC_KEYS},
+            "perfect": {key: {"mean": 0.95, "std": 0.01} for key in PRDC},
         },
         "cas": 0.8,
         "diversity": 18.0,

@@ -27,6 +27,7 @@ from embedgan.documents import sections
 from embedgan.documents.prose import QUESTION
 from embedgan.documents.report import write_document
 from embedgan.documents.study import Study
+from embedgan.evaluation.catalogue import number
 from embedgan.runtime import atomic_path
 
 log = logging.getLogger("embedgan.documents.publish")
@@ -172,9 +173,16 @@ def wall_time_section(study: Study) -> list[str]:
     return [*lines, ""]
 
 
-def beside_perfect(values: dict, key: str) -> str:
-    """A PRDC value and, in brackets, the perfect generator's mean."""
-    return f"{values[key]:.2f} ({values['perfect'][key]['mean']:.2f})" if values["perfect"] else "–"
+RESULTS_TABLE = ("frechet_distance", "precision", "recall", "cas", "diversity")  # beside a perfect generator's
+
+
+def beside_perfect(study: Study, dataset: str, metrics: dict, key: str) -> str:
+    """A metric, compact, and in brackets a perfect generator's ("–" where it has none)."""
+    reference = sections.perfect_value(study, dataset, metrics, key)
+    if math.isnan(reference):
+        return "–"
+    form = "{:.2f}"  # the results table's one precision, FD included
+    return f"{number(sections.metric_value(metrics, key), form)} ({number(reference, form)})"
 
 
 def results_table(study: Study) -> list[str]:
@@ -188,14 +196,10 @@ def results_table(study: Study) -> list[str]:
     for name in study.main_experiments():
         entry = study.experiments[name]
         metrics, settings = entry["metrics"][0], entry["settings"]
-        real = study.cas_real.get(settings.dataset)
+        cells = [beside_perfect(study, settings.dataset, metrics, key) for key in RESULTS_TABLE]
         lines.append(
-            f"| {name} | {settings.dataset} | {settings.noise_dim or 'none'} "
-            f"| {metrics['accuracy']:.2f} "
-            f"| {metrics['frechet_distance']:.2f} ({metrics['frechet_floor']:.2f}) "
-            f"| {beside_perfect(metrics['prdc'], 'precision')} | {beside_perfect(metrics['prdc'], 'recall')} "
-            f"| {metrics['cas']:.2f} ({real['test_accuracy']:.2f}) "
-            f"| {metrics['diversity']:.2f} ({metrics['diversity_real']:.2f}) |"
+            f"| {name} | {settings.dataset} | {settings.noise_dim or 'none'} | {metrics['accuracy']:.2f} | "
+            + " | ".join(cells) + " |"
         )
     return lines
 
@@ -272,8 +276,8 @@ def noise_pair_line(study: Study, alone: str, noisy: str) -> str:
         without, with_noise = (sections.metric_value(m, key) for m in runs)
         perfect = sections.perfect_value(study, dataset, runs[1], key)
         cells.append(
-            f"{label} {sections.number(without, form)} / {sections.number(with_noise, form)} "
-            f"({sections.number(perfect, form)})"
+            f"{label} {number(without, form)} / {number(with_noise, form)} "
+            f"({number(perfect, form)})"
         )
         gaps = {alone: abs(without - perfect), noisy: abs(with_noise - perfect)}
         if not any(map(math.isnan, gaps.values())) and gaps[alone] != gaps[noisy]:
@@ -374,12 +378,6 @@ def ladder_answer_section(study: Study) -> list[str]:
     return [*lines, *ladder_answer(study), ""]
 
 
-def main_experiments_section(study: Study) -> list[str]:
-    """Each experiment's own section, but for the ablations' runs (their rows and sample sheets
-    are in the ablations' section)."""
-    return [line for name in study.main_experiments() for line in sections.experiment_lines(study, name)]
-
-
 PAGE = (
     page_header,
     answer_section,
@@ -391,7 +389,7 @@ PAGE = (
     sections.noise_section,
     sections.beyond_section,
     wall_time_section,
-    main_experiments_section,
+    sections.experiments_section,
 )
 
 

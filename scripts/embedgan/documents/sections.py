@@ -5,7 +5,6 @@ it does not apply, and the helpers that put a number beside its reference."""
 from __future__ import annotations
 
 import datetime
-import math
 
 import numpy as np
 
@@ -19,6 +18,7 @@ from embedgan.documents.prose import (
     QUESTION,
 )
 from embedgan.documents.study import Study
+from embedgan.evaluation.catalogue import METRICS, PRDC, number
 
 
 def format_seconds(seconds: float) -> str:
@@ -92,20 +92,24 @@ def experiment_lines(study: Study, name: str) -> list[str]:
 
 
 def experiments_section(study: Study) -> list[str]:
-    return [line for name in study.experiments for line in experiment_lines(study, name)]
+    return [line for name in study.shown_experiments() for line in experiment_lines(study, name)]
+
+
+def with_spread(value: float, spread: float, form: str) -> str:
+    return f"{form.format(value)} ± {form.format(spread)}"
 
 
 def floor(metrics: dict) -> str:
-    """The perfect generator's distance: mean ± std over its draws of real sets."""
-    return f"{metrics['frechet_floor']:.2f} ± {metrics['frechet_floor_std']:.2f}"
+    """The perfect generator's Frechet distance (the catalogue's reference): mean ± std."""
+    return with_spread(*METRICS["frechet_distance"].reference(metrics, {}, None), METRICS["frechet_distance"].form)
 
 
 def prdc_cell(values: dict | None, key: str) -> str:
     """A PRDC value beside the perfect generator's mean ± std ("–" where the set was too small)."""
     if values is None or values.get(key) is None or values.get("perfect") is None:
         return "–"
-    perfect = values["perfect"][key]
-    return f"{values[key]:.2f} ({perfect['mean']:.2f} ± {perfect['std']:.2f})"
+    form, perfect = METRICS[key].form, values["perfect"][key]
+    return f"{form.format(values[key])} ({with_spread(perfect['mean'], perfect['std'], form)})"
 
 
 def per_class_table(metrics: dict, classes: list[str]) -> list[str]:
@@ -143,7 +147,7 @@ def metrics_lines(metrics: dict, cas_real: dict | None = None) -> list[str]:
         f"- Frechet distance in classifier features {metrics['frechet_distance']:.2f} "
         f"(a perfect generator's, same sizes: {floor(metrics)}; class-mean points: "
         f"{metrics['frechet_class_means']:.2f})",
-        "- " + ", ".join(f"{key} {prdc_cell(prdc_values, key)}" for key in PRDC_KEYS)
+        "- " + ", ".join(f"{key} {prdc_cell(prdc_values, key)}" for key in PRDC)
         + " (generated; in brackets a perfect generator's)",
         f"- classification accuracy score {cas_cell(metrics['cas'], cas_real)}",
         inception_line(metrics),
@@ -156,27 +160,25 @@ def metrics_lines(metrics: dict, cas_real: dict | None = None) -> list[str]:
     return lines
 
 
-PRDC_KEYS = ("precision", "recall", "density", "coverage")
-
-
 def cas_cell(cas: float, real: dict | None) -> str:
     """A run's classification accuracy score beside real images' (mean ± std over seeds)."""
+    form = METRICS["cas"].form
     if real is None:
-        return f"{cas:.3f}"
-    return f"{cas:.3f} (real images: {real['test_accuracy']:.3f} ± {real['test_accuracy_std']:.3f})"
+        return form.format(cas)
+    return f"{form.format(cas)} (real images: {with_spread(real['test_accuracy'], real['test_accuracy_std'], form)})"
 
 
-SUMMARY_METRICS = (
-    ("accuracy", "{:.3f}"),
-    ("cross_entropy", "{:.3f}"),
-    ("frechet_distance", "{:.2f}"),
-    ("frechet_floor", "{:.2f}"),
-    ("frechet_class_means", "{:.2f}"),
-    ("diversity", "{:.3f}"),
-    ("diversity_real", "{:.3f}"),
-    ("nearest_train_distance", "{:.2f}"),
-    ("nearest_train_distance_real_test", "{:.2f}"),
-    ("cas", "{:.3f}"),
+# The summary table's columns: each a metric's value, or a perfect generator's (its reference),
+# in the metric's form.
+SUMMARY_METRICS = tuple(
+    (key, METRICS[metric].form)
+    for key, metric in (
+        ("accuracy", "accuracy"), ("cross_entropy", "cross_entropy"), ("frechet_distance", "frechet_distance"),
+        ("frechet_floor", "frechet_distance"), ("frechet_class_means", "frechet_class_means"),
+        ("diversity", "diversity"), ("diversity_real", "diversity"),
+        ("nearest_train_distance", "nearest_train_distance"),
+        ("nearest_train_distance_real_test", "nearest_train_distance"), ("cas", "cas"),
+    )
 )
 
 
@@ -197,15 +199,19 @@ def mean_and_spread(stats: dict, key: str, form: str) -> str:
     return f"{text} ± {form.format(stats['std'][key])}" if stats["std"] else text
 
 
+def spread_of(stats: dict, key: str, short: bool = False) -> str:
+    """A metric's mean (± std over seeds, where there are several) in its catalogue form."""
+    metric = METRICS[key]
+    return mean_and_spread(stats, key, metric.short if short else metric.form)
+
+
 def seed_lines(runs: list[dict]) -> list[str]:
     if len(runs) < 2:
         return []
     stats = seed_statistics(runs)
     return [
-        f"- over {stats['seeds']} seeds (mean ± std): accuracy "
-        f"{mean_and_spread(stats, 'accuracy', '{:.3f}')}, Frechet distance "
-        f"{mean_and_spread(stats, 'frechet_distance', '{:.2f}')}, diversity "
-        f"{mean_and_spread(stats, 'diversity', '{:.3f}')}"
+        f"- over {stats['seeds']} seeds (mean ± std): accuracy {spread_of(stats, 'accuracy')}, "
+        f"Frechet distance {spread_of(stats, 'frechet_distance')}, diversity {spread_of(stats, 'diversity')}"
     ]
 
 
@@ -240,19 +246,19 @@ def fidelity_table(study: Study) -> list[str]:
         stats, values = seed_statistics(entry["metrics"]), entry["metrics"][0]["prdc"]
         real = study.cas_real.get(entry["settings"].dataset)
         lines.append(
-            f"| {name} | " + " | ".join(prdc_cell(values, key) for key in PRDC_KEYS)
-            + f" | {mean_and_spread(stats, 'cas', '{:.3f}')} "
-            + (f"| {real['test_accuracy']:.3f} ± {real['test_accuracy_std']:.3f} |" if real else "| – |")
+            f"| {name} | " + " | ".join(prdc_cell(values, key) for key in PRDC)
+            + f" | {spread_of(stats, 'cas')} "
+            + (f"| {with_spread(real['test_accuracy'], real['test_accuracy_std'], METRICS['cas'].form)} |" if real else "| – |")
         )
     return lines
 
 
 def diversity_cell(stats: dict) -> str:
     """Diversity of the generated images (± spread over seeds) and, in brackets, of real ones."""
-    return f"{mean_and_spread(stats, 'diversity', '{:.3f}')} ({stats['mean']['diversity_real']:.3f})"
+    return f"{spread_of(stats, 'diversity')} ({METRICS['diversity'].form.format(stats['mean']['diversity_real'])})"
 
 
-NOISE_PRDC = ("precision", "recall", "coverage")  # the noise question's PRDC columns
+NOISE_PRDC = ("precision", "recall", "coverage")  # the PRDC columns of the noise and ladder tables
 
 
 def noise_section(study: Study) -> list[str]:
@@ -278,14 +284,14 @@ def noise_section(study: Study) -> list[str]:
             metrics, dataset = entry["metrics"][0], entry["settings"].dataset
             perfect = {key: perfect_value(study, dataset, metrics, key) for key in ("accuracy", *NOISE_PRDC, "cas")}
             beside = " | ".join(
-                f"{number(metric_value(metrics, key), '{:.2f}')} ({number(perfect[key], '{:.2f}')})" for key in NOISE_PRDC
+                f"{number(METRICS[key].value(metrics), METRICS[key].form)} ({number(perfect[key], METRICS[key].form)})"
+                for key in NOISE_PRDC
             )
             lines.append(
                 f"| {name} | {entry['settings'].noise_dim or 'none'} "
-                f"| {mean_and_spread(stats, 'accuracy', '{:.3f}')} ({number(perfect['accuracy'], '{:.3f}')}) "
-                f"| {mean_and_spread(stats, 'frechet_distance', '{:.2f}')} "
-                f"({floor(metrics)}) | {beside} "
-                f"| {mean_and_spread(stats, 'cas', '{:.3f}')} ({number(perfect['cas'], '{:.3f}')}) "
+                f"| {spread_of(stats, 'accuracy')} ({number(perfect['accuracy'], METRICS['accuracy'].form)}) "
+                f"| {spread_of(stats, 'frechet_distance')} ({floor(metrics)}) | {beside} "
+                f"| {spread_of(stats, 'cas')} ({number(perfect['cas'], METRICS['cas'].form)}) "
                 f"| {diversity_cell(stats)} |"
             )
     return [*lines, ""]
@@ -373,9 +379,8 @@ def options_table(study: Study) -> list[str]:
         augmentation, prior = options_cell(settings)
         lines.append(
             f"| {name} | {settings.noise_dim or '–'} | {augmentation} | {prior} "
-            f"| {mean_and_spread(stats, 'accuracy', '{:.3f}')} "
-            f"| {diversity_cell(stats)} "
-            f"| {metrics['total_variation']:.4f} ({metrics['total_variation_real']:.4f}) |"
+            f"| {spread_of(stats, 'accuracy')} | {diversity_cell(stats)} "
+            f"| {beside(metrics, 'total_variation', METRICS['total_variation'].form)} |"
         )
     return lines
 
@@ -442,10 +447,10 @@ def ladder_row(study: Study, rung: dict) -> str:
     real = study.cas_real.get(entry["settings"].dataset)
     return (
         f"| {rung['experiment']} | {'; '.join(map(format_change, rung['changes'])) or 'the bottom rung'} "
-        f"| {metrics['accuracy']:.2f} | {metrics['frechet_distance']:.2f} ({metrics['frechet_floor']:.2f}) "
-        + "".join(f"| {prdc_cell(metrics['prdc'], key)} " for key in ("precision", "recall", "coverage"))
-        + f"| {cas_cell(metrics['cas'], real)} "
-        f"| {metrics['diversity']:.2f} ({metrics['diversity_real']:.2f}) |"
+        f"| {METRICS['accuracy'].short.format(metrics['accuracy'])} "
+        f"| {beside(metrics, 'frechet_distance', METRICS['frechet_distance'].form)} "
+        + "".join(f"| {prdc_cell(metrics['prdc'], key)} " for key in NOISE_PRDC)
+        + f"| {cas_cell(metrics['cas'], real)} | {beside(metrics, 'diversity', METRICS['diversity'].short)} |"
     )
 
 
@@ -484,47 +489,30 @@ def sample_sheets(study: Study, names: list[str], order: str) -> list[str]:
     ]
 
 
-# What an ablation row is judged on: (metric key, label, format).
-ABLATION_METRICS = (
-    ("accuracy", "accuracy", "{:.2f}"),
-    ("frechet_distance", "FD", "{:.1f}"),
-    ("precision", "precision", "{:.2f}"),
-    ("recall", "recall", "{:.2f}"),
-    ("coverage", "coverage", "{:.2f}"),
-    ("cas", "CAS", "{:.2f}"),
-    ("diversity", "diversity", "{:.2f}"),
+# What an ablation row is judged on: (metric key, label, format): the catalogue's, compact.
+ABLATION_METRICS = tuple(
+    (key, METRICS[key].label, METRICS[key].short)
+    for key in ("accuracy", "frechet_distance", "precision", "recall", "coverage", "cas", "diversity")
 )
 # A row's difference from the full control counts where it exceeds this many standard
 # deviations of the control's seeds.
 SPREAD_WIDTH = 2.0
 
 
-def number(value: float, form: str) -> str:
-    """A number as `form` writes it, "–" where there is none (NaN: a PRDC set too small)."""
-    return "–" if math.isnan(value) else form.format(value)
-
-
 def metric_value(metrics: dict, key: str) -> float:
-    """One of ABLATION_METRICS of a run (NaN where its PRDC set was too small)."""
-    value = metrics["prdc"][key] if key in PRDC_KEYS else metrics[key]
-    return float("nan") if value is None else float(value)
+    """A metric of a run (the catalogue's; NaN where its PRDC set was too small)."""
+    return METRICS[key].value(metrics)
 
 
 def perfect_value(study: Study, dataset: str, metrics: dict, key: str) -> float:
-    """What a perfect generator scores on one of ABLATION_METRICS on the same work: the
-    reference classifier's accuracy on real test images, the Frechet distance and PRDC of
-    real sets of the same size, the CAS and the diversity of real images."""
-    if key == "accuracy":
-        return study.classifiers[dataset]["test_accuracy"]
-    if key == "frechet_distance":
-        return metrics["frechet_floor"]
-    if key in PRDC_KEYS:
-        perfect = metrics["prdc"].get("perfect")
-        return perfect[key]["mean"] if perfect else float("nan")
-    if key == "cas":
-        real = study.cas_real.get(dataset)
-        return real["test_accuracy"] if real else float("nan")
-    return metrics["diversity_real"]
+    """What a perfect generator scores on a metric on the same work (the catalogue's reference)."""
+    return METRICS[key].reference(metrics, study.classifiers[dataset], study.cas_real.get(dataset))[0]
+
+
+def beside(metrics: dict, key: str, form: str) -> str:
+    """A run's metric with, in brackets, a perfect generator's (no study needed: from its metrics)."""
+    reference = METRICS[key].reference(metrics, {}, None)[0]
+    return f"{number(METRICS[key].value(metrics), form)} ({number(reference, form)})"
 
 
 def ablation_numbers(study: Study, name: str) -> dict:

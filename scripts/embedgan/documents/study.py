@@ -39,9 +39,15 @@ class Study:
     notebook: dict[str, dict | None] = field(default_factory=dict)
     benchmarks: dict[str, str] = field(default_factory=dict)
     command: str = ""
+    on_page: bool = False  # the results page: the runs made for an ablation alone only in its section
 
     def link(self, path: str) -> str:
         return os.path.relpath(path, self.folder)
+
+    def shown_experiments(self) -> list[str]:
+        """The experiments with a section of their own: on the results page the main ones, in
+        the report all."""
+        return self.main_experiments() if self.on_page else list(self.experiments)
 
     def main_experiments(self) -> list[str]:
         """The experiments, in reading order, but for those made for an ablation alone (the
@@ -85,5 +91,5 @@ def read_study(plan: dict, inputs, folder: Path, page: dict | None = None) -> St
     return Study(
         experiments, classifiers, plan["noise_pairs"], inputs.metrics_png, folder,
         cas_real=read_cas_real(inputs.cas_real), ladders=plan["ladders"], ablations=plan["ablations"],
-        ablation_only=plan["ablation_only"], **extra,
+        ablation_only=plan["ablation_only"], on_page=page is not None, **extra,
     )
