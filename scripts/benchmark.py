@@ -40,7 +40,6 @@ from embedgan.machine.devices import select_device
 from embedgan.machine.host import host_kind
 from embedgan.machine.process import SPEEDUPS, applied_speedups, apply_process_switches
 from embedgan.networks.generators import ProjectionConvTranspose2d
-from embedgan.networks.inputs import generator_input
 from embedgan.training.capture import WARMUP_STEPS
 from embedgan.training.objectives import Targets
 from embedgan.training.train import Trainer
@@ -103,15 +102,15 @@ class NotebookLoop:
         return conditioner.encode_texts([self.captions[label] for label in labels.tolist()])
 
     def generator_input(self, labels: torch.Tensor) -> torch.Tensor:
-        codes, _ = generator_input(self.encode(labels), self.trainer.settings.noise_dim)
-        return codes
+        inputs, _ = self.trainer.nets.draw_inputs(self.encode(labels))
+        return inputs
 
     def step(self, phase: str) -> None:
         apply_process_switches(self.device, NO_SPEEDUPS)  # PyTorch's defaults, as the notebook ran
         nets, objective = self.trainer.nets, self.trainer.objective
         real, labels = next(self.batches)
         real, labels = real.to(self.device), labels.to(self.device)
-        targets = Targets(labels, F.one_hot(labels, 10).float(), labels)
+        targets = Targets(labels, F.one_hot(labels, len(self.trainer.classes)).float(), labels)
         fake = None
         if phase in ("both", "discriminator"):
             d_optimizer = self.trainer.d_optimizer

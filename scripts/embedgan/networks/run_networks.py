@@ -12,7 +12,7 @@ from torch import nn
 from embedgan.networks.conditioners import build_conditioner
 from embedgan.networks.discriminators import build_discriminator
 from embedgan.networks.generators import build_generator
-from embedgan.networks.inputs import ConditioningAugmentation
+from embedgan.networks.inputs import ConditioningAugmentation, generator_input
 
 
 class MovingAverage(nn.Module):
@@ -71,6 +71,11 @@ class Networks:
     augmentation: ConditioningAugmentation | None = None
     generator_ema: MovingAverage | None = None  # of the generator's weights
     conditioner_ema: MovingAverage | None = None  # of the conditioner's, with the generator's
+    noise_dim: int = 0  # noise values the generator is fed beside each code
+
+    def draw_inputs(self, codes: torch.Tensor, rng: torch.Generator | None = None):
+        """What the generator is fed for `codes`, and the augmentation's KL term (inputs.generator_input)."""
+        return generator_input(codes, self.noise_dim, rng, self.augmentation)
 
     def modules(self) -> dict[str, nn.Module]:
         found = {"conditioner": self.conditioner, "generator": self.generator}
@@ -114,6 +119,6 @@ def build_networks(settings, image_shape: tuple[int, int, int], classes) -> Netw
         ConditioningAugmentation(conditioner.out_dim) if settings.conditioning_augmentation else None
     )
     if settings.g_ema is None:
-        return Networks(conditioner, generator, discriminator, augmentation)
+        return Networks(conditioner, generator, discriminator, augmentation, noise_dim=settings.noise_dim)
     averages = (MovingAverage(generator, settings.g_ema), MovingAverage(conditioner, settings.g_ema))
-    return Networks(conditioner, generator, discriminator, augmentation, *averages)
+    return Networks(conditioner, generator, discriminator, augmentation, *averages, noise_dim=settings.noise_dim)

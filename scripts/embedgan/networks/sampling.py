@@ -44,7 +44,7 @@ def prepare_sampler(nets: Networks, settings: Settings, batches: int = 8) -> Non
     every_class = class_codes(nets)
     codes = every_class[torch.arange(settings.batch_size, device=device_of(nets.generator)) % len(every_class)]
     ema.measure_statistics(
-        [generator_input(codes, settings.noise_dim, rng, nets.augmentation)[0] for _ in range(batches)]
+        [nets.draw_inputs(codes, rng)[0] for _ in range(batches)]
     )
 
 
@@ -57,7 +57,7 @@ def draw_classes(nets: Networks, settings: Settings) -> np.ndarray:
     generator = nets.sampler
     generator.eval()
     fixed = torch.Generator().manual_seed(settings.seed)
-    inputs, _ = generator_input(class_codes(nets), settings.noise_dim, fixed, nets.augmentation)
+    inputs, _ = nets.draw_inputs(class_codes(nets), fixed)
     images = to_uint8(generator(inputs))
     generator.train()
     return images
@@ -74,10 +74,14 @@ class TrainedGenerator:
     classes: tuple[str, ...]
     model: model_file.ModelFile  # the whole model file (the conditioner's weights, for text prompts)
 
+    def draw_inputs(self, codes: torch.Tensor, rng: torch.Generator | None = None):
+        """What the generator is fed for `codes` (inputs.generator_input), as in training."""
+        return generator_input(codes, self.settings.noise_dim, rng, self.augmentation)
+
     @torch.no_grad()
     def images(self, codes: torch.Tensor, rng: torch.Generator | None = None) -> np.ndarray:
         """uint8 images, one per row of `codes`, with noise or augmentation drawn from `rng`."""
-        inputs, _ = generator_input(codes, self.settings.noise_dim, rng, self.augmentation)
+        inputs, _ = self.draw_inputs(codes, rng)
         return to_uint8(self.generator(inputs))
 
 

@@ -38,7 +38,6 @@ from embedgan.machine import host
 from embedgan.machine.devices import make_current
 from embedgan.machine.process import SPEEDUPS, applied_speedups, apply_process_switches, stop_on_signals
 from embedgan.networks import model_file, sampling
-from embedgan.networks.inputs import generator_input
 from embedgan.networks.run_networks import build_networks
 from embedgan.runtime import atomic_path, fingerprint, seed_everything, write_json
 from embedgan.training import checkpoints
@@ -225,7 +224,7 @@ class Trainer:
         if update_g or (update_d and objective.d_sees_fakes):
             with torch.set_grad_enabled(update_g):  # a discriminator step needs no graph of G
                 codes, templates = condition_codes(nets.conditioner, labels, self.settings, self.template_rng)
-                inputs, kl = generator_input(codes, self.settings.noise_dim, augmentation=nets.augmentation)
+                inputs, kl = nets.draw_inputs(codes)
                 fake = generator(inputs)
             if self.settings.conditioning == "text":  # D judges (image, caption); it trains no encoder
                 condition = (
@@ -259,7 +258,7 @@ class Trainer:
         noise; the generator's loss is the mean of the two draws' and mode_seeking times the
         inverse of their image distance per noise distance."""
         noise_dim = self.settings.noise_dim
-        second, _ = generator_input(codes, noise_dim, augmentation=self.nets.augmentation)
+        second, _ = self.nets.draw_inputs(codes)
         fake_2 = generator(second)
         loss_2 = self.objective.generator_loss(discriminator, fake_2, real, targets)
         term = mode_seeking_term(fake, fake_2, inputs[:, -noise_dim:], second[:, -noise_dim:])
