@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from embedgan.documents import publish, sections
+from embedgan.documents import answers, publish, sections, tables
 from embedgan.documents.study import Study
 from embedgan.evaluation.catalogue import PRDC
 
@@ -61,7 +61,7 @@ def study(tmp_path: Path) -> Study:
 
 
 def test_a_row_counts_only_where_it_leaves_the_seeds_spread(study):
-    numbers = sections.ablation_numbers(study, "mnist")
+    numbers = tables.ablation_numbers(study, "mnist")
     assert numbers["seeds"] == 3
     assert numbers["mean"]["accuracy"] == pytest.approx(0.92) and numbers["std"]["accuracy"] == pytest.approx(0.02)
     beyond = {row["experiment"]: row["beyond"] for row in numbers["rows"]}
@@ -85,12 +85,12 @@ def test_the_section_shows_each_row_beside_the_control_and_the_perfect_generator
 
 
 def test_the_answer_names_the_rows_beyond_the_spread_and_those_within(study):
-    answer = "\n".join(publish.ladder_answer_section(study))
+    answer = "\n".join(answers.ladder_answer_section(study))
     assert "## Which change makes the difference" in answer
     assert "(worse): accuracy 0.92 -> 0.85." in answer and "(recall): recall 0.50 -> 0.49." in answer
     assert "within the spread on every number: close." in answer
     study.ablations["mnist"]["repeats"] = []
-    assert "no repeats" in "\n".join(publish.ladder_answer_section(study))
+    assert "no repeats" in "\n".join(answers.ladder_answer_section(study))
 
 
 def test_the_noise_answer_says_which_of_a_pair_comes_closer_to_a_perfect_generator(study):
@@ -98,11 +98,11 @@ def test_the_noise_answer_says_which_of_a_pair_comes_closer_to_a_perfect_generat
     # (perfect 0.99), every other number the same, so only accuracy tells them apart.
     study.experiments["worse"]["settings"] = SimpleNamespace(dataset="mnist", noise_dim=0)
     study.experiments["control"]["settings"] = SimpleNamespace(dataset="mnist", noise_dim=8)
-    line = publish.noise_pair_line(study, "worse", "control")
+    line = answers.noise_pair_line(study, "worse", "control")
     assert line.startswith("- worse / control (8-d noise): accuracy 0.85 / 0.90 (0.99), FD 40.0 / 40.0 (8.0)")
     assert line.endswith("Closer to a perfect generator without noise: nothing; with noise: accuracy.")
     study.experiments["worse"]["metrics"][0] = {**RUNS["worse"], "diversity": 19.5}
-    assert "without noise: diversity; with noise: accuracy." in publish.noise_pair_line(study, "worse", "control")
+    assert "without noise: diversity; with noise: accuracy." in answers.noise_pair_line(study, "worse", "control")
 
 
 def test_the_page_shows_an_ablations_runs_by_their_sheets_only(study, tmp_path):

@@ -15,7 +15,7 @@ import yaml
 from PIL import Image
 
 from conftest import OFFLINE_ENCODER, copy_workflow, write_keras_npz
-from embedgan.documents import publish
+from embedgan.documents import answers, publish
 from embedgan.errors import UnreadableFile
 
 EXPERIMENTS = ["exp1", "exp2", "exp3", "exp4", "exp5"]
@@ -261,9 +261,9 @@ def test_the_record_s_change_is_measured_over_its_first_and_last_interval(tmp_pa
     (tmp_path / "results" / "exp5").mkdir(parents=True)
     path = tmp_path / "results" / "exp5" / "snapshots.npz"
     np.savez(path, images=images, steps=np.arange(4), run=np.array(json.dumps(made_for)))
-    assert publish.record_changes("exp5", {"run": made_for}) == (40.1, 2.0)
+    assert answers.record_changes("exp5", {"run": made_for}) == (40.1, 2.0)
     with pytest.raises(UnreadableFile, match="written for run 'exp5'"):
-        publish.record_changes("exp5", {"run": {**made_for, "dataset": "cifar10"}})
+        answers.record_changes("exp5", {"run": {**made_for, "dataset": "cifar10"}})
 
 
 def test_the_ladder_is_reported_rung_by_rung(finished_run):

@@ -11,31 +11,28 @@ so remaking it changes no byte.
 
 from __future__ import annotations
 
-import csv
-import itertools
 import logging
-import math
 import os
 import shutil
 from pathlib import Path
-from statistics import fmean
 
-import numpy as np
-
-from embedgan.config.runs import ARTIFACTS, PICTURES, PROBE_PICTURES, Run, check_made_for, npz_run, pattern
+from embedgan.config.runs import ARTIFACTS, PICTURES, PROBE_PICTURES
 from embedgan.documents import sections
-from embedgan.documents.prose import QUESTION
+from embedgan.documents.answers import (
+    answer_section,
+    headline,
+    ladder_answer_section,
+    page_header,
+    results_table,
+    scale_section,
+    wall_time_section,
+)
 from embedgan.documents.report import write_document
 from embedgan.documents.study import Study
-from embedgan.evaluation.catalogue import number
 from embedgan.runtime import atomic_path
 
 log = logging.getLogger("embedgan.documents.publish")
 
-RECOGNISED = 0.5  # a class counts as recognised when the classifier names it in half its draws
-# A generation record has stopped changing when its last interval changes its pictures by at
-# most this share of what its first interval did.
-SETTLED = 0.05
 # The README's results table lies between these lines; the publish target rewrites it.
 README_START = "<!-- results table: written by `snakemake publish` from the run of docs/results.md -->"
 README_END = "<!-- end of the results table -->"
@@ -82,300 +79,6 @@ def copy_pictures(study: Study, picture_dir: Path) -> None:
     target = picture_dir / "metrics.png"
     shutil.copyfile(study.metrics_png, target)
     study.metrics_png = str(target)
-
-
-def benchmark_seconds(path: str) -> float | None:
-    """Wall time of a job from its Snakemake benchmark file (None where it has none)."""
-    if not Path(path).is_file():
-        return None
-    with open(path) as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
-    return float(rows[-1]["s"]) if rows else None
-
-
-def record_changes(name: str, history: dict) -> tuple[float, float] | None:
-    """Mean change per pixel (grey levels of 255) of an experiment's generation record (one
-    image per class, the same noise at every point) over its first and over its last interval
-    (None for a record of one point)."""
-    path = pattern("snapshots", name, name)
-    made_for = history["run"]
-    with np.load(path) as snapshots:
-        check_made_for(path, npz_run(snapshots), Run(name, made_for["seed"], made_for["dataset"]))
-        images = snapshots["images"].astype(np.float64)
-    if len(images) < 2:
-        return None
-    change = lambda a, b: float(np.abs(images[b] - images[a]).mean())  # noqa: E731
-    return change(0, 1), change(-2, -1)
-
-
-def scale_section(study: Study) -> list[str]:
-    lines = [
-        "## Scale of each experiment, beside the notebook's",
-        "",
-        "| experiment | training images | batch | epochs | steps | notebook: images | batch "
-        "| epochs | steps | record's change, first / last interval |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    settled, changing = [], []
-    for name, entry in study.experiments.items():
-        history, settings = entry["history"], entry["settings"]
-        ours = (
-            f"{history['train_images']:,} | {settings.batch_size} | {settings.epochs} "
-            f"| {history['steps']:,}"
-        )
-        scale = study.notebook.get(name)
-        if scale is None:
-            theirs = "not in the notebook | | |"
-        else:
-            steps = scale["epochs"] * math.ceil(scale["images"] / scale["batch_size"])
-            theirs = f"{scale['images']:,} | {scale['batch_size']} | {scale['epochs']} | {steps:,}"
-        changes = record_changes(name, history)
-        record = "–" if changes is None else f"{changes[0]:.1f} / {changes[1]:.1f}"
-        lines.append(f"| {name} | {ours} | {theirs} | {record} |")
-        if changes is not None and scale is not None and history["steps"] < steps:
-            first, last = changes
-            (settled if last <= SETTLED * first else changing).append(name)
-    lines += [
-        "",
-        "The record's change: how much the generation record's pictures (one image per class, "
-        "the same noise at every point) change per pixel, in grey levels of 255, over its first "
-        "and over its last interval. Trained for fewer steps than the notebook:",
-        "",
-        f"- stopped changing (last interval at most {SETTLED:.0%} of the first), so more epochs "
-        f"would change little: {', '.join(settled) or 'none'};",
-        f"- still changing when stopped (shortened for time): {', '.join(changing) or 'none'}.",
-        "",
-    ]
-    return lines
-
-
-def wall_time_section(study: Study) -> list[str]:
-    """Training: the loop's own time over every attempt (a resumed job's benchmark holds its
-    last attempt only), with the host it trained on; other jobs: Snakemake's benchmark files."""
-    lines = ["## Wall time of each job", "", "| job | wall time | host |", "| --- | --- | --- |"]
-    for name, entry in study.experiments.items():
-        history = entry["history"]
-        host = history.get("host", history["device_name"])
-        threads = f", {history['threads']} thread{'s' * (history['threads'] > 1)}" if "threads" in history else ""
-        lines.append(
-            f"| train {name} (training loop, all attempts) "
-            f"| {sections.format_seconds(history['wall_time_s'])} | {host}{threads}, {history.get('precision', 'fp32')} |"
-        )
-    for name, summary in study.classifiers.items():
-        lines.append(
-            f"| train_classifier {name} (training loop, all attempts) "
-            f"| {sections.format_seconds(summary['wall_time_s'])} | {summary['device']} |"
-        )
-    for job, path in study.benchmarks.items():
-        seconds = benchmark_seconds(path)
-        if seconds is not None:
-            lines.append(f"| {job} | {sections.format_seconds(seconds)} | |")
-    return [*lines, ""]
-
-
-RESULTS_TABLE = ("frechet_distance", "precision", "recall", "cas", "diversity")  # beside a perfect generator's
-
-
-def beside_perfect(study: Study, dataset: str, metrics: dict, key: str) -> str:
-    """A metric, compact, and in brackets a perfect generator's ("–" where it has none)."""
-    reference = sections.perfect_value(study, dataset, metrics, key)
-    if math.isnan(reference):
-        return "–"
-    form = "{:.2f}"  # the results table's one precision, FD included
-    return f"{number(sections.metric_value(metrics, key), form)} ({number(reference, form)})"
-
-
-def results_table(study: Study) -> list[str]:
-    """The headline numbers of every experiment, each beside its reference (the page's first
-    table, and the README's)."""
-    lines = [
-        "| experiment | data | noise | accuracy | FD (perfect generator) | precision (perfect) "
-        "| recall (perfect) | CAS (real images) | diversity (real) |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    for name in study.main_experiments():
-        entry = study.experiments[name]
-        metrics, settings = entry["metrics"][0], entry["settings"]
-        cells = [beside_perfect(study, settings.dataset, metrics, key) for key in RESULTS_TABLE]
-        lines.append(
-            f"| {name} | {settings.dataset} | {settings.noise_dim or 'none'} | {metrics['accuracy']:.2f} | "
-            + " | ".join(cells) + " |"
-        )
-    return lines
-
-
-def answer_section(study: Study) -> list[str]:
-    """The notebook's question answered in sentences, each computed from the page's numbers
-    (the ablations' runs answer in their own section)."""
-    experiments = {name: study.experiments[name] for name in study.main_experiments()}
-    lines = ["## The answer", "", *results_table(study), ""]
-    lines += ["Which experiments draw images of the intended class (reference classifier):", ""]
-    for name, entry in experiments.items():
-        metrics = entry["metrics"][0]
-        recognised = sum(c["accuracy"] >= RECOGNISED for c in metrics["per_class"])
-        real = study.classifiers[entry["settings"].dataset]["test_accuracy"]
-        lines.append(
-            f"- {name}: {metrics['accuracy']:.0%} of its generated images are classified as "
-            f"the intended class, {recognised} of {len(metrics['per_class'])} classes in at least half their draws "
-            f"(the classifier is right on {real:.0%} of real test images)."
-        )
-    single = [name for name, e in experiments.items() if not e["metrics"][0]["has_noise"]]
-    if single:
-        lines += [
-            "",
-            "What a generator without noise can and cannot do: it draws exactly one image per "
-            "class, so the diversity of "
-            + ", ".join(single)
-            + " is 0 by construction (real images of one class: "
-            + ", ".join(
-                f"{experiments[n]['metrics'][0]['diversity_real']:.2f}" for n in single
-            )
-            + "). One point per class can at best sit at the class's mean feature: per class, "
-            "its Frechet distance (intra-FD) cannot fall below the best single point's, however "
-            "good the image. Mean over the classes, generated / best single point / perfect "
-            "generator:",
-            "",
-        ]
-        for name in single:
-            per_class = experiments[name]["metrics"][0]["per_class"]
-            lines.append(
-                f"- {name}: {fmean(c['frechet_distance'] for c in per_class):.2f} / "
-                f"{fmean(c['frechet_best_point'] for c in per_class):.2f} / "
-                f"{fmean(c['frechet_floor'] for c in per_class):.2f}"
-            )
-    if study.noise_pairs:
-        lines += [
-            "",
-            "What the embedding alone keeps and loses beside the embedding + noise (the positive "
-            "controls' pairs first), alone / with noise (a perfect generator's):",
-            "",
-            *(noise_pair_line(study, alone, noisy) for alone, noisy in study.noise_pairs),
-        ]
-    lines += ["", "Is any generated image a copy of a training image?", ""]
-    for name, entry in experiments.items():
-        metrics = entry["metrics"][0]
-        nearest = metrics["nearest_train_distances"]
-        copies = sum(d < 1e-6 for d in nearest)
-        lines.append(
-            f"- {name}: "
-            + (f"{copies} of {len(nearest)} draws equal a training image; " if copies else "no; ")
-            + f"the nearest training image lies at a mean pixel distance of "
-            f"{metrics['nearest_train_distance']:.2f} (smallest {min(nearest):.2f}), real test "
-            f"images at {metrics['nearest_train_distance_real_test']:.2f}."
-        )
-    return [*lines, ""]
-
-
-def noise_pair_line(study: Study, alone: str, noisy: str) -> str:
-    """One noise pair's numbers, and on which of them each of the two comes closer to a
-    perfect generator."""
-    runs = [study.experiments[name]["metrics"][0] for name in (alone, noisy)]
-    dataset = study.experiments[noisy]["settings"].dataset
-    cells, closer = [], {alone: [], noisy: []}
-    for key, label, form in sections.ABLATION_METRICS:
-        without, with_noise = (sections.metric_value(m, key) for m in runs)
-        perfect = sections.perfect_value(study, dataset, runs[1], key)
-        cells.append(
-            f"{label} {number(without, form)} / {number(with_noise, form)} "
-            f"({number(perfect, form)})"
-        )
-        gaps = {alone: abs(without - perfect), noisy: abs(with_noise - perfect)}
-        if not any(map(math.isnan, gaps.values())) and gaps[alone] != gaps[noisy]:
-            closer[min(gaps, key=gaps.get)].append(label)
-    noise = study.experiments[noisy]["settings"].noise_dim
-    return (
-        f"- {alone} / {noisy} ({noise}-d noise): {', '.join(cells)}. Closer to a perfect "
-        f"generator without noise: {', '.join(closer[alone]) or 'nothing'}; with noise: "
-        f"{', '.join(closer[noisy]) or 'nothing'}."
-    )
-
-
-def headline(study: Study) -> str:
-    """The experiment whose pictures head the page and the README: the most accurate."""
-    return max(study.main_experiments(), key=lambda n: study.experiments[n]["metrics"][0]["accuracy"])
-
-
-def page_header(study: Study) -> list[str]:
-    best = headline(study)
-    return [
-        "# Results: generators fed an embedding instead of noise",
-        "",
-        QUESTION,
-        "",
-        "Made by the workflow's `publish` target from one finished run:",
-        "",
-        f"    {study.command}",
-        "",
-        f"![{best} generated]({study.link(study.experiments[best]['fake'])})",
-        "",
-    ]
-
-
-def ladder_answer(study: Study) -> list[str]:
-    """Per ladder, which change made the difference: the rung-to-rung step with the largest
-    gain in accuracy, in recall and in the classification accuracy score."""
-    lines = []
-    for name, rungs in study.ladders.items():
-        metrics = [study.experiments[r["experiment"]]["metrics"][0] for r in rungs]
-        bottom, top = metrics[0], metrics[-1]
-        lines.append(
-            f"- {name}: from {rungs[0]['experiment']} to {rungs[-1]['experiment']}, accuracy "
-            f"{bottom['accuracy']:.2f} -> {top['accuracy']:.2f}, recall "
-            f"{bottom['prdc']['recall'] or 0:.2f} -> {top['prdc']['recall'] or 0:.2f}, CAS "
-            f"{bottom['cas']:.2f} -> {top['cas']:.2f}."
-        )
-        for key, label in (("accuracy", "accuracy"), ("recall", "recall"), ("cas", "CAS")):
-            def value(m, key=key):
-                return (m["prdc"][key] or 0) if key == "recall" else m[key]
-
-            gains = [value(after) - value(before) for before, after in itertools.pairwise(metrics)]
-            step = max(range(len(gains)), key=gains.__getitem__)
-            changed = ", ".join(change["key"] for change in rungs[step + 1]["changes"])
-            lines.append(
-                f"  - the largest gain in {label} ({gains[step]:+.2f}) comes with "
-                f"{rungs[step + 1]['experiment']} (changing {changed})."
-            )
-    return lines
-
-
-def ablation_answer(study: Study) -> list[str]:
-    """Per ablation, the ingredients whose putting back moves a number beyond the seeds'
-    spread (most such numbers first), and those that move none."""
-    lines = []
-    for name, ablation in study.ablations.items():
-        numbers = sections.ablation_numbers(study, name)
-        if numbers["std"] is None:
-            lines.append(f"- {name}: the full control has no repeats, so no spread to judge the rows by.")
-            continue
-        lines.append(
-            f"- {name}, against {ablation['control']} over {numbers['seeds']} seeds (a difference "
-            f"counts beyond {sections.SPREAD_WIDTH:g} standard deviations of the seeds):"
-        )
-        rows = sorted(numbers["rows"], key=lambda row: -len(row["beyond"]))
-        for row in (row for row in rows if row["beyond"]):
-            moved = ", ".join(
-                f"{sections.label_of(key)} {numbers['mean'][key]:.2f} -> {row['values'][key]:.2f}"
-                for key in row["beyond"]
-            )
-            lines.append(
-                f"  - putting back {'; '.join(map(sections.format_change, row['changes']))} "
-                f"({row['experiment']}): {moved}."
-            )
-        within = [row["experiment"] for row in rows if not row["beyond"]]
-        if within:
-            lines.append(f"  - within the spread on every number: {', '.join(within)}.")
-    return lines
-
-
-def ladder_answer_section(study: Study) -> list[str]:
-    """Answered from the ablations' single-ingredient rows where the study has them, then
-    along the ladders (whose top rung changes several settings at once)."""
-    if not (study.ablations or study.ladders):
-        return []
-    lines = ["## Which change makes the difference", "", *ablation_answer(study)]
-    if study.ablations and study.ladders:
-        lines += ["", "Along the ladders (a rung may change several settings at once):", ""]
-    return [*lines, *ladder_answer(study), ""]
 
 
 PAGE = (
