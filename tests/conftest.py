@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import signal
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -107,6 +108,27 @@ def fake_gpus(monkeypatch):
         monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (9, 0))
         monkeypatch.setattr(torch.cuda, "get_arch_list", lambda: ["sm_80", "sm_90"])
         return made_current
+
+    return install
+
+
+@pytest.fixture
+def sigterm_at_step(monkeypatch):
+    """sigterm_at_step(n): the next training runs send themselves SIGTERM (as Slurm stops a job)
+    right after their step n, a fixed point whatever the machine's speed; returns the function
+    that lets training run undisturbed again."""
+    from embedgan.training.train import Trainer
+
+    advance = Trainer.advance
+
+    def install(n: int):
+        def stopping(trainer, batch, phase):
+            advance(trainer, batch, phase)
+            if trainer.state.step == n:
+                os.kill(os.getpid(), signal.SIGTERM)
+
+        monkeypatch.setattr(Trainer, "advance", stopping)
+        return lambda: monkeypatch.setattr(Trainer, "advance", advance)
 
     return install
 

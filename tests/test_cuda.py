@@ -5,8 +5,6 @@ same path (device selection, the capture's failure) is in tests/test_cuda_path.p
 """
 
 import json
-import os
-import signal
 
 import pytest
 import torch
@@ -147,24 +145,17 @@ def test_a_text_conditioned_run_trains_on_the_gpu(tmp_path, fetched):  # noqa: F
 
 
 def test_a_run_stopped_at_a_fixed_step_resumes_on_the_gpu_to_the_uninterrupted_losses(
-    tmp_path, fetched, monkeypatch  # noqa: F811
+    tmp_path, fetched, sigterm_at_step  # noqa: F811
 ):
     """SIGTERM at step 100 of 300 (as Slurm preempts; after the capture, whatever the GPU's
     speed), then the same run again: the checkpoint is read on the CPU and the run goes on on
     the GPU, with capture and fused Adam as configured."""
     chosen = three_hundred_steps()
     reference = run(tmp_path, fetched, "reference", chosen, ALL_ON, device=CUDA)
-    advance = Trainer.advance
-
-    def stop_at_step_100(trainer, batch, phase):
-        advance(trainer, batch, phase)
-        if trainer.state.step == 100:
-            os.kill(os.getpid(), signal.SIGTERM)
-
-    monkeypatch.setattr(Trainer, "advance", stop_at_step_100)
+    undisturbed = sigterm_at_step(100)
     with pytest.raises(Preempted, match="SIGTERM at step 100: checkpoint saved"):
         run(tmp_path, fetched, "stopped", chosen, ALL_ON, device=CUDA)
-    monkeypatch.setattr(Trainer, "advance", advance)
+    undisturbed()
     out = run(tmp_path, fetched, "stopped", chosen, ALL_ON, device=CUDA)
     history = json.loads((out / "history.json").read_text())
     assert history["device"].startswith("cuda") and history["steps"] == 300

@@ -13,7 +13,6 @@ import contextlib
 import json
 import os
 import runpy
-import signal
 from types import SimpleNamespace
 
 import numpy as np
@@ -24,7 +23,6 @@ from conftest import OFFLINE_ENCODER, REPO, write_keras_npz
 from embedgan.config import runs
 from embedgan.config.settings import canonical, load_config, resolve
 from embedgan.datasets import data
-from embedgan.training.train import Trainer
 from emulated_cuda import DEVICE, DeviceRuleError, emulated_cuda
 
 # One run of each family of networks and objectives, tiny; `device: cuda`, no graph capture
@@ -234,22 +232,15 @@ def test_morph_runs_on_the_device(stages, exp):
     assert os.path.getsize(stages.path(stages.run(exp).path("morph"))) > 0
 
 
-def test_an_interrupted_run_resumes_on_the_device(stages, monkeypatch):
+def test_an_interrupted_run_resumes_on_the_device(stages, sigterm_at_step):
     """Stopped by SIGTERM at a fixed step (as Slurm stops a job), then run again: it goes on
     from its checkpoint on the device and ends with the weights of the uninterrupted run."""
     exp, run = "cgan", stages.run("cgan")
     finished = torch.load(stages.path(run.path("model")), weights_only=True)["networks"]
-    advance = Trainer.advance
-
-    def stop_at_step_3(trainer, batch, phase):
-        advance(trainer, batch, phase)
-        if trainer.state.step == 3:
-            os.kill(os.getpid(), signal.SIGTERM)
-
-    monkeypatch.setattr(Trainer, "advance", stop_at_step_3)
+    undisturbed = sigterm_at_step(3)
     with pytest.raises(SystemExit, match="SIGTERM at step 3: checkpoint saved"):
         stages.train(exp, log="interrupted.log")
-    monkeypatch.setattr(Trainer, "advance", advance)
+    undisturbed()
     stages.train(exp, log="resumed.log")
     assert "resumed from" in (stages.root / "logs" / "resumed.log").read_text()
     resumed = torch.load(stages.path(run.path("model")), weights_only=True)["networks"]
