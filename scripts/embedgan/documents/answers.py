@@ -17,7 +17,7 @@ from embedgan.config.runs import Run, check_made_for, npz_run, pattern
 from embedgan.documents import tables
 from embedgan.documents.prose import QUESTION
 from embedgan.documents.study import Study
-from embedgan.evaluation.catalogue import number
+from embedgan.evaluation.catalogue import METRICS, number
 
 RECOGNISED = 0.5  # a class counts as recognised when the classifier names it in half its draws
 
@@ -146,7 +146,7 @@ def results_table(study: Study) -> list[str]:
         metrics, settings = entry["metrics"][0], entry["settings"]
         cells = [beside_perfect(study, settings.dataset, metrics, key) for key in RESULTS_TABLE]
         lines.append(
-            f"| {name} | {settings.dataset} | {settings.noise_dim or 'none'} | {metrics['accuracy']:.2f} | "
+            f"| {name} | {settings.dataset} | {settings.noise_dim or 'none'} | {tables.fmt('accuracy', metrics['accuracy'], short=True)} | "
             + " | ".join(cells) + " |"
         )
     return lines
@@ -177,7 +177,7 @@ def answer_section(study: Study) -> list[str]:
             + ", ".join(single)
             + " is 0 by construction (real images of one class: "
             + ", ".join(
-                f"{experiments[n]['metrics'][0]['diversity_real']:.2f}" for n in single
+                tables.fmt("diversity", experiments[n]["metrics"][0]["diversity_real"], short=True) for n in single
             )
             + "). One point per class can at best sit at the class's mean feature: per class, "
             "its Frechet distance (intra-FD) cannot fall below the best single point's, however "
@@ -188,9 +188,9 @@ def answer_section(study: Study) -> list[str]:
         for name in single:
             per_class = experiments[name]["metrics"][0]["per_class"]
             lines.append(
-                f"- {name}: {fmean(c['frechet_distance'] for c in per_class):.2f} / "
-                f"{fmean(c['frechet_best_point'] for c in per_class):.2f} / "
-                f"{fmean(c['frechet_floor'] for c in per_class):.2f}"
+                f"- {name}: "
+                + " / ".join(tables.fmt("frechet_distance", fmean(c[key] for c in per_class))
+                             for key in ("frechet_distance", "frechet_best_point", "frechet_floor"))
             )
     if study.noise_pairs:
         lines += [
@@ -209,8 +209,9 @@ def answer_section(study: Study) -> list[str]:
             f"- {name}: "
             + (f"{copies} of {len(nearest)} draws equal a training image; " if copies else "no; ")
             + f"the nearest training image lies at a mean pixel distance of "
-            f"{metrics['nearest_train_distance']:.2f} (smallest {min(nearest):.2f}), real test "
-            f"images at {metrics['nearest_train_distance_real_test']:.2f}."
+            f"{tables.fmt('nearest_train_distance', metrics['nearest_train_distance'])} (smallest "
+            f"{tables.fmt('nearest_train_distance', min(nearest))}), real test images at "
+            f"{tables.fmt('nearest_train_distance', metrics['nearest_train_distance_real_test'])}."
         )
     return [*lines, ""]
 
@@ -264,32 +265,37 @@ def page_header(study: Study) -> list[str]:
 
 
 
+# What a ladder's answer follows: the rung-to-rung gains of these metrics.
+LADDER_GAINS = ("accuracy", "recall", "cas")
+
+
+def gain_value(metrics: dict, key: str) -> float:
+    """A metric for the ladder's gains (a PRDC set too small counts as 0)."""
+    value = tables.metric_value(metrics, key)
+    return 0.0 if math.isnan(value) else value
+
+
 def ladder_answer(study: Study) -> list[str]:
     """Per ladder, which change made the difference: the rung-to-rung step with the largest
-    gain in accuracy, in recall and in the classification accuracy score."""
+    gain in each of LADDER_GAINS."""
     lines = []
     for name, rungs in study.ladders.items():
         metrics = [study.experiments[r["experiment"]]["metrics"][0] for r in rungs]
-        bottom, top = metrics[0], metrics[-1]
-        lines.append(
-            f"- {name}: from {rungs[0]['experiment']} to {rungs[-1]['experiment']}, accuracy "
-            f"{bottom['accuracy']:.2f} -> {top['accuracy']:.2f}, recall "
-            f"{bottom['prdc']['recall'] or 0:.2f} -> {top['prdc']['recall'] or 0:.2f}, CAS "
-            f"{bottom['cas']:.2f} -> {top['cas']:.2f}."
+        moves = ", ".join(
+            f"{METRICS[key].label} {tables.fmt(key, gain_value(metrics[0], key), short=True)} -> "
+            f"{tables.fmt(key, gain_value(metrics[-1], key), short=True)}"
+            for key in LADDER_GAINS
         )
-        for key, label in (("accuracy", "accuracy"), ("recall", "recall"), ("cas", "CAS")):
-            def value(m, key=key):
-                return (m["prdc"][key] or 0) if key == "recall" else m[key]
-
-            gains = [value(after) - value(before) for before, after in itertools.pairwise(metrics)]
+        lines.append(f"- {name}: from {rungs[0]['experiment']} to {rungs[-1]['experiment']}, {moves}.")
+        for key in LADDER_GAINS:
+            gains = [gain_value(after, key) - gain_value(before, key) for before, after in itertools.pairwise(metrics)]
             step = max(range(len(gains)), key=gains.__getitem__)
             changed = ", ".join(change["key"] for change in rungs[step + 1]["changes"])
             lines.append(
-                f"  - the largest gain in {label} ({gains[step]:+.2f}) comes with "
+                f"  - the largest gain in {METRICS[key].label} ({gains[step]:+.2f}) comes with "
                 f"{rungs[step + 1]['experiment']} (changing {changed})."
             )
     return lines
-
 
 
 def ablation_answer(study: Study) -> list[str]:

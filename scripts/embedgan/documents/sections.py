@@ -25,6 +25,7 @@ from embedgan.documents.tables import (
     diversity_cell,
     fidelity_table,
     floor,
+    fmt,
     format_change,
     format_seconds,
     head,
@@ -124,18 +125,18 @@ def inception_line(metrics: dict) -> str:
 def metrics_lines(metrics: dict, cas_real: dict | None = None) -> list[str]:
     prdc_values = metrics["prdc"]
     lines = [
-        f"- classifier accuracy on generated images {metrics['accuracy']:.3f}, "
-        f"cross-entropy {metrics['cross_entropy']:.3f}",
-        f"- Frechet distance in classifier features {metrics['frechet_distance']:.2f} "
+        f"- classifier accuracy on generated images {fmt('accuracy', metrics['accuracy'])}, "
+        f"cross-entropy {fmt('cross_entropy', metrics['cross_entropy'])}",
+        f"- Frechet distance in classifier features {fmt('frechet_distance', metrics['frechet_distance'])} "
         f"(a perfect generator's, same sizes: {floor(metrics)}; class-mean points: "
-        f"{metrics['frechet_class_means']:.2f})",
+        f"{fmt('frechet_class_means', metrics['frechet_class_means'])})",
         "- " + ", ".join(f"{key} {prdc_cell(prdc_values, key)}" for key in PRDC)
         + " (generated; in brackets a perfect generator's)",
         f"- classification accuracy score {cas_cell(metrics['cas'], cas_real)}",
         inception_line(metrics),
-        f"- nearest training image: mean L2 {metrics['nearest_train_distance']:.2f} "
-        f"(real test images: {metrics['nearest_train_distance_real_test']:.2f})",
-        f"- diversity {metrics['diversity']:.3f} (real: {metrics['diversity_real']:.3f})",
+        f"- nearest training image: mean L2 {fmt('nearest_train_distance', metrics['nearest_train_distance'])} "
+        f"(real test images: {fmt('nearest_train_distance', metrics['nearest_train_distance_real_test'])})",
+        f"- diversity {fmt('diversity', metrics['diversity'])} (real: {fmt('diversity', metrics['diversity_real'])})",
     ]
     if metrics["degenerate"]:
         lines.append(f"- note: {metrics['degenerate']}")

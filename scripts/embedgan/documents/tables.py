@@ -17,6 +17,12 @@ def head(header: str) -> list[str]:
     return [header, "| " + " | ".join("---" for _ in header.strip("|").split(" | ")) + " |"]
 
 
+def fmt(key: str, value: float, short: bool = False) -> str:
+    """A value of metric `key` in the catalogue's form (its compact one where `short`)."""
+    metric = METRICS[key]
+    return (metric.short if short else metric.form).format(value)
+
+
 def format_seconds(seconds: float) -> str:
     minutes, secs = divmod(round(seconds), 60)
     hours, minutes = divmod(minutes, 60)
@@ -53,9 +59,9 @@ def per_class_table(metrics: dict, classes: list[str]) -> list[str]:
     ]
     for name, c in zip(classes, metrics["per_class"], strict=True):
         lines.append(
-            f"| {name} | {c['accuracy']:.2f} | {c['frechet_distance']:.2f} | {floor(c)} "
-            f"| {c['frechet_best_point']:.2f} | {prdc_cell(c['prdc'], 'precision')} "
-            f"| {prdc_cell(c['prdc'], 'recall')} | {c['diversity']:.3f} |"
+            f"| {name} | {fmt('accuracy', c['accuracy'], short=True)} | {fmt('frechet_distance', c['frechet_distance'])} "
+            f"| {floor(c)} | {fmt('frechet_distance', c['frechet_best_point'])} | {prdc_cell(c['prdc'], 'precision')} "
+            f"| {prdc_cell(c['prdc'], 'recall')} | {fmt('diversity', c['diversity'])} |"
         )
     return lines
 
@@ -202,7 +208,7 @@ def caption_table(study: Study, names: list[str] | None = None) -> list[str]:
             continue
         captions = entry["captions"]
         cells = [
-            f"{captions[kind]['accuracy']:.3f} ({captions[kind]['captions']} captions)"
+            f"{fmt('accuracy', captions[kind]['accuracy'])} ({captions[kind]['captions']} captions)"
             if kind in captions
             else "–"
             for kind, _ in CAPTION_KINDS
