@@ -3,6 +3,7 @@ metrics hold, and a perfect generator's value where the documents put it beside 
 
 import json
 import math
+from types import SimpleNamespace
 
 import pytest
 
@@ -50,3 +51,41 @@ def test_a_prdc_value_of_a_set_too_small_is_none_and_so_is_its_reference():
     small = {"prdc": {**dict.fromkeys(PRDC), "perfect": None}}
     assert math.isnan(METRICS["recall"].value(small))
     assert math.isnan(METRICS["recall"].reference(small, {}, None)[0])
+
+
+def test_a_new_entry_reaches_every_table_that_lists_metrics(monkeypatch, tmp_path):
+    """One catalogue entry (and its reference) is all a new metric needs to appear in the
+    ablation's table, the results page's first table, the compact PRDC columns of the noise and
+    ladder tables, and the ladder's gains."""
+    from embedgan.documents import answers, sections
+    from embedgan.documents.study import Study
+    from embedgan.evaluation import catalogue
+    from test_ablation import RUNS, run_metrics  # a small finished ablation
+
+    new = catalogue.Metric("sharpness", "sharpness", "{:.3f}", "{:.2f}", "higher", "real test images", "real",
+                           catalogue.TABLES)
+    monkeypatch.setitem(catalogue.METRICS, "sharpness", new)
+    monkeypatch.setitem(catalogue.PERFECT, "sharpness", lambda m, classifier, real: (m["sharpness_real"], 0.0))
+    experiments = {}
+    for name, metrics in RUNS.items():
+        metrics = {**run_metrics(metrics["accuracy"]), "sharpness": 0.4, "sharpness_real": 0.6, "cross_entropy": 1.0,
+                   "frechet_class_means": 30.0, "nearest_train_distance": 5.0, "nearest_train_distance_real_test": 6.0}
+        experiments[name] = {"metrics": [metrics], "settings": SimpleNamespace(dataset="mnist", noise_dim=8),
+                             "sheet": str(tmp_path / f"{name}.png")}
+    rung = {"changes": [{"key": "g_ema", "old": 0.999, "new": None}]}
+    study = Study(
+        experiments, {"mnist": {"test_accuracy": 0.99}}, [["worse", "close"]], "metrics.png", tmp_path,
+        cas_real={"mnist": {"test_accuracy": 0.97, "test_accuracy_std": 0.01}},
+        ladders={"mnist": [{"experiment": "control", **rung}, {"experiment": "worse", **rung}]},
+        ablations={"mnist": {"control": "control", "repeats": ["control_seed1", "control_seed2"],
+                             "rows": [{"experiment": "worse", **rung}]}},
+    )
+    ablation = "\n".join(sections.ablation_section(study))
+    assert "| sharpness | beyond the spread |" in ablation and "| 0.40 (" in ablation
+    assert "| sharpness (real) |" in answers.results_table(study)[0]
+    assert "0.40 (0.60)" in answers.results_table(study)[2]
+    for section in (sections.noise_section, sections.ladder_section):
+        lines = section(study)
+        header = next(line for line in lines if line.startswith("| "))
+        assert "| sharpness |" in header, section.__name__
+    assert any("largest gain in sharpness" in line for line in answers.ladder_answer(study))

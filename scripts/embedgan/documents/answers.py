@@ -17,7 +17,7 @@ from embedgan.config.runs import Run, check_made_for, npz_run, pattern
 from embedgan.documents import tables
 from embedgan.documents.prose import QUESTION
 from embedgan.documents.study import Study
-from embedgan.evaluation.catalogue import METRICS, number
+from embedgan.evaluation.catalogue import METRICS, columns, number
 
 RECOGNISED = 0.5  # a class counts as recognised when the classifier names it in half its draws
 
@@ -120,7 +120,6 @@ def wall_time_section(study: Study) -> list[str]:
 
 
 
-RESULTS_TABLE = ("frechet_distance", "precision", "recall", "cas", "diversity")  # beside a perfect generator's
 
 
 
@@ -137,14 +136,14 @@ def beside_perfect(study: Study, dataset: str, metrics: dict, key: str) -> str:
 def results_table(study: Study) -> list[str]:
     """The headline numbers of every experiment, each beside its reference (the page's first
     table, and the README's)."""
-    lines = [
-        *tables.head("| experiment | data | noise | accuracy | FD (perfect generator) | precision (perfect) "
-              "| recall (perfect) | CAS (real images) | diversity (real) |"),
-    ]
+    shown = [METRICS[key] for key in columns("results")]
+    lines = tables.head(
+        "| experiment | data | noise | accuracy | " + " | ".join(f"{m.label} ({m.reference_label})" for m in shown) + " |"
+    )
     for name in study.main_experiments():
         entry = study.experiments[name]
         metrics, settings = entry["metrics"][0], entry["settings"]
-        cells = [beside_perfect(study, settings.dataset, metrics, key) for key in RESULTS_TABLE]
+        cells = [beside_perfect(study, settings.dataset, metrics, key) for key in columns("results")]
         lines.append(
             f"| {name} | {settings.dataset} | {settings.noise_dim or 'none'} | {tables.fmt('accuracy', metrics['accuracy'], short=True)} | "
             + " | ".join(cells) + " |"
@@ -223,7 +222,7 @@ def noise_pair_line(study: Study, alone: str, noisy: str) -> str:
     runs = [study.experiments[name]["metrics"][0] for name in (alone, noisy)]
     dataset = study.experiments[noisy]["settings"].dataset
     cells, closer = [], {alone: [], noisy: []}
-    for key, label, form in tables.ABLATION_METRICS:
+    for key, label, form in tables.ablation_metrics():
         without, with_noise = (tables.metric_value(m, key) for m in runs)
         perfect = tables.perfect_value(study, dataset, runs[1], key)
         cells.append(
@@ -265,10 +264,6 @@ def page_header(study: Study) -> list[str]:
 
 
 
-# What a ladder's answer follows: the rung-to-rung gains of these metrics.
-LADDER_GAINS = ("accuracy", "recall", "cas")
-
-
 def gain_value(metrics: dict, key: str) -> float:
     """A metric for the ladder's gains (a PRDC set too small counts as 0)."""
     value = tables.metric_value(metrics, key)
@@ -277,17 +272,17 @@ def gain_value(metrics: dict, key: str) -> float:
 
 def ladder_answer(study: Study) -> list[str]:
     """Per ladder, which change made the difference: the rung-to-rung step with the largest
-    gain in each of LADDER_GAINS."""
+    gain in each metric the catalogue lists for the ladder's gains."""
     lines = []
     for name, rungs in study.ladders.items():
         metrics = [study.experiments[r["experiment"]]["metrics"][0] for r in rungs]
         moves = ", ".join(
             f"{METRICS[key].label} {tables.fmt(key, gain_value(metrics[0], key), short=True)} -> "
             f"{tables.fmt(key, gain_value(metrics[-1], key), short=True)}"
-            for key in LADDER_GAINS
+            for key in columns("ladder_gains")
         )
         lines.append(f"- {name}: from {rungs[0]['experiment']} to {rungs[-1]['experiment']}, {moves}.")
-        for key in LADDER_GAINS:
+        for key in columns("ladder_gains"):
             gains = [gain_value(after, key) - gain_value(before, key) for before, after in itertools.pairwise(metrics)]
             step = max(range(len(gains)), key=gains.__getitem__)
             changed = ", ".join(change["key"] for change in rungs[step + 1]["changes"])

@@ -16,9 +16,8 @@ from embedgan.documents.prose import (
 )
 from embedgan.documents.study import Study
 from embedgan.documents.tables import (
-    ABLATION_METRICS,
-    NOISE_PRDC,
     SPREAD_WIDTH,
+    ablation_metrics,
     ablation_numbers,
     caption_table,
     cas_cell,
@@ -40,7 +39,7 @@ from embedgan.documents.tables import (
     seed_statistics,
     spread_of,
 )
-from embedgan.evaluation.catalogue import METRICS, PRDC, number
+from embedgan.evaluation.catalogue import METRICS, PRDC, columns, number
 
 
 def final_loss(history: dict, key: str) -> str:
@@ -153,6 +152,11 @@ def seed_lines(runs: list[dict]) -> list[str]:
     ]
 
 
+def compact_prdc_header() -> str:
+    """The header cells of the PRDC columns the noise and ladder tables show (the catalogue's)."""
+    return " | ".join(METRICS[key].label for key in columns("compact_prdc"))
+
+
 def noise_section(study: Study) -> list[str]:
     """The embedding alone beside the embedding + noise, per pair of experiments (the positive
     controls' first), each number beside a perfect generator's."""
@@ -165,7 +169,7 @@ def noise_section(study: Study) -> list[str]:
         "beside it (`noise_dim`); the positive controls' pairs first (a GAN that works), then "
         "the notebook's. In brackets: a perfect generator's (real images').",
         "",
-        *head("| experiment | noise | accuracy (real images) | FD (perfect generator) | precision | recall | coverage "
+        *head(f"| experiment | noise | accuracy (real images) | FD (perfect generator) | {compact_prdc_header()} "
               "| CAS (real images) | diversity (real) |"),
     ]
     for pair in study.noise_pairs:
@@ -173,10 +177,10 @@ def noise_section(study: Study) -> list[str]:
             entry = study.experiments[name]
             stats = seed_statistics(entry["metrics"])
             metrics, dataset = entry["metrics"][0], entry["settings"].dataset
-            perfect = {key: perfect_value(study, dataset, metrics, key) for key in ("accuracy", *NOISE_PRDC, "cas")}
+            perfect = {key: perfect_value(study, dataset, metrics, key) for key in ("accuracy", *columns("compact_prdc"), "cas")}
             beside = " | ".join(
                 f"{number(METRICS[key].value(metrics), METRICS[key].form)} ({number(perfect[key], METRICS[key].form)})"
-                for key in NOISE_PRDC
+                for key in columns("compact_prdc")
             )
             lines.append(
                 f"| {name} | {entry['settings'].noise_dim or 'none'} "
@@ -280,8 +284,7 @@ def ladder_section(study: Study) -> list[str]:
         lines += [
             f"### {name}",
             "",
-            *head("| rung | changes from the rung below | accuracy | FD | precision | recall | coverage "
-                  "| CAS | diversity |"),
+            *head(f"| rung | changes from the rung below | accuracy | FD | {compact_prdc_header()} | CAS | diversity |"),
             *(ladder_row(study, rung) for rung in rungs),
             "",
         ]
@@ -310,7 +313,8 @@ def ablation_section(study: Study) -> list[str]:
     if not study.ablations:
         return []
     lines = ["## What the positive control needs", "", ABLATION_NOTE.format(width=SPREAD_WIDTH), ""]
-    header = " | ".join(label for _, label, _ in ABLATION_METRICS)
+    judged = ablation_metrics()
+    header = " | ".join(label for _, label, _ in judged)
     for name, ablation in study.ablations.items():
         numbers = ablation_numbers(study, name)
         control = ablation["control"]
@@ -319,13 +323,13 @@ def ablation_section(study: Study) -> list[str]:
             "",
             *head(f"| run | puts back | {header} | beyond the spread |"),
             f"| {control} (full control, {numbers['seeds']} seed{'s' * (numbers['seeds'] > 1)}) | nothing | "
-            + " | ".join(mean_and_spread(numbers, key, form) for key, _, form in ABLATION_METRICS) + " | |",
+            + " | ".join(mean_and_spread(numbers, key, form) for key, _, form in judged) + " | |",
             "| a perfect generator | | "
-            + " | ".join(form.format(numbers["perfect"][key]) for key, _, form in ABLATION_METRICS) + " | |",
+            + " | ".join(form.format(numbers["perfect"][key]) for key, _, form in judged) + " | |",
         ]
         for row in numbers["rows"]:
             cells = []
-            for key, _, form in ABLATION_METRICS:
+            for key, _, form in judged:
                 cell = f"{form.format(row['values'][key])} ({row['difference'][key]:+.2f})"
                 cells.append(f"**{cell}**" if key in row["beyond"] else cell)
             lines.append(

@@ -8,7 +8,7 @@ import numpy as np
 
 from embedgan.config.settings import Settings
 from embedgan.documents.study import Study
-from embedgan.evaluation.catalogue import METRICS, PRDC, number
+from embedgan.evaluation.catalogue import METRICS, PRDC, columns, number
 
 
 def head(header: str) -> list[str]:
@@ -160,7 +160,6 @@ def diversity_cell(stats: dict) -> str:
 
 
 
-NOISE_PRDC = ("precision", "recall", "coverage")  # the PRDC columns of the noise and ladder tables
 
 
 
@@ -233,16 +232,14 @@ def ladder_row(study: Study, rung: dict) -> str:
         f"| {rung['experiment']} | {'; '.join(map(format_change, rung['changes'])) or 'the bottom rung'} "
         f"| {METRICS['accuracy'].short.format(metrics['accuracy'])} "
         f"| {beside(metrics, 'frechet_distance', METRICS['frechet_distance'].form)} "
-        + "".join(f"| {prdc_cell(metrics['prdc'], key)} " for key in NOISE_PRDC)
+        + "".join(f"| {prdc_cell(metrics['prdc'], key)} " for key in columns("compact_prdc"))
         + f"| {cas_cell(metrics['cas'], real)} | {beside(metrics, 'diversity', METRICS['diversity'].short)} |"
     )
 
 
-# What an ablation row is judged on: (metric key, label, format): the catalogue's, compact.
-ABLATION_METRICS = tuple(
-    (key, METRICS[key].label, METRICS[key].short)
-    for key in ("accuracy", "frechet_distance", "precision", "recall", "coverage", "cas", "diversity")
-)
+def ablation_metrics() -> list[tuple[str, str, str]]:
+    """What an ablation row is judged on: (key, label, format), the catalogue's, compact."""
+    return [(key, METRICS[key].label, METRICS[key].short) for key in columns("ablation")]
 
 
 # A row's difference from the full control counts where it exceeds this many standard
@@ -277,7 +274,7 @@ def ablation_numbers(study: Study, name: str) -> dict:
     SPREAD_WIDTH standard deviations (none can without repeats)."""
     ablation = study.ablations[name]
     control_runs = [study.experiments[e]["metrics"][0] for e in [ablation["control"], *ablation["repeats"]]]
-    keys = [key for key, _, _ in ABLATION_METRICS]
+    keys = columns("ablation")
     seeds = np.array([[metric_value(m, key) for key in keys] for m in control_runs])
     mean = dict(zip(keys, seeds.mean(axis=0), strict=True))
     std = dict(zip(keys, seeds.std(axis=0, ddof=1), strict=True)) if len(control_runs) > 1 else None
@@ -295,4 +292,4 @@ def ablation_numbers(study: Study, name: str) -> dict:
 
 
 def label_of(key: str) -> str:
-    return next(label for k, label, _ in ABLATION_METRICS if k == key)
+    return METRICS[key].label

@@ -1,8 +1,10 @@
 """The catalogue of metrics: for each number of a run's metrics (evaluation.metrics, .cas) that
 the documents show, its label, its number formats, which way is better, and what a perfect
 generator scores on the same work and where that comes from. Every table of the documents
-reads a metric here: adding one is an entry here plus its computation (tests/test_catalogue.py
-checks that a new entry reaches the tables)."""
+reads a metric here: adding one is an entry here plus its computation; the tables that list
+metrics (`tables`: the ablation's, the results page's first table, the compact PRDC columns of
+the noise and ladder tables, the ladder's gains) take it by that entry alone
+(tests/test_catalogue.py adds one and finds it in each)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ class Metric:
     short: str  # in the compact tables (the answer, the ablations)
     better: str  # "higher", "lower", or "real": the nearer the real images' value, the better
     perfect: str  # where a perfect generator's value comes from ("": there is none)
+    reference_label: str = ""  # a perfect generator's value, named in a table's header
+    tables: tuple[str, ...] = ()  # the tables that list it (TABLES)
 
     def value(self, metrics: dict) -> float:
         """The run's value (NaN where there is none: a PRDC set too small)."""
@@ -52,21 +56,40 @@ PERFECT = {
     "total_variation": lambda m, classifier, real: (m["total_variation_real"], 0.0),
 }
 
+# The tables that list metrics by the catalogue, in its order.
+PRDC_TABLES = {
+    "precision": ("ablation", "results", "compact_prdc"),
+    "recall": ("ablation", "results", "compact_prdc", "ladder_gains"),
+    "density": (),
+    "coverage": ("ablation", "compact_prdc"),
+}
+TABLES = ("ablation", "results", "compact_prdc", "ladder_gains")
+EVERY_TABLE = ("ablation", "results")
+
+
+def columns(table: str) -> list[str]:
+    """The metrics a table lists (TABLES), in the catalogue's order."""
+    return [key for key, metric in METRICS.items() if table in metric.tables]
+
+
 METRICS = {
     metric.key: metric
     for metric in (
         Metric("accuracy", "accuracy", "{:.3f}", "{:.2f}", "higher",
-               "the reference classifier's accuracy on real test images"),
+               "the reference classifier's accuracy on real test images", "real images", ("ablation", "ladder_gains")),
         Metric("cross_entropy", "CE", "{:.3f}", "{:.2f}", "lower", ""),
         Metric("frechet_distance", "FD", "{:.2f}", "{:.1f}", "lower",
                "real sets of the generated counts per class from the held-out half, against the same "
-               "reference (mean ± std over draws)"),
+               "reference (mean ± std over draws)", "perfect generator", EVERY_TABLE),
         Metric("frechet_class_means", "FD class means", "{:.2f}", "{:.1f}", "lower", ""),
         *(Metric(key, key, "{:.2f}", "{:.2f}", "higher",
-                 "real sets of the same counts from the reference half (mean ± std over draws)") for key in PRDC),
+                 "real sets of the same counts from the reference half (mean ± std over draws)", "perfect",
+                 PRDC_TABLES[key]) for key in PRDC),
         Metric("cas", "CAS", "{:.3f}", "{:.2f}", "higher",
-               "the same training on real training images (mean ± std over seeds)"),
-        Metric("diversity", "diversity", "{:.3f}", "{:.2f}", "real", "real test images of the class"),
+               "the same training on real training images (mean ± std over seeds)", "real images",
+               (*EVERY_TABLE, "ladder_gains")),
+        Metric("diversity", "diversity", "{:.3f}", "{:.2f}", "real", "real test images of the class", "real",
+               EVERY_TABLE),
         Metric("nearest_train_distance", "NN dist", "{:.2f}", "{:.2f}", "real",
                "real test images of the generated counts"),
         Metric("total_variation", "TV", "{:.4f}", "{:.3f}", "real", "real test images of the generated counts"),
