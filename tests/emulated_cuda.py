@@ -249,14 +249,24 @@ class DeviceRules(TorchDispatchMode):
         return run_checked(func, args, kwargs or {})
 
 
+def indexed(value):
+    """An index-less CUDA device as cuda:0 (torch would ask CUDA's runtime for the current one)."""
+    is_cuda = isinstance(value, (str, torch.device)) and str(value) == "cuda"
+    return DEVICE if is_cuda else value
+
+
 class HostDataToDevice(TorchFunctionMode):
     """torch.tensor, as_tensor and asarray with `device="cuda"`: made on the CPU, then moved
-    (torch copies Python data to a device below the dispatch that DeviceRules sees)."""
+    (torch copies Python data to a device below the dispatch that DeviceRules sees); and
+    `.to("cuda")` given the index torch would ask CUDA's runtime for."""
 
     FUNCTIONS = {torch.tensor, torch.as_tensor, torch.asarray}
+    MOVES = {torch.Tensor.to, torch.Tensor.cuda}
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = dict(kwargs or {})
+        if func in self.MOVES:
+            args, kwargs = tuple(indexed(a) for a in args), {k: indexed(v) for k, v in kwargs.items()}
         device = kwargs.get("device")
         if func in self.FUNCTIONS and device is not None and torch.device(device).type == "cuda":
             kwargs["device"] = CPU

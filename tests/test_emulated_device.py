@@ -10,6 +10,7 @@ sample, evaluate (PRDC and Frechet distances), CAS, captions, prompts, morph, an
 """
 
 import contextlib
+import functools
 import json
 import os
 import runpy
@@ -247,3 +248,34 @@ def test_an_interrupted_run_resumes_on_the_device(stages, sigterm_at_step):
     for net, weights in finished.items():
         for name, value in weights.items():
             torch.testing.assert_close(resumed[net][name], value, rtol=0, atol=0, msg=f"{net}.{name}")
+
+
+def test_inception_metrics_run_on_the_device(monkeypatch):
+    """FID, IS and KID (the `inception_metrics: true` part of evaluate) with every input on the
+    device, a fixed random projection on the device standing in for Inception-v3 (whose
+    weights an offline run lacks)."""
+    from conftest import class_images
+    from embedgan.datasets.images import nhwc_to_nchw
+    from embedgan.evaluation import inception
+
+    # A few of KID's random subsets: each op runs through the emulation's Python dispatch.
+    monkeypatch.setattr(inception, "kernel_inception_distance",
+                        functools.partial(inception.kernel_inception_distance, subsets=4))
+
+    def extractor(images: torch.Tensor):
+        pixels = images.flatten(1).double() / 255
+        projection = torch.randn(pixels.shape[1], 16, generator=torch.Generator(device=images.device).manual_seed(0),
+                                 dtype=torch.float64, device=images.device)
+        features = torch.tanh(pixels @ projection / 10)
+        return features, features[:, :10] * 3
+
+    x_test, y_test = class_images("mnist", 20, seed=2)
+    generated, labels = class_images("mnist", 6, seed=3)
+    context = contextlib.nullcontext() if ON_GPU else emulated_cuda(monkeypatch)
+    with context:
+        device = torch.device("cuda")
+        found = inception.inception_metrics(
+            extractor, nhwc_to_nchw(generated[..., None]).to(device), torch.from_numpy(labels).long().to(device),
+            nhwc_to_nchw(x_test[..., None]).to(device), torch.from_numpy(y_test).long().to(device), 10, draws=3,
+        )
+    assert found["fid"] >= 0 and found["fid_perfect"]["std"] >= 0 and found["is"] > 0
