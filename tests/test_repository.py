@@ -63,3 +63,19 @@ def test_config_readme_describes_every_key_of_the_schema_and_the_presets():
             keys |= set(entry)
     described = set(re.findall(r"`(\w+)`", (REPO / "config" / "README.md").read_text()))
     assert sorted(keys - described) == []
+
+
+def test_the_installed_package_holds_every_sub_package():
+    """pyproject.toml's package list finds every folder of the package (a module from a remote
+    source installs the package: a sub-package left out would fail on import)."""
+    import tomllib
+
+    from setuptools import find_packages
+
+    found = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    packaged = set(find_packages(where=str(REPO / found["where"]), include=found["include"]))
+    folders = {
+        ".".join(path.parent.relative_to(REPO / "scripts").parts)
+        for path in (REPO / "scripts" / "embedgan").rglob("__init__.py")
+    }
+    assert packaged == folders and len(folders) == 8

@@ -1,0 +1,203 @@
+"""What a study's documents need, planned once when the workflow starts from its resolved
+experiments (embedgan.config.settings.resolve): the ladders with what each rung changes, the
+ablations with what each row puts back, the noise pairs, the notebook's scale of each
+experiment, the files the documents read, each job's benchmark file and the command line.
+The workflow's rules get these as params and inputs; the documents' writers read them back
+(embedgan.documents.study)."""
+
+from __future__ import annotations
+
+import os
+
+from embedgan.config import runs
+from embedgan.config.runs import Run
+from embedgan.config.settings import NOISE_OPTIONS, Experiment, Settings, changes
+from embedgan.datasets.data import dataset_info
+
+# The notebook's five experiments at its own scale (docs/experiments.md), in its order: the
+# documents' reading order starts with them, and the results page sets each beside this scale.
+NOTEBOOK = {
+    "exp1": {"dataset": "cifar10", "batch_size": 4, "epochs": 10},
+    "exp2": {"dataset": "cifar10", "batch_size": 782, "epochs": 50},
+    "exp3": {"dataset": "cifar10", "batch_size": 64, "epochs": 50},
+    "exp4": {"dataset": "mnist", "batch_size": 4, "epochs": 50},
+    "exp5": {"dataset": "mnist", "batch_size": 128, "epochs": 50},
+}
+
+
+def notebook_scale(exp: str) -> dict | None:
+    """The notebook's scale of an experiment (its batch size and epochs on the complete data
+    set), or None for one the notebook does not have."""
+    entry = NOTEBOOK.get(exp)
+    if entry is None:
+        return None
+    images = dataset_info(entry["dataset"]).full_train_images
+    return {"images": images, "batch_size": entry["batch_size"], "epochs": entry["epochs"]}
+
+
+# A training step's fixed cost (kernel launches, the optimiser's update), counted as pixels of
+# work: at batch 4 the fixed cost is most of a step (exp1 and exp4 on a CPU).
+STEP_OVERHEAD_PIXELS = 16_384
+
+
+def training_priority(settings: Settings) -> int:
+    """A training job's rank among the jobs (Snakemake's `priority`): above every other job,
+    and the more work the higher, so that the longest trainings start first and no core idles
+    at the end. The work is an estimate: steps x (pixels per batch + a step's fixed cost),
+    with the whole training split where `train_per_class` does not cut it."""
+    info = dataset_info(settings.dataset)
+    images = info.full_train_images if settings.train_per_class is None else 10 * settings.train_per_class
+    channels, height, width = info.image_shape
+    steps = settings.epochs * -(-images // settings.batch_size)
+    work = steps * (settings.batch_size * channels * height * width + STEP_OVERHEAD_PIXELS)
+    return 1 + work // 10**6
+
+
+def ladder_rungs(resolved: dict[str, Experiment], ladders: dict[str, list[str]]) -> dict[str, list[dict]]:
+    """Ladder -> its rungs, bottom first, each {experiment, changes}: the change records
+    (settings.changes) from the rung below (none for the bottom rung)."""
+    return {
+        name: [
+            {
+                "experiment": rung,
+                "changes": changes(resolved[rungs[i - 1]].settings, resolved[rung].settings) if i else [],
+            }
+            for i, rung in enumerate(rungs)
+        ]
+        for name, rungs in ladders.items()
+    }
+
+
+def changed_keys(resolved: dict[str, Experiment], exp: str) -> set[str]:
+    """The settings an experiment changes from the one it is based on."""
+    experiment = resolved[exp]
+    return {change["key"] for change in changes(resolved[experiment.based_on].settings, experiment.settings)}
+
+
+def is_noise_variant(resolved: dict[str, Experiment], exp: str) -> bool:
+    """The experiment changes the noise of the one it is based on, and nothing else but the
+    options that act on the noise (settings.NOISE_OPTIONS: a run without noise has them off)."""
+    keys = changed_keys(resolved, exp)
+    return "noise_dim" in keys and keys <= {"noise_dim", *NOISE_OPTIONS}
+
+
+def noise_pairs(resolved: dict[str, Experiment], controls: list[str] = ()) -> list[list[str]]:
+    """[the embedding alone, the embedding + noise]: each entry based_on another that changes
+    its noise only (adding it, as the notebook's ladders do, or taking it away, as the positive
+    controls' variants do); the pairs of `controls` (the positive controls: the ladders' tops,
+    the ablations' controls) first, since only there does the question meet a GAN that works."""
+    pairs = [
+        sorted([e.based_on, exp], key=lambda name: resolved[name].settings.noise_dim > 0)
+        for exp, e in resolved.items()
+        if e.based_on and is_noise_variant(resolved, exp)
+    ]
+    return sorted(pairs, key=lambda pair: not set(pair) & set(controls))
+
+
+def ablation_rows(resolved: dict[str, Experiment], ablations: dict[str, list[str]]) -> dict[str, dict]:
+    """Ablation -> {control, repeats, rows}: the full control; its repeats (rows that change
+    only its seed: the spread); each other row {experiment, changes}, the change records
+    (settings.changes) of what it puts back."""
+    planned = {}
+    for name, (control, *rows) in ablations.items():
+        records = {row: changes(resolved[control].settings, resolved[row].settings) for row in rows}
+        repeats = [row for row in rows if [change["key"] for change in records[row]] == ["seed"]]
+        planned[name] = {
+            "control": control,
+            "repeats": repeats,
+            "rows": [{"experiment": row, "changes": records[row]} for row in rows if row not in repeats],
+        }
+    return planned
+
+
+def ablation_only_runs(ladders: dict[str, list[str]], ablations: dict[str, list[str]]) -> list[str]:
+    """The runs made for an ablation alone (neither one of the notebook's experiments nor a
+    ladder's rung): the results page shows them in the ablation's section only, by their
+    sample sheets."""
+    shown = {*NOTEBOOK, *(exp for rungs in ladders.values() for exp in rungs)}
+    return [exp for rows in ablations.values() for exp in rows if exp not in shown]
+
+
+def study_params(
+    resolved: dict[str, Experiment],
+    runs_of: dict[str, list[Run]],
+    probes: dict[str, list[str]],
+    ladders: dict[str, list[str]],
+    ablations: dict[str, list[str]] | None = None,
+) -> dict:
+    """What both documents are written from besides the files they read (the rules' params):
+    each experiment's presentation in reading order, its runs, its probes, the noise pairs
+    (the positive controls' first), the ladders and the ablations."""
+    return {
+        "experiments": {exp: e.presentation for exp, e in resolved.items()},
+        "runs": {exp: [run.record() for run in exp_runs] for exp, exp_runs in runs_of.items()},
+        "probes": probes,
+        "noise_pairs": noise_pairs(
+            resolved, [rungs[-1] for rungs in ladders.values()] + [rows[0] for rows in (ablations or {}).values()]
+        ),
+        "ladders": ladder_rungs(resolved, ladders),
+        "ablations": ablation_rows(resolved, ablations or {}),
+        "ablation_only": ablation_only_runs(ladders, ablations or {}),
+    }
+
+
+def document_inputs(runs_of: dict[str, list[Run]], probes: dict[str, list[str]], datasets: list[str]) -> dict:
+    """The files the report and the results page read back (through embedgan.config.runs)."""
+    first_runs = [exp_runs[0] for exp_runs in runs_of.values()]
+    every_run = [run for exp_runs in runs_of.values() for run in exp_runs]
+    return {
+        "histories": [run.path("history") for run in first_runs],
+        "manifests": [runs.dataset_files(run.dataset)["manifest"] for run in first_runs],
+        "metrics": [run.path("metrics") for run in every_run],
+        "cas": [run.path("cas") for run in every_run],
+        "cas_real": [runs.cas_real_file(dataset) for dataset in datasets],
+        "classifiers": [runs.classifier_file(dataset, "summary") for dataset in datasets],
+        "metrics_png": runs.METRICS_CHART,
+        "pictures": [run.path(picture) for run in first_runs for picture in runs.PICTURES],
+        "probes": [run.path(probe) for run in first_runs for probe in probes[run.experiment]],
+    }
+
+
+def job_benchmarks(
+    runs_of: dict[str, list[Run]], datasets: list[str], probes: dict[str, list[str]], inception: bool
+) -> dict[str, str]:
+    """Each job of the run -> its benchmark file (embedgan.config.runs.benchmark_file, which the rules'
+    `benchmark:` name too): every job but the trainings, whose loops record their own time
+    over every attempt (a resumed job's benchmark holds its last attempt only)."""
+    jobs = {f"fetch_dataset {d}": runs.benchmark_file("fetch_dataset", d) for d in datasets}
+    if inception:
+        jobs["fetch_inception"] = runs.benchmark_file("fetch_inception")
+    for exp, exp_runs in runs_of.items():
+        for rule in ("sample", "render", *probes.get(exp, [])):
+            jobs[f"{rule} {exp}"] = runs.benchmark_file(rule, exp)
+        for run in exp_runs:
+            jobs[f"evaluate {run.name}"] = runs.benchmark_file("evaluate", run.name)
+            jobs[f"cas {run.name}"] = runs.benchmark_file("cas", run.name)
+    for dataset in datasets:
+        jobs[f"cas_real {dataset}"] = runs.benchmark_file("cas_real", dataset)
+    jobs["plot_metrics"] = runs.benchmark_file("plot_metrics")
+    jobs["report"] = runs.benchmark_file("report")
+    return jobs
+
+
+def run_command(configfiles: list[str], overrides: dict) -> str:
+    """The snakemake command line of this run, as far as it shapes the results."""
+    parts = ["snakemake", "publish"]  # the target first: --config takes every word after it
+    if configfiles:
+        parts += ["--configfile", *(os.path.relpath(f) for f in configfiles)]
+    if overrides:
+        parts += ["--config", *(f"{k}={v}" for k, v in overrides.items())]
+    return " ".join(parts)
+
+
+def page_params(
+    runs_of: dict[str, list[Run]], datasets: list[str], command: str, probes: dict[str, list[str]], inception: bool
+) -> dict:
+    """What the results page adds to the study's params: the notebook's scale of each
+    experiment, each job's benchmark file, the run's command and the README it updates."""
+    return {
+        "notebook": {exp: notebook_scale(exp) for exp in runs_of},
+        "benchmarks": job_benchmarks(runs_of, datasets, probes, inception),
+        "command": command,
+        "readme": "README.md",
+    }

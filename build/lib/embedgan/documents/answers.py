@@ -1,0 +1,334 @@
+"""The results page's own sections: its first table and the answer to the notebook's question,
+which change makes the difference, the scale of each experiment beside the notebook's and the
+wall time of each job. Every sentence is computed from numbers on the page, so it stays true
+when the page is remade from another run."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import math
+from pathlib import Path
+from statistics import fmean
+
+import numpy as np
+
+from embedgan.config.runs import Run, check_made_for, npz_run, pattern
+from embedgan.documents import tables
+from embedgan.documents.prose import QUESTION
+from embedgan.documents.study import Study
+from embedgan.evaluation.catalogue import METRICS, columns, number
+
+RECOGNISED = 0.5  # a class counts as recognised when the classifier names it in half its draws
+
+
+# A generation record has stopped changing when its last interval changes its pictures by at
+# most this share of what its first interval did.
+SETTLED = 0.05
+
+
+
+def benchmark_seconds(path: str) -> float | None:
+    """Wall time of a job from its Snakemake benchmark file (None where it has none)."""
+    if not Path(path).is_file():
+        return None
+    with open(path) as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    return float(rows[-1]["s"]) if rows else None
+
+
+
+def record_changes(name: str, history: dict) -> tuple[float, float] | None:
+    """Mean change per pixel (grey levels of 255) of an experiment's generation record (one
+    image per class, the same noise at every point) over its first and over its last interval
+    (None for a record of one point)."""
+    path = pattern("snapshots", name, name)
+    made_for = history["run"]
+    with np.load(path) as snapshots:
+        check_made_for(path, npz_run(snapshots), Run(name, made_for["seed"], made_for["dataset"]))
+        images = snapshots["images"].astype(np.float64)
+    if len(images) < 2:
+        return None
+    change = lambda a, b: float(np.abs(images[b] - images[a]).mean())  # noqa: E731
+    return change(0, 1), change(-2, -1)
+
+
+
+def scale_section(study: Study) -> list[str]:
+    lines = [
+        "## Scale of each experiment, beside the notebook's",
+        "",
+        *tables.head("| experiment | training images | batch | epochs | steps | notebook: images | batch "
+              "| epochs | steps | record's change, first / last interval |"),
+    ]
+    settled, changing = [], []
+    for name, entry in study.experiments.items():
+        history, settings = entry["history"], entry["settings"]
+        ours = (
+            f"{history['train_images']:,} | {settings.batch_size} | {settings.epochs} "
+            f"| {history['steps']:,}"
+        )
+        scale = study.notebook.get(name)
+        if scale is None:
+            theirs = "not in the notebook | | |"
+        else:
+            steps = scale["epochs"] * math.ceil(scale["images"] / scale["batch_size"])
+            theirs = f"{scale['images']:,} | {scale['batch_size']} | {scale['epochs']} | {steps:,}"
+        changes = record_changes(name, history)
+        record = "–" if changes is None else f"{changes[0]:.1f} / {changes[1]:.1f}"
+        lines.append(f"| {name} | {ours} | {theirs} | {record} |")
+        if changes is not None and scale is not None and history["steps"] < steps:
+            first, last = changes
+            (settled if last <= SETTLED * first else changing).append(name)
+    lines += [
+        "",
+        "The record's change: how much the generation record's pictures (one image per class, "
+        "the same noise at every point) change per pixel, in grey levels of 255, over its first "
+        "and over its last interval. Trained for fewer steps than the notebook:",
+        "",
+        f"- stopped changing (last interval at most {SETTLED:.0%} of the first), so more epochs "
+        f"would change little: {', '.join(settled) or 'none'};",
+        f"- still changing when stopped (shortened for time): {', '.join(changing) or 'none'}.",
+        "",
+    ]
+    return lines
+
+
+
+def wall_time_section(study: Study) -> list[str]:
+    """Training: the loop's own time over every attempt (a resumed job's benchmark holds its
+    last attempt only), with the host it trained on; other jobs: Snakemake's benchmark files."""
+    lines = ["## Wall time of each job", "", *tables.head("| job | wall time | host |")]
+    for name, entry in study.experiments.items():
+        history = entry["history"]
+        host = history.get("host", history["device_name"])
+        threads = f", {history['threads']} thread{'s' * (history['threads'] > 1)}" if "threads" in history else ""
+        lines.append(
+            f"| train {name} (training loop, all attempts) "
+            f"| {tables.format_seconds(history['wall_time_s'])} | {host}{threads}, {history.get('precision', 'fp32')} |"
+        )
+    for name, summary in study.classifiers.items():
+        lines.append(
+            f"| train_classifier {name} (training loop, all attempts) "
+            f"| {tables.format_seconds(summary['wall_time_s'])} | {summary['device']} |"
+        )
+    for job, path in study.benchmarks.items():
+        seconds = benchmark_seconds(path)
+        if seconds is not None:
+            lines.append(f"| {job} | {tables.format_seconds(seconds)} | |")
+    return [*lines, ""]
+
+
+
+
+
+
+def beside_perfect(study: Study, dataset: str, metrics: dict, key: str) -> str:
+    """A metric, compact, and in brackets a perfect generator's ("–" where it has none)."""
+    reference = tables.perfect_value(study, dataset, metrics, key)
+    if math.isnan(reference):
+        return "–"
+    form = "{:.2f}"  # the results table's one precision, FD included
+    return f"{number(tables.metric_value(metrics, key), form)} ({number(reference, form)})"
+
+
+
+def results_table(study: Study) -> list[str]:
+    """The headline numbers of every experiment, each beside its reference (the page's first
+    table, and the README's)."""
+    shown = [METRICS[key] for key in columns("results")]
+    lines = tables.head(
+        "| experiment | data | noise | accuracy | " + " | ".join(f"{m.label} ({m.reference_label})" for m in shown) + " |"
+    )
+    for name in study.main_experiments():
+        entry = study.experiments[name]
+        metrics, settings = entry["metrics"][0], entry["settings"]
+        cells = [beside_perfect(study, settings.dataset, metrics, key) for key in columns("results")]
+        lines.append(
+            f"| {name} | {settings.dataset} | {settings.noise_dim or 'none'} | {tables.fmt('accuracy', metrics['accuracy'], short=True)} | "
+            + " | ".join(cells) + " |"
+        )
+    return lines
+
+
+
+def answer_section(study: Study) -> list[str]:
+    """The notebook's question answered in sentences, each computed from the page's numbers
+    (the ablations' runs answer in their own section)."""
+    experiments = {name: study.experiments[name] for name in study.main_experiments()}
+    lines = ["## The answer", "", *results_table(study), ""]
+    lines += ["Which experiments draw images of the intended class (reference classifier):", ""]
+    for name, entry in experiments.items():
+        metrics = entry["metrics"][0]
+        recognised = sum(c["accuracy"] >= RECOGNISED for c in metrics["per_class"])
+        real = study.classifiers[entry["settings"].dataset]["test_accuracy"]
+        lines.append(
+            f"- {name}: {metrics['accuracy']:.0%} of its generated images are classified as "
+            f"the intended class, {recognised} of {len(metrics['per_class'])} classes in at least half their draws "
+            f"(the classifier is right on {real:.0%} of real test images)."
+        )
+    single = [name for name, e in experiments.items() if not e["metrics"][0]["has_noise"]]
+    if single:
+        lines += [
+            "",
+            "What a generator without noise can and cannot do: it draws exactly one image per "
+            "class, so the diversity of "
+            + ", ".join(single)
+            + " is 0 by construction (real images of one class: "
+            + ", ".join(
+                tables.fmt("diversity", experiments[n]["metrics"][0]["diversity_real"], short=True) for n in single
+            )
+            + "). One point per class can at best sit at the class's mean feature: per class, "
+            "its Frechet distance (intra-FD) cannot fall below the best single point's, however "
+            "good the image. Mean over the classes, generated / best single point / perfect "
+            "generator:",
+            "",
+        ]
+        for name in single:
+            per_class = experiments[name]["metrics"][0]["per_class"]
+            lines.append(
+                f"- {name}: "
+                + " / ".join(tables.fmt("frechet_distance", fmean(c[key] for c in per_class))
+                             for key in ("frechet_distance", "frechet_best_point", "frechet_floor"))
+            )
+    if study.noise_pairs:
+        lines += [
+            "",
+            "What the embedding alone keeps and loses beside the embedding + noise (the positive "
+            "controls' pairs first), alone / with noise (a perfect generator's):",
+            "",
+            *(noise_pair_line(study, alone, noisy) for alone, noisy in study.noise_pairs),
+        ]
+    lines += ["", "Is any generated image a copy of a training image?", ""]
+    for name, entry in experiments.items():
+        metrics = entry["metrics"][0]
+        nearest = metrics["nearest_train_distances"]
+        copies = sum(d < 1e-6 for d in nearest)
+        lines.append(
+            f"- {name}: "
+            + (f"{copies} of {len(nearest)} draws equal a training image; " if copies else "no; ")
+            + f"the nearest training image lies at a mean pixel distance of "
+            f"{tables.fmt('nearest_train_distance', metrics['nearest_train_distance'])} (smallest "
+            f"{tables.fmt('nearest_train_distance', min(nearest))}), real test images at "
+            f"{tables.fmt('nearest_train_distance', metrics['nearest_train_distance_real_test'])}."
+        )
+    return [*lines, ""]
+
+
+
+def noise_pair_line(study: Study, alone: str, noisy: str) -> str:
+    """One noise pair's numbers, and on which of them each of the two comes closer to a
+    perfect generator."""
+    runs = [study.experiments[name]["metrics"][0] for name in (alone, noisy)]
+    dataset = study.experiments[noisy]["settings"].dataset
+    cells, closer = [], {alone: [], noisy: []}
+    for key, label, form in tables.ablation_metrics():
+        without, with_noise = (tables.metric_value(m, key) for m in runs)
+        perfect = tables.perfect_value(study, dataset, runs[1], key)
+        cells.append(
+            f"{label} {number(without, form)} / {number(with_noise, form)} "
+            f"({number(perfect, form)})"
+        )
+        gaps = {alone: abs(without - perfect), noisy: abs(with_noise - perfect)}
+        if not any(map(math.isnan, gaps.values())) and gaps[alone] != gaps[noisy]:
+            closer[min(gaps, key=gaps.get)].append(label)
+    noise = study.experiments[noisy]["settings"].noise_dim
+    return (
+        f"- {alone} / {noisy} ({noise}-d noise): {', '.join(cells)}. Closer to a perfect "
+        f"generator without noise: {', '.join(closer[alone]) or 'nothing'}; with noise: "
+        f"{', '.join(closer[noisy]) or 'nothing'}."
+    )
+
+
+
+def headline(study: Study) -> str:
+    """The experiment whose pictures head the page and the README: the most accurate."""
+    return max(study.main_experiments(), key=lambda n: study.experiments[n]["metrics"][0]["accuracy"])
+
+
+
+def page_header(study: Study) -> list[str]:
+    best = headline(study)
+    return [
+        "# Results: generators fed an embedding instead of noise",
+        "",
+        QUESTION,
+        "",
+        "Made by the workflow's `publish` target from one finished run:",
+        "",
+        f"    {study.command}",
+        "",
+        f"![{best} generated]({study.link(study.experiments[best]['fake'])})",
+        "",
+    ]
+
+
+
+def gain_value(metrics: dict, key: str) -> float:
+    """A metric for the ladder's gains (a PRDC set too small counts as 0)."""
+    value = tables.metric_value(metrics, key)
+    return 0.0 if math.isnan(value) else value
+
+
+def ladder_answer(study: Study) -> list[str]:
+    """Per ladder, which change made the difference: the rung-to-rung step with the largest
+    gain in each metric the catalogue lists for the ladder's gains."""
+    lines = []
+    for name, rungs in study.ladders.items():
+        metrics = [study.experiments[r["experiment"]]["metrics"][0] for r in rungs]
+        moves = ", ".join(
+            f"{METRICS[key].label} {tables.fmt(key, gain_value(metrics[0], key), short=True)} -> "
+            f"{tables.fmt(key, gain_value(metrics[-1], key), short=True)}"
+            for key in columns("ladder_gains")
+        )
+        lines.append(f"- {name}: from {rungs[0]['experiment']} to {rungs[-1]['experiment']}, {moves}.")
+        for key in columns("ladder_gains"):
+            gains = [gain_value(after, key) - gain_value(before, key) for before, after in itertools.pairwise(metrics)]
+            step = max(range(len(gains)), key=gains.__getitem__)
+            changed = ", ".join(change["key"] for change in rungs[step + 1]["changes"])
+            lines.append(
+                f"  - the largest gain in {METRICS[key].label} ({gains[step]:+.2f}) comes with "
+                f"{rungs[step + 1]['experiment']} (changing {changed})."
+            )
+    return lines
+
+
+def ablation_answer(study: Study) -> list[str]:
+    """Per ablation, the ingredients whose putting back moves a number beyond the seeds'
+    spread (most such numbers first), and those that move none."""
+    lines = []
+    for name, ablation in study.ablations.items():
+        numbers = tables.ablation_numbers(study, name)
+        if numbers["std"] is None:
+            lines.append(f"- {name}: the full control has no repeats, so no spread to judge the rows by.")
+            continue
+        lines.append(
+            f"- {name}, against {ablation['control']} over {numbers['seeds']} seeds (a difference "
+            f"counts beyond {tables.SPREAD_WIDTH:g} standard deviations of the seeds):"
+        )
+        rows = sorted(numbers["rows"], key=lambda row: -len(row["beyond"]))
+        for row in (row for row in rows if row["beyond"]):
+            moved = ", ".join(
+                f"{tables.label_of(key)} {numbers['mean'][key]:.2f} -> {row['values'][key]:.2f}"
+                for key in row["beyond"]
+            )
+            lines.append(
+                f"  - putting back {'; '.join(map(tables.format_change, row['changes']))} "
+                f"({row['experiment']}): {moved}."
+            )
+        within = [row["experiment"] for row in rows if not row["beyond"]]
+        if within:
+            lines.append(f"  - within the spread on every number: {', '.join(within)}.")
+    return lines
+
+
+
+def ladder_answer_section(study: Study) -> list[str]:
+    """Answered from the ablations' single-ingredient rows where the study has them, then
+    along the ladders (whose top rung changes several settings at once)."""
+    if not (study.ablations or study.ladders):
+        return []
+    lines = ["## Which change makes the difference", "", *ablation_answer(study)]
+    if study.ablations and study.ladders:
+        lines += ["", "Along the ladders (a rung may change several settings at once):", ""]
+    return [*lines, *ladder_answer(study), ""]

@@ -1,0 +1,163 @@
+"""Pictures: class grids (generated, real, history) and loss curves.
+
+Pixels are shown as stored (uint8, no per-image contrast stretching): a grey background
+the generator drew stays grey.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from embedgan.datasets.images import nhwc_to_nchw  # noqa: E402
+
+PADDING = 2
+INCHES_PER_IMAGE = 0.75
+
+
+def tile(images: np.ndarray, columns: int, pad_value: int) -> np.ndarray:
+    """uint8 images (N x C x H x W) tiled `columns` to a row into one H' x W' x 3 image, each
+    framed by PADDING pixels of pad_value: the layout of torchvision.utils.make_grid, which
+    tests/test_render.py checks it against. Written here because importing torchvision
+    costs each rendering job about 2 s (it imports torch's compiler), more than the drawing."""
+    count, _, height, width = images.shape
+    columns = min(columns, count)
+    rows = math.ceil(count / columns)
+    grid = np.full(
+        (rows * (height + PADDING) + PADDING, columns * (width + PADDING) + PADDING, 3),
+        pad_value,
+        np.uint8,
+    )
+    for index, image in enumerate(images):
+        row, column = divmod(index, columns)
+        top, left = PADDING + row * (height + PADDING), PADDING + column * (width + PADDING)
+        grid[top : top + height, left : left + width] = image.transpose(1, 2, 0)  # grey: to RGB
+    return grid
+
+
+def class_grid(
+    images: np.ndarray,
+    class_names: tuple[str, ...],
+    row_labels: list[str],
+    title: str,
+    out_path: str,
+) -> None:
+    """Save a grid of uint8 images (rows x classes x C x H x W): one column per class."""
+    rows, columns, _, height, width = images.shape
+    grid = tile(images.reshape(rows * columns, *images.shape[2:]), columns, pad_value=255)
+    # Room for the row labels on the left and for the title.
+    label_width = 0.6 + 0.09 * max(map(len, row_labels))
+    figure_width = max(columns * INCHES_PER_IMAGE + label_width, 0.1 * len(title))
+    figure, axes = plt.subplots(figsize=(figure_width, rows * INCHES_PER_IMAGE + 0.9))
+    axes.imshow(grid, interpolation="nearest")
+    axes.set_xticks([PADDING + c * (width + PADDING) + width / 2 for c in range(columns)])
+    axes.set_xticklabels(class_names, rotation=45 if max(map(len, class_names)) > 3 else 0)
+    axes.set_yticks([PADDING + r * (height + PADDING) + height / 2 for r in range(rows)])
+    axes.set_yticklabels(row_labels)
+    axes.tick_params(length=0, labelsize=8)
+    for spine in axes.spines.values():
+        spine.set_visible(False)
+    axes.set_title(title, fontsize=10)
+    figure.tight_layout()
+    figure.savefig(out_path, dpi=100)
+    plt.close(figure)
+
+
+def sample_sheet(images: np.ndarray, rows: int, out_path: str) -> None:
+    """The plain sheet of samples GAN papers show, of uint8 images draws x classes x C x H x W:
+    class c in column c, one draw per row (at least `rows`: a generator without noise has one
+    draw, repeated), written exactly as torchvision.utils.save_image(images in [0, 1],
+    nrow=classes, padding=2) writes it: no axes, no labels, no scaling."""
+    if len(images) < rows:
+        images = np.concatenate([images] * math.ceil(rows / len(images)))[:rows]
+    draws, classes = images.shape[:2]
+    sheet = tile(images.reshape(draws * classes, *images.shape[2:]), classes, pad_value=0)
+    Image.fromarray(sheet).save(out_path)
+
+
+def real_per_class(x: np.ndarray, y: np.ndarray, rows: int, num_classes: int) -> np.ndarray:
+    """The first `rows` images of every class, rows x classes x C x H x W."""
+    picked = [np.flatnonzero(y == c)[:rows] for c in range(num_classes)]
+    if min(len(p) for p in picked) < rows:
+        raise ValueError(f"fewer than {rows} images in some class of the split")
+    order = np.stack(picked, axis=1).reshape(-1)  # row-major: row r holds one per class
+    return nhwc_to_nchw(x[order]).numpy().reshape(rows, num_classes, *x.shape[3:], *x.shape[1:3])
+
+
+def loss_curve(history: dict, title: str, out_path: str) -> None:
+    rows = history["loss"]
+    figure, axes = plt.subplots(figsize=(6, 3.5))
+    for key, label in (("loss_d", "discriminator / classifier"), ("loss_g", "generator")):
+        points = [(row["epoch"], row[key]) for row in rows if key in row]
+        if points:
+            axes.plot(*zip(*points, strict=True), label=label, linewidth=1)
+    axes.set_xlabel("epoch")
+    axes.set_ylabel("loss (mean per logging interval)")
+    axes.set_title(title, fontsize=10)
+    axes.legend()
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(out_path, dpi=100)
+    plt.close(figure)
+
+
+def metrics_chart(metrics: dict[str, dict], out_path: str) -> None:
+    """Bars per experiment, each beside what a perfect generator scores on the same sample
+    sizes: classifier accuracy; the Frechet distance (with class-mean points); recall and the
+    classification accuracy score.
+
+    metrics: experiment -> sections.seed_statistics of its runs ({"mean", "std" or None}),
+    with "floor_std": the perfect generator's spread over its draws; "recall": the first run's
+    recall and the perfect generator's (mean, std); "cas_real": real images' CAS (mean, std).
+    """
+    names = list(metrics)
+    x = np.arange(len(names))
+    figure, (left, middle, right) = plt.subplots(1, 3, figsize=(max(9, 1.9 * len(names) + 4), 3.8))
+
+    def bars(axes, key, offset, width, label, color, errors=None):
+        means = [metrics[n]["mean"][key] for n in names]
+        if errors is None:  # spread over seeds, where there are several
+            spreads = [metrics[n]["std"][key] if metrics[n]["std"] else 0 for n in names]
+            errors = spreads if any(spreads) else None
+        axes.bar(x + offset, means, width, yerr=errors, capsize=3, label=label, color=color)
+
+    def pairs(axes, values, offset, label, color, hatch=None):
+        axes.bar(x + offset, [v[0] for v in values], 0.2, yerr=[v[1] for v in values], capsize=2,
+                 label=label, color=color, hatch=hatch)
+
+    bars(left, "accuracy", 0, 0.6, "generated", "tab:blue")
+    left.set_ylim(0, 1)
+    left.set_ylabel("classifier accuracy")
+    bars(middle, "frechet_distance", -0.27, 0.27, "generated", "tab:orange")
+    floor_std = [metrics[n]["floor_std"] for n in names]
+    bars(middle, "frechet_floor", 0, 0.27, "perfect generator (± std over draws)", "tab:gray", floor_std)
+    bars(middle, "frechet_class_means", 0.27, 0.27, "class-mean points", "tab:olive")
+    middle.set_yscale("log")  # MNIST and CIFAR-10 distances differ by orders of magnitude
+    middle.set_ylabel("Frechet distance to the reference")
+    middle.legend(fontsize=7)
+    pairs(right, [(metrics[n]["recall"][0], 0) for n in names], -0.3, "recall", "tab:green")
+    pairs(right, [metrics[n]["recall"][1:] for n in names], -0.1, "recall, perfect generator", "tab:gray")
+    pairs(right, [(metrics[n]["mean"]["cas"], (metrics[n]["std"] or {}).get("cas", 0)) for n in names],
+          0.1, "CAS", "tab:purple")
+    pairs(right, [metrics[n]["cas_real"] for n in names], 0.3, "CAS, real images", "tab:gray", "//")
+    right.set_ylim(0, 1)
+    right.set_ylabel("recall; classification accuracy score")
+    right.legend(fontsize=7)
+    for axes in (left, middle, right):
+        axes.set_xticks(x)
+        axes.set_xticklabels(names, rotation=30, fontsize=8)
+        axes.grid(axis="y", alpha=0.3)
+    figure.suptitle(
+        "Generated images judged by each data set's reference classifier, beside a perfect "
+        "generator on the same sample sizes (error bars on generated: std over seeds)",
+        fontsize=9,
+    )
+    figure.tight_layout()
+    figure.savefig(out_path, dpi=100)
+    plt.close(figure)

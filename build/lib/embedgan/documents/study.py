@@ -1,0 +1,95 @@
+"""A finished run read back once for its documents: the `Study` (each experiment's settings,
+history, metrics, pictures and probes; the reference classifiers; what the plan adds), from
+the rules' params (embedgan.config.plan.study_params) and the files they list."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from embedgan.config.runs import Run, read_experiment, read_json
+from embedgan.config.settings import Settings
+
+
+@dataclass
+class Study:
+    """What a document is written from. experiments: name -> entry, in reading order (the
+    notebook's experiments, each followed by its variants): presentation (title, description),
+    settings (Settings), history, manifest, metrics (one per run, the first run's first), the
+    paths of its pictures and probes; classifiers: data set -> the reference classifier's
+    summary; noise_pairs: [experiment, its noise variant]; folder: where the document is
+    written (pictures are linked relative to it); cas_real: data set -> the classification
+    accuracy score of real images; ladders: name -> its rungs, bottom first, each
+    {experiment, changes: what it changes from the rung below}; ablations: name -> {control,
+    repeats (the control's other seeds), rows: each {experiment, changes: what it puts back}};
+    ablation_only: the runs made for an ablation alone (embedgan.config.plan.ablation_only_runs).
+    The results page adds the notebook's scale of each experiment, the jobs' benchmark files
+    and the run's command."""
+
+    experiments: dict[str, dict]
+    classifiers: dict[str, dict]
+    noise_pairs: list[list[str]]
+    metrics_png: str
+    folder: Path
+    cas_real: dict[str, dict] = field(default_factory=dict)  # data set -> CAS of real images
+    ladders: dict[str, list[dict]] = field(default_factory=dict)  # name -> rungs, bottom first
+    ablations: dict[str, dict] = field(default_factory=dict)  # name -> control, repeats, rows
+    ablation_only: list[str] = field(default_factory=list)  # runs made for an ablation alone
+    notebook: dict[str, dict | None] = field(default_factory=dict)
+    benchmarks: dict[str, str] = field(default_factory=dict)
+    command: str = ""
+    on_page: bool = False  # the results page: the runs made for an ablation alone only in its section
+
+    def link(self, path: str) -> str:
+        return os.path.relpath(path, self.folder)
+
+    def shown_experiments(self) -> list[str]:
+        """The experiments with a section of their own: on the results page the main ones, in
+        the report all."""
+        return self.main_experiments() if self.on_page else list(self.experiments)
+
+    def main_experiments(self) -> list[str]:
+        """The experiments, in reading order, but for those made for an ablation alone (the
+        results page gives those in the ablations' section only)."""
+        return [name for name in self.experiments if name not in self.ablation_only]
+
+
+def gather(
+    presentations: dict[str, dict],
+    runs: dict[str, list[dict]],
+    classifier_summaries: list[str],
+    probes: dict[str, list[str]] | None = None,
+) -> tuple[dict, dict]:
+    """(experiments, classifiers) for a Study: each experiment of `presentations` (experiment
+    -> title and description, in reading order) read back from its runs (experiment -> the
+    records of its runs, its first run first) with its probes (experiment -> morph, prompts,
+    captions: those its config asks for) and its settings, typed once; classifiers from their
+    summary files."""
+    experiments = {}
+    for name, presentation in presentations.items():
+        entry = read_experiment(
+            [Run.from_record(record) for record in runs[name]], (probes or {}).get(name, [])
+        )
+        entry.update(presentation=presentation, settings=Settings.of(entry["history"]["settings"]))
+        experiments[name] = entry
+    classifiers = {summary["dataset"]: summary for summary in map(read_json, classifier_summaries)}
+    return experiments, classifiers
+
+
+def read_cas_real(paths: list[str]) -> dict[str, dict]:
+    """Data set -> the classification accuracy score of its real images."""
+    return {record["dataset"]: record for record in map(read_json, paths)}
+
+
+def read_study(plan: dict, inputs, folder: Path, page: dict | None = None) -> Study:
+    """The Study of a finished run: `plan` as embedgan.config.plan.study_params gives it, `inputs`
+    the rule's (embedgan.config.plan.document_inputs), `page` what the results page adds
+    (embedgan.config.plan.page_params, without the README)."""
+    experiments, classifiers = gather(plan["experiments"], plan["runs"], inputs.classifiers, plan["probes"])
+    extra = {key: (page or {})[key] for key in ("notebook", "benchmarks", "command") if key in (page or {})}
+    return Study(
+        experiments, classifiers, plan["noise_pairs"], inputs.metrics_png, folder,
+        cas_real=read_cas_real(inputs.cas_real), ladders=plan["ladders"], ablations=plan["ablations"],
+        ablation_only=plan["ablation_only"], on_page=page is not None, **extra,
+    )

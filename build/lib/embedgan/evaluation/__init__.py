@@ -1,0 +1,1 @@
+"""Judging a run: the reference classifiers, the metrics, CAS, Inception metrics and the probes."""

@@ -1,0 +1,122 @@
+"""Draw images: from the networks of a run in training (its generation record, its model file's
+class codes), and from a trained model file (written by train.train_experiment)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from embedgan.config.runs import Run
+from embedgan.config.settings import Settings
+from embedgan.datasets.images import to_uint8
+from embedgan.networks import model_file
+from embedgan.networks.generators import build_generator
+from embedgan.networks.inputs import ConditioningAugmentation, generator_input
+from embedgan.networks.run_networks import Networks, averaged_weights
+
+
+def device_of(module: nn.Module) -> torch.device:
+    return next(module.parameters()).device
+
+
+@torch.no_grad()
+def class_codes(nets: Networks) -> torch.Tensor:
+    """The code of each class that the sampler draws from (the averaged conditioner's, where
+    the run keeps a moving average), computed in eval mode."""
+    conditioner = nets.sampling_conditioner
+    conditioner.eval()
+    codes = conditioner(torch.arange(conditioner.num_classes, device=device_of(nets.generator)))
+    conditioner.train()
+    return codes
+
+
+@torch.no_grad()
+def prepare_sampler(nets: Networks, settings: Settings, batches: int = 8) -> None:
+    """A moving average measures its BatchNorm statistics on its own draws (classes in turn,
+    fixed noise: the same every time) before it samples."""
+    ema = nets.generator_ema
+    if ema is None:
+        return
+    rng = torch.Generator().manual_seed(settings.seed + 2)
+    every_class = class_codes(nets)
+    codes = every_class[torch.arange(settings.batch_size, device=device_of(nets.generator)) % len(every_class)]
+    ema.measure_statistics(
+        [nets.draw_inputs(codes, rng)[0] for _ in range(batches)]
+    )
+
+
+@torch.no_grad()
+def draw_classes(nets: Networks, settings: Settings) -> np.ndarray:
+    """A row of the generation record: uint8 images, one per class, drawn by the sampler (the
+    moving average where there is one) from the same noise every time (a generator seeded
+    alike), so that rows drawn at other steps stay comparable."""
+    prepare_sampler(nets, settings)
+    generator = nets.sampler
+    generator.eval()
+    fixed = torch.Generator().manual_seed(settings.seed)
+    inputs, _ = nets.draw_inputs(class_codes(nets), fixed)
+    images = to_uint8(generator(inputs))
+    generator.train()
+    return images
+
+
+@dataclass
+class TrainedGenerator:
+    """A trained generator in eval mode with what makes its input."""
+
+    generator: nn.Module
+    class_codes: torch.Tensor  # the conditioner's code of each class
+    augmentation: ConditioningAugmentation | None
+    settings: Settings
+    classes: tuple[str, ...]
+    model: model_file.ModelFile  # the whole model file (the conditioner's weights, for text prompts)
+
+    def draw_inputs(self, codes: torch.Tensor, rng: torch.Generator | None = None):
+        """What the generator is fed for `codes` (inputs.generator_input), as in training."""
+        return generator_input(codes, self.settings.noise_dim, rng, self.augmentation)
+
+    @torch.no_grad()
+    def images(self, codes: torch.Tensor, rng: torch.Generator | None = None) -> np.ndarray:
+        """uint8 images, one per row of `codes`, with noise or augmentation drawn from `rng`."""
+        inputs, _ = self.draw_inputs(codes, rng)
+        return to_uint8(self.generator(inputs))
+
+
+def load_generator(model_path: str, device: torch.device, run: Run) -> TrainedGenerator:
+    """The generator of `run` from its model file (refused where the file is another run's)."""
+    model = model_file.load(model_path, run)
+    settings = Settings.of(model.settings)
+    codes = model.class_codes
+    generator = build_generator(settings, codes.shape[1] + settings.noise_dim, model.image_shape)
+    # The moving average of the generator's weights draws, where the run kept one.
+    networks = model.networks
+    generator.load_state_dict(
+        averaged_weights(networks["generator_ema"]) if "generator_ema" in networks else networks["generator"]
+    )
+    augmentation = None
+    if settings.conditioning_augmentation is not None:
+        augmentation = ConditioningAugmentation(codes.shape[1])
+        augmentation.load_state_dict(networks["augmentation"])
+        augmentation = augmentation.to(device).eval()
+    return TrainedGenerator(
+        generator.to(device).eval(), codes.to(device), augmentation, settings, model.classes, model
+    )
+
+
+def draw(model_path: str, per_class: int, device: torch.device, run: Run, seed: int = 0):
+    """uint8 images per_class x classes x C x H x W, the class names, and whether the
+    generator draws many images per class (noise or conditioning augmentation).
+
+    Otherwise the generator is deterministic: its `per_class` draws of a class are one
+    image, repeated (and computed once).
+    """
+    trained = load_generator(model_path, device, run)
+    if not trained.settings.stochastic:
+        images = trained.images(trained.class_codes)
+        return np.repeat(images[None], per_class, axis=0), trained.classes, False
+    rng = torch.Generator().manual_seed(seed)
+    rows = [trained.images(trained.class_codes, rng) for _ in range(per_class)]
+    return np.stack(rows), trained.classes, True
