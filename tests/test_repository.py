@@ -73,7 +73,7 @@ def test_the_installed_package_holds_every_sub_package():
     from setuptools import find_packages
 
     found = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
-    packaged = set(find_packages(where=str(REPO / found["where"]), include=found["include"]))
+    packaged = set(find_packages(where=str(REPO / found["where"][0]), include=found["include"]))
     folders = {
         ".".join(path.parent.relative_to(REPO / "scripts").parts)
         for path in (REPO / "scripts" / "embedgan").rglob("__init__.py")
