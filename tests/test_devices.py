@@ -153,3 +153,14 @@ def test_a_job_waits_while_every_gpu_is_held_and_takes_the_one_set_free(tmp_path
         for job in (holder, waiting):
             if job:
                 job[0].communicate(timeout=30)
+
+
+def test_the_gpu_locks_are_shared_by_every_user_of_the_machine(fake_gpus, tmp_path, monkeypatch):
+    """A sticky folder every user can write, lock files every user can open: two users' jobs
+    claim GPUs from one set of locks."""
+    fake_gpus(2)
+    monkeypatch.setattr(devices, "LOCKS", tmp_path / "shared-locks")
+    assert select_device("auto") == torch.device("cuda", 0)
+    assert (tmp_path / "shared-locks").stat().st_mode & 0o7777 == 0o1777
+    lock = tmp_path / "shared-locks" / "GPU-fake-0.lock"
+    assert lock.stat().st_mode & 0o777 == 0o666 and lock.read_text().strip().isdigit()

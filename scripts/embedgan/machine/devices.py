@@ -13,6 +13,7 @@ held. An index (`cuda:1`) is taken as it is, unclaimed.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import glob
 import logging
@@ -149,16 +150,39 @@ def gpu_identity(index: int) -> str:
     return str(torch.cuda.get_device_properties(index).uuid)
 
 
+def shared_folder(folder: Path) -> None:
+    """The lock folder, writable by every user of the machine (sticky, as /tmp), so that the
+    jobs of two users claim GPUs from one set of locks."""
+    if not folder.is_dir():
+        folder.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):  # another user's folder: as it is
+            folder.chmod(0o1777)
+
+
+def lock_file(path: Path):
+    """`path` opened for a lock, readable and writable by every user where this job makes it."""
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o666)
+    except PermissionError as err:
+        raise DeviceError(
+            f"cannot open the GPU lock {path} ({err.strerror}): set EMBEDGAN_GPU_LOCKS to a folder "
+            "every job of this machine can write"
+        ) from err
+    with contextlib.suppress(OSError):  # past the umask, where this job owns it
+        os.fchmod(descriptor, 0o666)
+    return os.fdopen(descriptor, "a+")
+
+
 def claim_gpu(count: int) -> int:
     """The index of a GPU that no other job of this machine holds, held by this process until
     it ends; the same one if this process holds one already. Waits while all are held."""
     if _held:
         return _held[0][0]
-    LOCKS.mkdir(parents=True, exist_ok=True)
+    shared_folder(LOCKS)
     with_others = False
     while True:
         for index in range(count):
-            lock = open(LOCKS / f"{gpu_identity(index)}.lock", "a+")
+            lock = lock_file(LOCKS / f"{gpu_identity(index)}.lock")
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
