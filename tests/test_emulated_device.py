@@ -279,3 +279,34 @@ def test_inception_metrics_run_on_the_device(monkeypatch):
             nhwc_to_nchw(x_test[..., None]).to(device), torch.from_numpy(y_test).long().to(device), 10, draws=3,
         )
     assert found["fid"] >= 0 and found["fid_perfect"]["std"] >= 0 and found["is"] > 0
+
+
+def test_the_report_is_written_from_runs_made_on_the_device(stages, monkeypatch):
+    """The chain's end on the device's outputs: real-image CAS, then (for the runs that lack
+    them) sample, evaluate and CAS, then the report from what they wrote (no device tensor may
+    leak into a file the report reads)."""
+    from embedgan.config import plan
+    from embedgan.documents.report import REPORT, write_document
+    from embedgan.documents.study import read_study
+
+    chosen = ["exp1", "exp3", "exp4"]  # none based on another: no ladder, no noise pair
+    for dataset in ("mnist", "cifar10"):
+        stages.on_device(
+            "cas_real.py", f"cas_real_{dataset}.log", input=stages.files(runs.dataset_files(dataset)),
+            wildcards={"dataset": dataset}, output={"cas": stages.path(runs.cas_real_file(dataset))},
+            params={"classifier": canonical(stages.config["classifiers"][dataset]), "cas": canonical(stages.config["cas"]),
+                    "checkpoint": stages.path(runs.classifier_file(dataset, "cas_real_checkpoint"))},
+        )
+    for exp in chosen:
+        if not os.path.exists(stages.path(stages.run(exp).path("cas"))):
+            test_sample_evaluate_and_cas_run_on_the_device(stages, exp)
+    resolved = {exp: stages.experiments[exp] for exp in chosen}
+    runs_of = {exp: [stages.run(exp)] for exp in chosen}
+    probes = dict.fromkeys(chosen, [])
+    study_params = plan.study_params(resolved, runs_of, probes, {})
+    inputs = SimpleNamespace(**plan.document_inputs(runs_of, probes, ["cifar10", "mnist"]))
+    monkeypatch.chdir(stages.root)  # the documents' paths are the workflow folder's
+    write_document(read_study(study_params, inputs, stages.root / "results"), REPORT, "results/report.md")
+    report = (stages.root / "results" / "report.md").read_text()
+    assert all(f"## {exp}: " in report for exp in chosen)
+    assert "CAS of real images" in report and "| exp4 | 0 | 1 |" in report
