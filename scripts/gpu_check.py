@@ -8,8 +8,9 @@ prints the versions first (torch, CUDA, cuDNN, the driver, the GPU), then runs i
 within a time limit, going on past one that fails:
 1. the CUDA tests (tests/test_cuda.py: graph capture and fused Adam against eager training, a
    run stopped at a fixed step and resumed, the text path) and every stage of the workflow on
-   the GPU (tests/test_emulated_device.py: the training of each family, the reference
-   classifier, sample, evaluate, CAS, captions, prompts, morph, resume);
+   the GPU, each by its own script (tests/test_emulated_device.py: the training of each family,
+   the reference classifiers, sample, evaluate, CAS, captions, prompts, morph, resume, and the
+   report written from those runs: the chain end to end without Snakemake);
 2. the workflow itself, tiny, on the GPU: `snakemake --cores 4 --resources gpu=1` up to the
    report (skipped, with the reason, where Snakemake is not installed);
 3. every experiment of config/config.yaml and config/ladder.yaml trained by the real training
