@@ -1,1 +1,0 @@
-"""embedgan: generators fed a learned embedding of a class label or a text, instead of noise."""

@@ -1,1 +1,0 @@
-"""The data sets: fetching them into one canonical .npz, reading them back, image layouts."""

@@ -1,1 +1,0 @@
-"""The documents of a finished run: the report, the results page, their sections and pictures."""

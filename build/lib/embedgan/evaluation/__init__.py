@@ -1,1 +1,0 @@
-"""Judging a run: the reference classifiers, the metrics, CAS, Inception metrics and the probes."""
