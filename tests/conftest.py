@@ -170,5 +170,5 @@ def pytest_collection_modifyitems(items):
 def pytest_addoption(parser):
     parser.addoption(
         "--rewrite-golden-report", action="store_true",
-        help="rewrite tests/data/tiny_study/report.md from its inputs (a change of the report on purpose)",
+        help="rewrite tests/data/tiny_study/expected_report.txt from its inputs (a change of the report on purpose)",
     )
