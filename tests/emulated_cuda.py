@@ -185,10 +185,9 @@ def target_device(func, tensors: list, kwargs: dict) -> torch.device:
     return DEVICE if any(on_device(t) for t in tensors) else CPU
 
 
-def check(func, args: tuple, kwargs: dict, device: torch.device) -> None:
-    """Refuse what CUDA refuses (the module's docstring lists it)."""
+def check(func, args: tuple, kwargs: dict, tensors: list, device: torch.device) -> None:
+    """Refuse what CUDA refuses (the module's docstring lists it); `tensors`: the operation's."""
     name = func.name() if hasattr(func, "name") else str(func)
-    tensors = [t for t in tree_flatten((args, kwargs))[0] if isinstance(t, torch.Tensor)]
     if func in INDEXING and is_cpu_tensor(args[0]):
         indices = [i for i in tree_flatten(args[1])[0] if isinstance(i, torch.Tensor)]
         if any(on_device(i) for i in indices):
@@ -221,7 +220,7 @@ def run_checked(func, args: tuple, kwargs: dict):
     """Check the operation, run it on the CPU, and put its results on its device."""
     tensors = [t for t in tree_flatten((args, kwargs))[0] if isinstance(t, torch.Tensor)]
     device = target_device(func, tensors, kwargs)
-    check(func, args, kwargs, device)
+    check(func, args, kwargs, tensors, device)
     wrappers = {id(t.elem): t for t in tensors if on_device(t)}
 
     def unwrap(value):

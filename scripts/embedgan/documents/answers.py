@@ -27,7 +27,6 @@ RECOGNISED = 0.5  # a class counts as recognised when the classifier names it in
 SETTLED = 0.05
 
 
-
 def benchmark_seconds(path: str) -> float | None:
     """Wall time of a job from its Snakemake benchmark file (None where it has none)."""
     if not Path(path).is_file():
@@ -35,7 +34,6 @@ def benchmark_seconds(path: str) -> float | None:
     with open(path) as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     return float(rows[-1]["s"]) if rows else None
-
 
 
 def record_changes(name: str, history: dict) -> tuple[float, float] | None:
@@ -51,7 +49,6 @@ def record_changes(name: str, history: dict) -> tuple[float, float] | None:
         return None
     change = lambda a, b: float(np.abs(images[b] - images[a]).mean())  # noqa: E731
     return change(0, 1), change(-2, -1)
-
 
 
 def scale_section(study: Study) -> list[str]:
@@ -94,7 +91,6 @@ def scale_section(study: Study) -> list[str]:
     return lines
 
 
-
 def wall_time_section(study: Study) -> list[str]:
     """Training: the loop's own time over every attempt (a resumed job's benchmark holds its
     last attempt only), with the host it trained on; other jobs: Snakemake's benchmark files."""
@@ -119,18 +115,11 @@ def wall_time_section(study: Study) -> list[str]:
     return [*lines, ""]
 
 
-
-
-
-
 def beside_perfect(study: Study, dataset: str, metrics: dict, key: str) -> str:
     """A metric, compact, and in brackets a perfect generator's ("–" where it has none)."""
-    reference = tables.perfect_value(study, dataset, metrics, key)
-    if math.isnan(reference):
+    if math.isnan(tables.perfect_value(study, dataset, metrics, key)):
         return "–"
-    form = "{:.2f}"  # the results table's one precision, FD included
-    return f"{number(tables.metric_value(metrics, key), form)} ({number(reference, form)})"
-
+    return tables.beside(study, dataset, metrics, key, "{:.2f}")  # the results table's one precision, FD included
 
 
 def results_table(study: Study) -> list[str]:
@@ -149,7 +138,6 @@ def results_table(study: Study) -> list[str]:
             + " | ".join(cells) + " |"
         )
     return lines
-
 
 
 def answer_section(study: Study) -> list[str]:
@@ -215,7 +203,6 @@ def answer_section(study: Study) -> list[str]:
     return [*lines, ""]
 
 
-
 def noise_pair_line(study: Study, alone: str, noisy: str) -> str:
     """One noise pair's numbers, and on which of them each of the two comes closer to a
     perfect generator."""
@@ -240,11 +227,9 @@ def noise_pair_line(study: Study, alone: str, noisy: str) -> str:
     )
 
 
-
 def headline(study: Study) -> str:
     """The experiment whose pictures head the page and the README: the most accurate."""
     return max(study.main_experiments(), key=lambda n: study.experiments[n]["metrics"][0]["accuracy"])
-
 
 
 def page_header(study: Study) -> list[str]:
@@ -261,7 +246,6 @@ def page_header(study: Study) -> list[str]:
         f"![{best} generated]({study.link(study.experiments[best]['fake'])})",
         "",
     ]
-
 
 
 def gain_value(metrics: dict, key: str) -> float:
@@ -320,7 +304,6 @@ def ablation_answer(study: Study) -> list[str]:
         if within:
             lines.append(f"  - within the spread on every number: {', '.join(within)}.")
     return lines
-
 
 
 def ladder_answer_section(study: Study) -> list[str]:

@@ -19,6 +19,7 @@ from embedgan.documents.tables import (
     SPREAD_WIDTH,
     ablation_metrics,
     ablation_numbers,
+    beside,
     caption_table,
     cas_cell,
     diversity_cell,
@@ -177,15 +178,12 @@ def noise_section(study: Study) -> list[str]:
             entry = study.experiments[name]
             stats = seed_statistics(entry["metrics"])
             metrics, dataset = entry["metrics"][0], entry["settings"].dataset
-            perfect = {key: perfect_value(study, dataset, metrics, key) for key in ("accuracy", *columns("compact_prdc"), "cas")}
-            beside = " | ".join(
-                f"{number(METRICS[key].value(metrics), METRICS[key].form)} ({number(perfect[key], METRICS[key].form)})"
-                for key in columns("compact_prdc")
-            )
+            perfect = {key: perfect_value(study, dataset, metrics, key) for key in ("accuracy", "cas")}
+            prdc = " | ".join(beside(study, dataset, metrics, key, METRICS[key].form) for key in columns("compact_prdc"))
             lines.append(
                 f"| {name} | {entry['settings'].noise_dim or 'none'} "
                 f"| {spread_of(stats, 'accuracy')} ({number(perfect['accuracy'], METRICS['accuracy'].form)}) "
-                f"| {spread_of(stats, 'frechet_distance')} ({floor(metrics)}) | {beside} "
+                f"| {spread_of(stats, 'frechet_distance')} ({floor(metrics)}) | {prdc} "
                 f"| {spread_of(stats, 'cas')} ({number(perfect['cas'], METRICS['cas'].form)}) "
                 f"| {diversity_cell(stats)} |"
             )

@@ -29,16 +29,13 @@ def format_seconds(seconds: float) -> str:
     return f"{hours}h {minutes:02d}m {secs:02d}s" if hours else f"{minutes}m {secs:02d}s"
 
 
-
 def with_spread(value: float, spread: float, form: str) -> str:
     return f"{form.format(value)} ± {form.format(spread)}"
-
 
 
 def floor(metrics: dict) -> str:
     """The perfect generator's Frechet distance (the catalogue's reference): mean ± std."""
     return with_spread(*METRICS["frechet_distance"].reference(metrics, {}, None), METRICS["frechet_distance"].form)
-
 
 
 def prdc_cell(values: dict | None, key: str) -> str:
@@ -47,7 +44,6 @@ def prdc_cell(values: dict | None, key: str) -> str:
         return "–"
     form, perfect = METRICS[key].form, values["perfect"][key]
     return f"{form.format(values[key])} ({with_spread(perfect['mean'], perfect['std'], form)})"
-
 
 
 def per_class_table(metrics: dict, classes: list[str]) -> list[str]:
@@ -64,7 +60,6 @@ def per_class_table(metrics: dict, classes: list[str]) -> list[str]:
             f"| {prdc_cell(c['prdc'], 'recall')} | {fmt('diversity', c['diversity'])} |"
         )
     return lines
-
 
 
 def cas_cell(cas: float, real: dict | None) -> str:
@@ -89,7 +84,6 @@ SUMMARY_METRICS = tuple(
 )
 
 
-
 def seed_statistics(runs: list[dict]) -> dict:
     """Mean and (with several seeds) sample standard deviation of each summary metric, and
     the perfect generator's spread over its draws (the same real sets for every seed)."""
@@ -102,18 +96,15 @@ def seed_statistics(runs: list[dict]) -> dict:
     }
 
 
-
 def mean_and_spread(stats: dict, key: str, form: str) -> str:
     text = form.format(stats["mean"][key])
     return f"{text} ± {form.format(stats['std'][key])}" if stats["std"] else text
-
 
 
 def spread_of(stats: dict, key: str, short: bool = False) -> str:
     """A metric's mean (± std over seeds, where there are several) in its catalogue form."""
     metric = METRICS[key]
     return mean_and_spread(stats, key, metric.short if short else metric.form)
-
 
 
 def metrics_table(study: Study) -> list[str]:
@@ -135,7 +126,6 @@ def metrics_table(study: Study) -> list[str]:
     return lines
 
 
-
 def fidelity_table(study: Study) -> list[str]:
     """Fidelity and diversity apart: PRDC and CAS of each experiment beside a perfect
     generator's (its first run; CAS: mean ± std over seeds where there are several)."""
@@ -153,14 +143,9 @@ def fidelity_table(study: Study) -> list[str]:
     return lines
 
 
-
 def diversity_cell(stats: dict) -> str:
     """Diversity of the generated images (± spread over seeds) and, in brackets, of real ones."""
     return f"{spread_of(stats, 'diversity')} ({METRICS['diversity'].form.format(stats['mean']['diversity_real'])})"
-
-
-
-
 
 
 CAPTION_KINDS = (
@@ -170,7 +155,6 @@ CAPTION_KINDS = (
 )
 
 
-
 def options_cell(settings: Settings) -> tuple[str, str]:
     augmentation = settings.conditioning_augmentation
     prior = settings.image_prior
@@ -178,7 +162,6 @@ def options_cell(settings: Settings) -> tuple[str, str]:
         f"KL weight {augmentation.kl_weight:g}" if augmentation else "–",
         f"TV {prior.tv_weight:g}, L2 {prior.l2_weight:g}" if prior else "–",
     )
-
 
 
 def options_table(study: Study) -> list[str]:
@@ -192,10 +175,9 @@ def options_table(study: Study) -> list[str]:
         lines.append(
             f"| {name} | {settings.noise_dim or '–'} | {augmentation} | {prior} "
             f"| {spread_of(stats, 'accuracy')} | {diversity_cell(stats)} "
-            f"| {beside(metrics, 'total_variation', METRICS['total_variation'].form)} |"
+            f"| {beside(study, settings.dataset, metrics, 'total_variation', METRICS['total_variation'].form)} |"
         )
     return lines
-
 
 
 def caption_table(study: Study, names: list[str] | None = None) -> list[str]:
@@ -217,23 +199,21 @@ def caption_table(study: Study, names: list[str] | None = None) -> list[str]:
     return lines
 
 
-
 def format_change(change: dict) -> str:
     """A change record (settings.changes) as `key: old -> new` (– for a side that lacks it)."""
     return f"{change['key']}: {change.get('old', '–')} -> {change.get('new', '–')}"
 
 
-
 def ladder_row(study: Study, rung: dict) -> str:
     entry = study.experiments[rung["experiment"]]
-    metrics = entry["metrics"][0]
-    real = study.cas_real.get(entry["settings"].dataset)
+    metrics, dataset = entry["metrics"][0], entry["settings"].dataset
+    real = study.cas_real.get(dataset)
     return (
         f"| {rung['experiment']} | {'; '.join(map(format_change, rung['changes'])) or 'the bottom rung'} "
-        f"| {METRICS['accuracy'].short.format(metrics['accuracy'])} "
-        f"| {beside(metrics, 'frechet_distance', METRICS['frechet_distance'].form)} "
+        f"| {fmt('accuracy', metrics['accuracy'], short=True)} "
+        f"| {beside(study, dataset, metrics, 'frechet_distance', METRICS['frechet_distance'].form)} "
         + "".join(f"| {prdc_cell(metrics['prdc'], key)} " for key in columns("compact_prdc"))
-        + f"| {cas_cell(metrics['cas'], real)} | {beside(metrics, 'diversity', METRICS['diversity'].short)} |"
+        + f"| {cas_cell(metrics['cas'], real)} | {beside(study, dataset, metrics, 'diversity', METRICS['diversity'].short)} |"
     )
 
 
@@ -247,11 +227,9 @@ def ablation_metrics() -> list[tuple[str, str, str]]:
 SPREAD_WIDTH = 2.0
 
 
-
 def metric_value(metrics: dict, key: str) -> float:
     """A metric of a run (the catalogue's; NaN where its PRDC set was too small)."""
     return METRICS[key].value(metrics)
-
 
 
 def perfect_value(study: Study, dataset: str, metrics: dict, key: str) -> float:
@@ -259,12 +237,9 @@ def perfect_value(study: Study, dataset: str, metrics: dict, key: str) -> float:
     return METRICS[key].reference(metrics, study.classifiers[dataset], study.cas_real.get(dataset))[0]
 
 
-
-def beside(metrics: dict, key: str, form: str) -> str:
-    """A run's metric with, in brackets, a perfect generator's (no study needed: from its metrics)."""
-    reference = METRICS[key].reference(metrics, {}, None)[0]
-    return f"{number(METRICS[key].value(metrics), form)} ({number(reference, form)})"
-
+def beside(study: Study, dataset: str, metrics: dict, key: str, form: str) -> str:
+    """A run's metric with, in brackets, a perfect generator's on the same work ("–" for none)."""
+    return f"{number(metric_value(metrics, key), form)} ({number(perfect_value(study, dataset, metrics, key), form)})"
 
 
 def ablation_numbers(study: Study, name: str) -> dict:
@@ -288,7 +263,6 @@ def ablation_numbers(study: Study, name: str) -> dict:
     dataset = study.experiments[ablation["control"]]["settings"].dataset
     perfect = {key: perfect_value(study, dataset, control_runs[0], key) for key in keys}
     return {"seeds": len(control_runs), "mean": mean, "std": std, "perfect": perfect, "rows": rows}
-
 
 
 def label_of(key: str) -> str:
