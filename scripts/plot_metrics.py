@@ -1,23 +1,18 @@
 """Snakemake script: the bar chart of every experiment's metrics (mean and spread over seeds),
 each beside a perfect generator's."""
 
-from embedgan.config.runs import Run, read_metrics
+from embedgan.config.runs import Run, read_json, read_metrics
 from embedgan.documents.render import metrics_chart
-from embedgan.documents.sections import seed_statistics
 from embedgan.documents.study import read_cas_real
+from embedgan.documents.tables import Row
 from embedgan.runtime import log_to
 
 with log_to(snakemake.log[0]):
     cas_real = read_cas_real(snakemake.input.cas_real)
+    classifiers = {summary["dataset"]: summary for summary in map(read_json, snakemake.input.classifiers)}
     chart = {}
     for exp, records in snakemake.params.runs.items():
+        dataset = records[0]["dataset"]
         runs = [read_metrics(Run.from_record(record)) for record in records]
-        recall = runs[0]["prdc"]
-        perfect = recall["perfect"]["recall"] if recall["perfect"] else {"mean": 0, "std": 0}
-        real = cas_real[records[0]["dataset"]]
-        chart[exp] = {
-            **seed_statistics(runs),
-            "recall": (recall["recall"] or 0, perfect["mean"], perfect["std"]),
-            "cas_real": (real["test_accuracy"], real["test_accuracy_std"]),
-        }
+        chart[exp] = Row(runs, classifiers[dataset], cas_real.get(dataset))
     metrics_chart(chart, snakemake.output.chart)

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from embedgan.config import runs
 from embedgan.documents import answers, publish, sections, tables
 from embedgan.documents.study import Study
 from embedgan.evaluation.catalogue import PRDC
@@ -62,11 +63,13 @@ def study(tmp_path: Path) -> Study:
 
 def test_a_row_counts_only_where_it_leaves_the_seeds_spread(study):
     numbers = tables.ablation_numbers(study, "mnist")
-    assert numbers["seeds"] == 3
-    assert numbers["mean"]["accuracy"] == pytest.approx(0.92) and numbers["std"]["accuracy"] == pytest.approx(0.02)
+    control = numbers["control"]
+    assert len(control.runs) == 3
+    assert control.value("accuracy") == pytest.approx(0.92) and control.spread("accuracy") == pytest.approx(0.02)
     beyond = {row["experiment"]: row["beyond"] for row in numbers["rows"]}
     assert beyond == {"worse": ["accuracy"], "close": [], "recall": ["recall"]}
-    assert numbers["perfect"] == pytest.approx({
+    perfect = {key: control.perfect(key)[0] for key in numbers["rows"][0]["values"]}
+    assert perfect == pytest.approx({
         "accuracy": 0.99, "frechet_distance": 8.0, "precision": 0.95, "recall": 0.95,
         "coverage": 0.95, "cas": 0.97, "diversity": 20.0,
     })
@@ -77,7 +80,7 @@ def test_the_section_shows_each_row_beside_the_control_and_the_perfect_generator
     assert lines[0] == "## What the positive control needs"
     table = {line.split(" | ")[0].lstrip("| "): line for line in lines if line.startswith("| ")}
     assert "0.92 ± 0.02" in table["control (full control, 3 seeds)"]
-    assert table["a perfect generator"].startswith("| a perfect generator | | 0.99 | 8.0 | 0.95 |")
+    assert table["a perfect generator"].startswith("| a perfect generator |  | 0.99 | 8.0 | 0.95 |")
     assert "**0.85 (-0.07)**" in table["worse"] and table["worse"].endswith("| accuracy |")
     assert "0.95 (+0.03)" in table["close"] and "**" not in table["close"] and table["close"].endswith("| none |")
     assert "g_ema: 0.999 -> None" in table["close"]
@@ -108,13 +111,13 @@ def test_the_noise_answer_says_which_of_a_pair_comes_closer_to_a_perfect_generat
 def test_the_page_shows_an_ablations_runs_by_their_sheets_only(study, tmp_path):
     study.experiments["exp5"] = {"metrics": [run_metrics(0.3)], "settings": SimpleNamespace(dataset="mnist")}
     assert study.main_experiments() == ["exp5"]
-    files = publish.page_files(["exp5", "control", "worse"], {}, "docs/results.md", ["control", "worse"])
+    files = runs.page_files(["exp5", "control", "worse"], {}, "docs/results.md", ["control", "worse"])
     assert [f for f in files if "control" in f or "worse" in f] == [
         "docs/results/control_samples.png", "docs/results/worse_samples.png"
     ]
-    assert len([f for f in files if "exp5" in f]) == len(publish.PICTURES)
+    assert len([f for f in files if "exp5" in f]) == len(runs.PICTURES)
     for name, entry in study.experiments.items():
-        for key in publish.PICTURES:
+        for key in runs.PICTURES:
             entry[key] = str(tmp_path / f"{name}_{key}.png")
             Path(entry[key]).write_bytes(b"png")
     study.metrics_png = str(tmp_path / "metrics.png")
@@ -123,4 +126,4 @@ def test_the_page_shows_an_ablations_runs_by_their_sheets_only(study, tmp_path):
     copied = sorted(p.name for p in (tmp_path / "page").iterdir())
     sheets = [f"{name}_samples.png" for name in sorted(RUNS)]
     assert [name for name in copied if not name.startswith("exp5")] == sorted([*sheets, "metrics.png"])
-    assert len([name for name in copied if name.startswith("exp5")]) == len(publish.PICTURES)
+    assert len([name for name in copied if name.startswith("exp5")]) == len(runs.PICTURES)

@@ -24,8 +24,10 @@ def finished() -> dict:
 
 
 def test_every_metric_is_a_number_of_a_finished_run(finished):
+    """Of the run, or (a metric only the classes' table lists) of each of its classes."""
     for key, metric in METRICS.items():
-        assert math.isfinite(metric.value(finished["metrics"])), key
+        runs = finished["metrics"]["per_class"] if metric.tables == ("per_class",) else [finished["metrics"]]
+        assert all(math.isfinite(metric.value(run)) for run in runs), key
         assert metric.better in ("higher", "lower", "real") and metric.label and "{" in metric.form
 
 
@@ -43,7 +45,7 @@ def test_a_perfect_generators_value_comes_from_where_the_catalogue_says(finished
     assert reference("diversity")[0] == m["diversity_real"]
     assert reference("nearest_train_distance")[0] == m["nearest_train_distance_real_test"]
     assert math.isnan(reference("cross_entropy")[0])  # no perfect generator's value
-    assert all(bool(metric.perfect) == (metric.key not in ("cross_entropy", "frechet_class_means"))
+    assert all(bool(metric.perfect) == (metric.key not in ("cross_entropy", "frechet_class_means", "frechet_best_point"))
                for metric in METRICS.values())
 
 
@@ -54,10 +56,11 @@ def test_a_prdc_value_of_a_set_too_small_is_none_and_so_is_its_reference():
 
 
 def test_a_new_entry_reaches_every_table_that_lists_metrics(monkeypatch, tmp_path):
-    """One catalogue entry (and its reference) is all a new metric needs to appear in the
-    ablation's table, the results page's first table, the compact PRDC columns of the noise and
-    ladder tables, and the ladder's gains."""
-    from embedgan.documents import answers, sections
+    """One catalogue entry (and its reference) is all a new metric needs to appear in every
+    table of the documents that lists metrics (catalogue.TABLES): the report's metrics and
+    fidelity tables, the noise, ladder and ablation comparisons, the results page's first table,
+    the options beyond the notebook, each experiment's classes, and the ladder's gains."""
+    from embedgan.documents import answers, sections, tables
     from embedgan.documents.study import Study
     from embedgan.evaluation import catalogue
     from test_ablation import RUNS, run_metrics  # a small finished ablation
@@ -69,9 +72,11 @@ def test_a_new_entry_reaches_every_table_that_lists_metrics(monkeypatch, tmp_pat
     experiments = {}
     for name, metrics in RUNS.items():
         metrics = {**run_metrics(metrics["accuracy"]), "sharpness": 0.4, "sharpness_real": 0.6, "cross_entropy": 1.0,
-                   "frechet_class_means": 30.0, "nearest_train_distance": 5.0, "nearest_train_distance_real_test": 6.0}
-        experiments[name] = {"metrics": [metrics], "settings": SimpleNamespace(dataset="mnist", noise_dim=8),
-                             "sheet": str(tmp_path / f"{name}.png")}
+                   "frechet_class_means": 30.0, "nearest_train_distance": 5.0, "nearest_train_distance_real_test": 6.0,
+                   "total_variation": 0.1, "total_variation_real": 0.1, "inception": None}
+        settings = SimpleNamespace(dataset="mnist", noise_dim=8, conditioning_augmentation=None, image_prior=None)
+        experiments[name] = {"metrics": [metrics], "settings": settings, "sheet": str(tmp_path / f"{name}.png")}
+    experiments["control"]["morph"] = str(tmp_path / "morph.png")  # a probe: the options table is shown
     rung = {"changes": [{"key": "g_ema", "old": 0.999, "new": None}]}
     study = Study(
         experiments, {"mnist": {"test_accuracy": 0.99}}, [["worse", "close"]], "metrics.png", tmp_path,
@@ -80,12 +85,20 @@ def test_a_new_entry_reaches_every_table_that_lists_metrics(monkeypatch, tmp_pat
         ablations={"mnist": {"control": "control", "repeats": ["control_seed1", "control_seed2"],
                              "rows": [{"experiment": "worse", **rung}]}},
     )
-    ablation = "\n".join(sections.ablation_section(study))
-    assert "| sharpness | beyond the spread |" in ablation and "| 0.40 (" in ablation
+    monkeypatch.setattr(sections, "classifier_lines", lambda classifiers: [])
+    headers = {
+        section.__name__: [line for line in section(study) if line.startswith("| ") and "---" not in line]
+        for section in (sections.metrics_section, sections.noise_section, sections.ladder_section,
+                        sections.ablation_section, sections.beyond_section)
+    }
+    assert sum("| sharpness (real) |" in line for line in headers["metrics_section"]) == 2  # metrics, fidelity
+    for name in ("noise_section", "ladder_section", "beyond_section"):
+        assert "| sharpness (real) |" in headers[name][0], name
+    assert "| sharpness | beyond the spread |" in headers["ablation_section"][0]
+    assert "| 0.40 (+0.00) |" in "\n".join(sections.ablation_section(study))
     assert "| sharpness (real) |" in answers.results_table(study)[0]
     assert "0.40 (0.60)" in answers.results_table(study)[2]
-    for section in (sections.noise_section, sections.ladder_section):
-        lines = section(study)
-        header = next(line for line in lines if line.startswith("| "))
-        assert "| sharpness |" in header, section.__name__
+    per_class = tables.per_class_table({"per_class": [{**experiments["control"]["metrics"][0], "prdc": None}]},
+                                       ["zero"], {"test_accuracy": 0.99})
+    assert "| sharpness (real) |" in per_class[0] and "0.400 (0.600)" in per_class[2]
     assert any("largest gain in sharpness" in line for line in answers.ladder_answer(study))

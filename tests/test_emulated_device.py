@@ -309,4 +309,4 @@ def test_the_report_is_written_from_runs_made_on_the_device(stages, monkeypatch)
     write_document(read_study(study_params, inputs, stages.root / "results"), REPORT, "results/report.md")
     report = (stages.root / "results" / "report.md").read_text()
     assert all(f"## {exp}: " in report for exp in chosen)
-    assert "CAS of real images" in report and "| exp4 | 0 | 1 |" in report
+    assert "| CAS (real images) |" in report and "| exp4 | 0 | 1 |" in report

@@ -174,7 +174,7 @@ def test_each_rule_lists_every_package_module_its_script_imports(workflow_copy):
         "networks/model_file", "networks/run_networks", "networks/sampling", "networks/text",
         "training/capture", "training/checkpoints", "training/objectives", "training/setup", "training/train",
     }
-    assert {"datasets/images", "documents/render", "documents/sections", "runtime", "errors"} <= inputs["plot_metrics"]
+    assert {"datasets/images", "documents/render", "documents/tables", "runtime", "errors"} <= inputs["plot_metrics"]
     assert {"evaluation/classifier", "evaluation/metrics", "networks/sampling"} <= inputs["evaluate"]
     # judging imports no training code: editing a training loop reruns no evaluation by itself
     assert not {"training/train", "training/checkpoints", "training/capture"} & inputs["evaluate"]

@@ -16,7 +16,6 @@ if (SCRIPTS / "embedgan").is_dir():
 import embedgan  # noqa: E402
 from embedgan.config import plan, runs  # noqa: E402
 from embedgan.config import settings as experiment_settings  # noqa: E402
-from embedgan.documents.publish import page_files  # noqa: E402
 from embedgan.errors import ConfigError, ExpectedError  # noqa: E402
 
 

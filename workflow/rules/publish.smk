@@ -12,7 +12,7 @@ rule publish:
         snapshots=[run.path("snapshots") for run in FIRST_RUNS],
     output:
         document=PAGE,
-        pictures=page_files(EXPERIMENTS, PROBES, PAGE, STUDY["ablation_only"])[1:],
+        pictures=runs.page_files(EXPERIMENTS, PROBES, PAGE, STUDY["ablation_only"])[1:],
     log:
         runs.log_file("publish"),
     conda:

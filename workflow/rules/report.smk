@@ -4,6 +4,7 @@ rule plot_metrics:
         metrics=[run.path("metrics") for run in RUN.values()],
         cas=[run.path("cas") for run in RUN.values()],
         cas_real=[runs.cas_real_file(dataset) for dataset in DATASETS],
+        classifiers=[runs.classifier_file(dataset, "summary") for dataset in DATASETS],
     output:
         chart=report(
             runs.METRICS_CHART,

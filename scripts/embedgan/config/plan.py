@@ -46,7 +46,8 @@ def training_priority(settings: Settings) -> int:
     at the end. The work is an estimate: steps x (pixels per batch + a step's fixed cost),
     with the whole training split where `train_per_class` does not cut it."""
     info = dataset_info(settings.dataset)
-    images = info.full_train_images if settings.train_per_class is None else 10 * settings.train_per_class
+    per_class = settings.train_per_class
+    images = info.full_train_images if per_class is None else len(info.classes) * per_class
     channels, height, width = info.image_shape
     steps = settings.epochs * -(-images // settings.batch_size)
     work = steps * (settings.batch_size * channels * height * width + STEP_OVERHEAD_PIXELS)

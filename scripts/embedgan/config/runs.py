@@ -76,6 +76,35 @@ def cas_real_file(dataset: str) -> str:
     return classifier_file(dataset, "cas_real")
 
 
+def picture_name(key: str, experiment: str) -> str:
+    """A picture's file name on the page, where every experiment's lie in one folder: its name
+    in the run's folder, after the experiment's name where it does not hold it already."""
+    name = ARTIFACTS[key].format(exp=experiment)
+    return name if "{exp}" in ARTIFACTS[key] else f"{experiment}_{name}"
+
+
+def page_pictures(probes: list[str], sheet_only: bool) -> list[str]:
+    """The keys of an experiment's pictures on the page: its probes' and, for a run made for
+    an ablation alone, its sample sheet (in the ablation's section), for any other all of its
+    own."""
+    return [*(["sheet"] if sheet_only else PICTURES), *(p for p in PROBE_PICTURES if p in probes)]
+
+
+def page_files(
+    experiments: list[str], probes: dict[str, list[str]], page: str, ablation_only: list[str] = ()
+) -> list[str]:
+    """Every file the publish target writes: the page, then its pictures (in the folder named
+    after the page): each experiment's, its probes' (probes: experiment -> those its config asks
+    for; a run made for an ablation alone: its sheet only) and the metrics chart."""
+    folder = Path(page).with_suffix("")
+    names = [
+        picture_name(key, exp)
+        for exp in experiments
+        for key in page_pictures(probes.get(exp, []), exp in ablation_only)
+    ]
+    return [page, *(str(folder / name) for name in [*names, "metrics.png"])]
+
+
 def log_file(rule: str, job: str | None = None) -> str:
     """The log of a rule's job (`job`: its wildcard value or pattern; None for a single job)."""
     return f"{LOGS}/{rule}/{job}.log" if job else f"{LOGS}/{rule}.log"

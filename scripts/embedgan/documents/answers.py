@@ -17,7 +17,7 @@ from embedgan.config.runs import Run, check_made_for, npz_run, pattern
 from embedgan.documents import tables
 from embedgan.documents.prose import QUESTION
 from embedgan.documents.study import Study
-from embedgan.evaluation.catalogue import METRICS, columns, number
+from embedgan.evaluation.catalogue import METRICS, columns
 
 RECOGNISED = 0.5  # a class counts as recognised when the classifier names it in half its draws
 
@@ -52,32 +52,24 @@ def record_changes(name: str, history: dict) -> tuple[float, float] | None:
 
 
 def scale_section(study: Study) -> list[str]:
-    lines = [
-        "## Scale of each experiment, beside the notebook's",
-        "",
-        *tables.head("| experiment | training images | batch | epochs | steps | notebook: images | batch "
-              "| epochs | steps | record's change, first / last interval |"),
-    ]
-    settled, changing = [], []
+    rows, settled, changing = [], [], []
     for name, entry in study.experiments.items():
         history, settings = entry["history"], entry["settings"]
-        ours = (
-            f"{history['train_images']:,} | {settings.batch_size} | {settings.epochs} "
-            f"| {history['steps']:,}"
-        )
         scale = study.notebook.get(name)
-        if scale is None:
-            theirs = "not in the notebook | | |"
-        else:
-            steps = scale["epochs"] * math.ceil(scale["images"] / scale["batch_size"])
-            theirs = f"{scale['images']:,} | {scale['batch_size']} | {scale['epochs']} | {steps:,}"
+        steps = scale and scale["epochs"] * math.ceil(scale["images"] / scale["batch_size"])
+        theirs = ["not in the notebook", "", "", ""] if scale is None else [
+            f"{scale['images']:,}", scale["batch_size"], scale["epochs"], f"{steps:,}"]
         changes = record_changes(name, history)
-        record = "–" if changes is None else f"{changes[0]:.1f} / {changes[1]:.1f}"
-        lines.append(f"| {name} | {ours} | {theirs} | {record} |")
+        rows.append([name, f"{history['train_images']:,}", settings.batch_size, settings.epochs,
+                     f"{history['steps']:,}", *theirs, "–" if changes is None else f"{changes[0]:.1f} / {changes[1]:.1f}"])
         if changes is not None and scale is not None and history["steps"] < steps:
-            first, last = changes
-            (settled if last <= SETTLED * first else changing).append(name)
-    lines += [
+            (settled if changes[1] <= SETTLED * changes[0] else changing).append(name)
+    header = ["experiment", "training images", "batch", "epochs", "steps", "notebook: images", "batch", "epochs",
+              "steps", "record's change, first / last interval"]
+    return [
+        "## Scale of each experiment, beside the notebook's",
+        "",
+        *tables.table(header, rows),
         "",
         "The record's change: how much the generation record's pictures (one image per class, "
         "the same noise at every point) change per pixel, in grey levels of 255, over its first "
@@ -88,56 +80,36 @@ def scale_section(study: Study) -> list[str]:
         f"- still changing when stopped (shortened for time): {', '.join(changing) or 'none'}.",
         "",
     ]
-    return lines
 
 
 def wall_time_section(study: Study) -> list[str]:
     """Training: the loop's own time over every attempt (a resumed job's benchmark holds its
     last attempt only), with the host it trained on; other jobs: Snakemake's benchmark files."""
-    lines = ["## Wall time of each job", "", *tables.head("| job | wall time | host |")]
+    rows = []
     for name, entry in study.experiments.items():
         history = entry["history"]
-        host = history.get("host", history["device_name"])
         threads = f", {history['threads']} thread{'s' * (history['threads'] > 1)}" if "threads" in history else ""
-        lines.append(
-            f"| train {name} (training loop, all attempts) "
-            f"| {tables.format_seconds(history['wall_time_s'])} | {host}{threads}, {history.get('precision', 'fp32')} |"
-        )
+        rows.append([f"train {name} (training loop, all attempts)", tables.format_seconds(history["wall_time_s"]),
+                     f"{history.get('host', history['device_name'])}{threads}, {history.get('precision', 'fp32')}"])
     for name, summary in study.classifiers.items():
-        lines.append(
-            f"| train_classifier {name} (training loop, all attempts) "
-            f"| {tables.format_seconds(summary['wall_time_s'])} | {summary['device']} |"
-        )
+        rows.append([f"train_classifier {name} (training loop, all attempts)",
+                     tables.format_seconds(summary["wall_time_s"]), summary["device"]])
     for job, path in study.benchmarks.items():
         seconds = benchmark_seconds(path)
         if seconds is not None:
-            lines.append(f"| {job} | {tables.format_seconds(seconds)} | |")
-    return [*lines, ""]
-
-
-def beside_perfect(study: Study, dataset: str, metrics: dict, key: str) -> str:
-    """A metric, compact, and in brackets a perfect generator's ("–" where it has none)."""
-    if math.isnan(tables.perfect_value(study, dataset, metrics, key)):
-        return "–"
-    return tables.beside(study, dataset, metrics, key, "{:.2f}")  # the results table's one precision, FD included
+            rows.append([job, tables.format_seconds(seconds), ""])
+    return ["## Wall time of each job", "", *tables.table(["job", "wall time", "host"], rows), ""]
 
 
 def results_table(study: Study) -> list[str]:
     """The headline numbers of every experiment, each beside its reference (the page's first
     table, and the README's)."""
-    shown = [METRICS[key] for key in columns("results")]
-    lines = tables.head(
-        "| experiment | data | noise | accuracy | " + " | ".join(f"{m.label} ({m.reference_label})" for m in shown) + " |"
+    rows = (
+        ([name, study.experiments[name]["settings"].dataset, study.experiments[name]["settings"].noise_dim or "none"],
+         tables.row(study, name, first_run_only=True))
+        for name in study.main_experiments()
     )
-    for name in study.main_experiments():
-        entry = study.experiments[name]
-        metrics, settings = entry["metrics"][0], entry["settings"]
-        cells = [beside_perfect(study, settings.dataset, metrics, key) for key in columns("results")]
-        lines.append(
-            f"| {name} | {settings.dataset} | {settings.noise_dim or 'none'} | {tables.fmt('accuracy', metrics['accuracy'], short=True)} | "
-            + " | ".join(cells) + " |"
-        )
-    return lines
+    return tables.metric_table("results", ["experiment", "data", "noise"], rows, short=True)
 
 
 def answer_section(study: Study) -> list[str]:
@@ -206,19 +178,15 @@ def answer_section(study: Study) -> list[str]:
 def noise_pair_line(study: Study, alone: str, noisy: str) -> str:
     """One noise pair's numbers, and on which of them each of the two comes closer to a
     perfect generator."""
-    runs = [study.experiments[name]["metrics"][0] for name in (alone, noisy)]
-    dataset = study.experiments[noisy]["settings"].dataset
+    without, with_noise = (tables.row(study, name, first_run_only=True) for name in (alone, noisy))
     cells, closer = [], {alone: [], noisy: []}
-    for key, label, form in tables.ablation_metrics():
-        without, with_noise = (tables.metric_value(m, key) for m in runs)
-        perfect = tables.perfect_value(study, dataset, runs[1], key)
-        cells.append(
-            f"{label} {number(without, form)} / {number(with_noise, form)} "
-            f"({number(perfect, form)})"
-        )
-        gaps = {alone: abs(without - perfect), noisy: abs(with_noise - perfect)}
+    for key in columns("compare"):
+        perfect = with_noise.perfect(key)[0]
+        values = " / ".join(tables.fmt(key, run.value(key), short=True) for run in (without, with_noise))
+        cells.append(f"{METRICS[key].label} {values} ({tables.fmt(key, perfect, short=True)})")
+        gaps = {alone: abs(without.value(key) - perfect), noisy: abs(with_noise.value(key) - perfect)}
         if not any(map(math.isnan, gaps.values())) and gaps[alone] != gaps[noisy]:
-            closer[min(gaps, key=gaps.get)].append(label)
+            closer[min(gaps, key=gaps.get)].append(METRICS[key].label)
     noise = study.experiments[noisy]["settings"].noise_dim
     return (
         f"- {alone} / {noisy} ({noise}-d noise): {', '.join(cells)}. Closer to a perfect "
@@ -248,9 +216,9 @@ def page_header(study: Study) -> list[str]:
     ]
 
 
-def gain_value(metrics: dict, key: str) -> float:
+def gain_value(study: Study, name: str, key: str) -> float:
     """A metric for the ladder's gains (a PRDC set too small counts as 0)."""
-    value = tables.metric_value(metrics, key)
+    value = tables.row(study, name, first_run_only=True).value(key)
     return 0.0 if math.isnan(value) else value
 
 
@@ -259,15 +227,18 @@ def ladder_answer(study: Study) -> list[str]:
     gain in each metric the catalogue lists for the ladder's gains."""
     lines = []
     for name, rungs in study.ladders.items():
-        metrics = [study.experiments[r["experiment"]]["metrics"][0] for r in rungs]
+        names = [rung["experiment"] for rung in rungs]
         moves = ", ".join(
-            f"{METRICS[key].label} {tables.fmt(key, gain_value(metrics[0], key), short=True)} -> "
-            f"{tables.fmt(key, gain_value(metrics[-1], key), short=True)}"
+            f"{METRICS[key].label} {tables.fmt(key, gain_value(study, names[0], key), short=True)} -> "
+            f"{tables.fmt(key, gain_value(study, names[-1], key), short=True)}"
             for key in columns("ladder_gains")
         )
         lines.append(f"- {name}: from {rungs[0]['experiment']} to {rungs[-1]['experiment']}, {moves}.")
         for key in columns("ladder_gains"):
-            gains = [gain_value(after, key) - gain_value(before, key) for before, after in itertools.pairwise(metrics)]
+            gains = [
+                gain_value(study, after, key) - gain_value(study, before, key)
+                for before, after in itertools.pairwise(names)
+            ]
             step = max(range(len(gains)), key=gains.__getitem__)
             changed = ", ".join(change["key"] for change in rungs[step + 1]["changes"])
             lines.append(
@@ -283,24 +254,25 @@ def ablation_answer(study: Study) -> list[str]:
     lines = []
     for name, ablation in study.ablations.items():
         numbers = tables.ablation_numbers(study, name)
-        if numbers["std"] is None:
+        control = numbers["control"]
+        if len(control.runs) < 2:
             lines.append(f"- {name}: the full control has no repeats, so no spread to judge the rows by.")
             continue
         lines.append(
-            f"- {name}, against {ablation['control']} over {numbers['seeds']} seeds (a difference "
+            f"- {name}, against {ablation['control']} over {len(control.runs)} seeds (a difference "
             f"counts beyond {tables.SPREAD_WIDTH:g} standard deviations of the seeds):"
         )
-        rows = sorted(numbers["rows"], key=lambda row: -len(row["beyond"]))
-        for row in (row for row in rows if row["beyond"]):
+        rows = sorted(numbers["rows"], key=lambda entry: -len(entry["beyond"]))
+        for entry in (entry for entry in rows if entry["beyond"]):
             moved = ", ".join(
-                f"{tables.label_of(key)} {numbers['mean'][key]:.2f} -> {row['values'][key]:.2f}"
-                for key in row["beyond"]
+                f"{METRICS[key].label} {control.value(key):.2f} -> {entry['values'][key]:.2f}"
+                for key in entry["beyond"]
             )
             lines.append(
-                f"  - putting back {'; '.join(map(tables.format_change, row['changes']))} "
-                f"({row['experiment']}): {moved}."
+                f"  - putting back {'; '.join(map(tables.format_change, entry['changes']))} "
+                f"({entry['experiment']}): {moved}."
             )
-        within = [row["experiment"] for row in rows if not row["beyond"]]
+        within = [entry["experiment"] for entry in rows if not entry["beyond"]]
         if within:
             lines.append(f"  - within the spread on every number: {', '.join(within)}.")
     return lines

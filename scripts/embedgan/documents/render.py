@@ -7,6 +7,7 @@ the generator drew stays grey.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -16,6 +17,9 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from embedgan.datasets.images import nhwc_to_nchw  # noqa: E402
+
+if TYPE_CHECKING:
+    from embedgan.documents.tables import Row
 
 PADDING = 2
 INCHES_PER_IMAGE = 0.75
@@ -107,45 +111,37 @@ def loss_curve(history: dict, title: str, out_path: str) -> None:
     plt.close(figure)
 
 
-def metrics_chart(metrics: dict[str, dict], out_path: str) -> None:
-    """Bars per experiment, each beside what a perfect generator scores on the same sample
-    sizes: classifier accuracy; the Frechet distance (with class-mean points); recall and the
-    classification accuracy score.
-
-    metrics: experiment -> sections.seed_statistics of its runs ({"mean", "std" or None}),
-    with "floor_std": the perfect generator's spread over its draws; "recall": the first run's
-    recall and the perfect generator's (mean, std); "cas_real": real images' CAS (mean, std).
-    """
+def metrics_chart(metrics: dict[str, Row], out_path: str) -> None:
+    """Bars per experiment (mean ± std over its seeds), each beside what a perfect generator
+    scores on the same sample sizes (± its spread over draws or seeds): classifier accuracy;
+    the Frechet distance (with class-mean points); recall and the classification accuracy score."""
     names = list(metrics)
     x = np.arange(len(names))
     figure, (left, middle, right) = plt.subplots(1, 3, figsize=(max(9, 1.9 * len(names) + 4), 3.8))
 
-    def bars(axes, key, offset, width, label, color, errors=None):
-        means = [metrics[n]["mean"][key] for n in names]
-        if errors is None:  # spread over seeds, where there are several
-            spreads = [metrics[n]["std"][key] if metrics[n]["std"] else 0 for n in names]
-            errors = spreads if any(spreads) else None
-        axes.bar(x + offset, means, width, yerr=errors, capsize=3, label=label, color=color)
-
-    def pairs(axes, values, offset, label, color, hatch=None):
-        axes.bar(x + offset, [v[0] for v in values], 0.2, yerr=[v[1] for v in values], capsize=2,
-                 label=label, color=color, hatch=hatch)
+    def bars(axes, key, offset, width, label, color, hatch=None, perfect=False):
+        if perfect:
+            values = [metrics[n].perfect(key) for n in names]
+        else:
+            values = [(metrics[n].value(key), metrics[n].spread(key) or 0.0) for n in names]
+        values = [(0.0, 0.0) if np.isnan(mean) else (mean, spread) for mean, spread in values]
+        errors = [spread for _, spread in values]
+        axes.bar(x + offset, [mean for mean, _ in values], width, yerr=errors if any(errors) else None,
+                 capsize=3, label=label, color=color, hatch=hatch)
 
     bars(left, "accuracy", 0, 0.6, "generated", "tab:blue")
     left.set_ylim(0, 1)
     left.set_ylabel("classifier accuracy")
     bars(middle, "frechet_distance", -0.27, 0.27, "generated", "tab:orange")
-    floor_std = [metrics[n]["floor_std"] for n in names]
-    bars(middle, "frechet_floor", 0, 0.27, "perfect generator (± std over draws)", "tab:gray", floor_std)
+    bars(middle, "frechet_distance", 0, 0.27, "perfect generator (± std over draws)", "tab:gray", perfect=True)
     bars(middle, "frechet_class_means", 0.27, 0.27, "class-mean points", "tab:olive")
     middle.set_yscale("log")  # MNIST and CIFAR-10 distances differ by orders of magnitude
     middle.set_ylabel("Frechet distance to the reference")
     middle.legend(fontsize=7)
-    pairs(right, [(metrics[n]["recall"][0], 0) for n in names], -0.3, "recall", "tab:green")
-    pairs(right, [metrics[n]["recall"][1:] for n in names], -0.1, "recall, perfect generator", "tab:gray")
-    pairs(right, [(metrics[n]["mean"]["cas"], (metrics[n]["std"] or {}).get("cas", 0)) for n in names],
-          0.1, "CAS", "tab:purple")
-    pairs(right, [metrics[n]["cas_real"] for n in names], 0.3, "CAS, real images", "tab:gray", "//")
+    bars(right, "recall", -0.3, 0.2, "recall", "tab:green")
+    bars(right, "recall", -0.1, 0.2, "recall, perfect generator", "tab:gray", perfect=True)
+    bars(right, "cas", 0.1, 0.2, "CAS", "tab:purple")
+    bars(right, "cas", 0.3, 0.2, "CAS, real images", "tab:gray", "//", perfect=True)
     right.set_ylim(0, 1)
     right.set_ylabel("recall; classification accuracy score")
     right.legend(fontsize=7)

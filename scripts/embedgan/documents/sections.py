@@ -1,6 +1,6 @@
 """The sections of the documents (the report, results/report.md, and the results page,
-embedgan.documents.publish): each a function of the `Study` that gives its markdown lines, or none where
-it does not apply, and the helpers that put a number beside its reference."""
+embedgan.documents.publish): each a function of the `Study` that gives its markdown lines, or
+none where it does not apply."""
 
 from __future__ import annotations
 
@@ -17,83 +17,60 @@ from embedgan.documents.prose import (
 from embedgan.documents.study import Study
 from embedgan.documents.tables import (
     SPREAD_WIDTH,
-    ablation_metrics,
     ablation_numbers,
-    beside,
     caption_table,
-    cas_cell,
-    diversity_cell,
-    fidelity_table,
-    floor,
     fmt,
     format_change,
     format_seconds,
-    head,
-    label_of,
-    ladder_row,
-    mean_and_spread,
-    metrics_table,
-    options_table,
+    metric_table,
     per_class_table,
-    perfect_value,
-    prdc_cell,
-    seed_statistics,
-    spread_of,
+    row,
+    table,
 )
-from embedgan.evaluation.catalogue import METRICS, PRDC, columns, number
+from embedgan.evaluation.catalogue import METRICS, columns
 
 
 def final_loss(history: dict, key: str) -> str:
-    values = [row[key] for row in history["loss"] if key in row]
+    values = [entry[key] for entry in history["loss"] if key in entry]
     return f"{values[-1]:.4f}" if values else "–"
-
-
-def data_line(manifest: dict, train_images: int) -> str:
-    source = manifest["source"]
-    return (
-        f"{manifest['dataset']} from {source['kind']} ({source['path']}): "
-        f"{train_images} of {sum(manifest['counts']['train'])} training images used, "
-        f"{sum(manifest['counts']['test'])} test images"
-    )
 
 
 def experiment_lines(study: Study, name: str) -> list[str]:
     """One experiment: its settings, pictures and numbers."""
     entry = study.experiments[name]
-    history, settings = entry["history"], entry["settings"]
+    history, settings, manifest = entry["history"], entry["settings"], entry["manifest"]
     title, description = entry["presentation"]["title"], entry["presentation"]["description"]
+    conditioning = (
+        f"text encoder `{settings.text_encoder}`, caption `{settings.caption}`"
+        if settings.conditioning == "text"
+        else f"nn.Embedding({len(manifest['classes'])}, 100)"
+    )
+    source = manifest["source"]
     return [
         f"## {name}: {title}" if title else f"## {name}",
         "",
         description.strip(),
         "",
-        f"- data: {data_line(entry['manifest'], history['train_images'])}",
-        f"- conditioning: {settings.conditioning}"
-        + (
-            f" (text encoder `{settings.text_encoder}`, caption `{settings.caption}`)"
-            if settings.conditioning == "text"
-            else f" (nn.Embedding({len(entry['manifest']['classes'])}, 100))"
-        ),
+        f"- data: {manifest['dataset']} from {source['kind']} ({source['path']}): {history['train_images']} of "
+        f"{sum(manifest['counts']['train'])} training images used, {sum(manifest['counts']['test'])} test images",
+        f"- conditioning: {settings.conditioning} ({conditioning})",
         f"- generator `{settings.generator}`, discriminator `{settings.discriminator}`, "
         f"objective `{settings.objective}`, schedule `{settings.schedule}`",
-        f"- batch {settings.batch_size}, {settings.epochs} epochs "
-        f"({history['steps']} steps), Adam lr {settings.optimizer.lr} betas "
-        f"{settings.optimizer.betas}, seed {settings.seed}",
+        f"- batch {settings.batch_size}, {settings.epochs} epochs ({history['steps']} steps), Adam lr "
+        f"{settings.optimizer.lr} betas {settings.optimizer.betas}, seed {settings.seed}",
         f"- trained on {history['device_name']} ({history['device']}), training loop "
         f"{format_seconds(history['wall_time_s'])}",
         "",
-        *head("| generated | real test images |"),
-        f"| ![{name} generated]({study.link(entry['fake'])}) "
-        f"| ![{name} real]({study.link(entry['real'])}) |",
+        *table(["generated", "real test images"],
+               [[f"![{name} generated]({study.link(entry['fake'])})", f"![{name} real]({study.link(entry['real'])})"]]),
         "",
         "Sample sheet (class c in column c, one draw per row; no labels, no scaling):",
         "",
         f"![{name} samples]({study.link(entry['sheet'])})",
         "",
-        *metrics_lines(entry["metrics"][0], study.cas_real.get(settings.dataset)),
-        *seed_lines(entry["metrics"]),
+        *metrics_lines(study, name),
         "",
-        *per_class_table(entry["metrics"][0], entry["manifest"]["classes"]),
+        *per_class_table(entry["metrics"][0], manifest["classes"], study.classifiers[settings.dataset]),
         "",
         f"![{name} nearest training images]({study.link(entry['nearest'])})",
         "",
@@ -122,72 +99,26 @@ def inception_line(metrics: dict) -> str:
     )
 
 
-def metrics_lines(metrics: dict, cas_real: dict | None = None) -> list[str]:
-    prdc_values = metrics["prdc"]
+def metrics_lines(study: Study, name: str) -> list[str]:
+    """An experiment's numbers: its first run's, then the mean ± std over its seeds."""
+    runs = study.experiments[name]["metrics"]
+    first, seeds = row(study, name, first_run_only=True), row(study, name)
     lines = [
-        f"- classifier accuracy on generated images {fmt('accuracy', metrics['accuracy'])}, "
-        f"cross-entropy {fmt('cross_entropy', metrics['cross_entropy'])}",
-        f"- Frechet distance in classifier features {fmt('frechet_distance', metrics['frechet_distance'])} "
-        f"(a perfect generator's, same sizes: {floor(metrics)}; class-mean points: "
-        f"{fmt('frechet_class_means', metrics['frechet_class_means'])})",
-        "- " + ", ".join(f"{key} {prdc_cell(prdc_values, key)}" for key in PRDC)
-        + " (generated; in brackets a perfect generator's)",
-        f"- classification accuracy score {cas_cell(metrics['cas'], cas_real)}",
-        inception_line(metrics),
-        f"- nearest training image: mean L2 {fmt('nearest_train_distance', metrics['nearest_train_distance'])} "
-        f"(real test images: {fmt('nearest_train_distance', metrics['nearest_train_distance_real_test'])})",
-        f"- diversity {fmt('diversity', metrics['diversity'])} (real: {fmt('diversity', metrics['diversity_real'])})",
+        "- " + ", ".join(f"{METRICS[key].label} {first.cell(key)}" for key in columns(table_name))
+        for table_name in ("metrics", "fidelity")
     ]
-    if metrics["degenerate"]:
-        lines.append(f"- note: {metrics['degenerate']}")
+    lines += [f"- in brackets: {METRICS_REFERENCES}", inception_line(runs[0])]
+    if runs[0]["degenerate"]:
+        lines.append(f"- note: {runs[0]['degenerate']}")
+    if len(runs) > 1:
+        lines.append(
+            f"- over {len(runs)} seeds (mean ± std): "
+            + ", ".join(f"{METRICS[key].label} {seeds.cell(key, reference=False)}" for key in columns("compare"))
+        )
     return lines
 
 
-def seed_lines(runs: list[dict]) -> list[str]:
-    if len(runs) < 2:
-        return []
-    stats = seed_statistics(runs)
-    return [
-        f"- over {stats['seeds']} seeds (mean ± std): accuracy {spread_of(stats, 'accuracy')}, "
-        f"Frechet distance {spread_of(stats, 'frechet_distance')}, diversity {spread_of(stats, 'diversity')}"
-    ]
-
-
-def compact_prdc_header() -> str:
-    """The header cells of the PRDC columns the noise and ladder tables show (the catalogue's)."""
-    return " | ".join(METRICS[key].label for key in columns("compact_prdc"))
-
-
-def noise_section(study: Study) -> list[str]:
-    """The embedding alone beside the embedding + noise, per pair of experiments (the positive
-    controls' first), each number beside a perfect generator's."""
-    if not study.noise_pairs:
-        return []
-    lines = [
-        "## The noise question: embedding only, and embedding + noise",
-        "",
-        "Each pair: the generator fed the embedding alone, then the same fed Gaussian noise "
-        "beside it (`noise_dim`); the positive controls' pairs first (a GAN that works), then "
-        "the notebook's. In brackets: a perfect generator's (real images').",
-        "",
-        *head(f"| experiment | noise | accuracy (real images) | FD (perfect generator) | {compact_prdc_header()} "
-              "| CAS (real images) | diversity (real) |"),
-    ]
-    for pair in study.noise_pairs:
-        for name in pair:
-            entry = study.experiments[name]
-            stats = seed_statistics(entry["metrics"])
-            metrics, dataset = entry["metrics"][0], entry["settings"].dataset
-            perfect = {key: perfect_value(study, dataset, metrics, key) for key in ("accuracy", "cas")}
-            prdc = " | ".join(beside(study, dataset, metrics, key, METRICS[key].form) for key in columns("compact_prdc"))
-            lines.append(
-                f"| {name} | {entry['settings'].noise_dim or 'none'} "
-                f"| {spread_of(stats, 'accuracy')} ({number(perfect['accuracy'], METRICS['accuracy'].form)}) "
-                f"| {spread_of(stats, 'frechet_distance')} ({floor(metrics)}) | {prdc} "
-                f"| {spread_of(stats, 'cas')} ({number(perfect['cas'], METRICS['cas'].form)}) "
-                f"| {diversity_cell(stats)} |"
-            )
-    return [*lines, ""]
+METRICS_REFERENCES = "a perfect generator's (real images': mean ± std over draws or seeds where they vary)"
 
 
 def classifier_lines(classifiers: dict[str, dict]) -> list[str]:
@@ -200,6 +131,8 @@ def classifier_lines(classifiers: dict[str, dict]) -> list[str]:
 
 
 def metrics_section(study: Study) -> list[str]:
+    rows = [([name, e["settings"].noise_dim, len(e["metrics"])], row(study, name)) for name, e in study.experiments.items()]
+    several = any(len(entry["metrics"]) > 1 for entry in study.experiments.values())
     return [
         "## Metrics",
         "",
@@ -209,12 +142,14 @@ def metrics_section(study: Study) -> list[str]:
         "",
         *classifier_lines(study.classifiers),
         "",
-        *metrics_table(study),
+        f"In brackets: {METRICS_REFERENCES}."
+        + (" With several seeds: mean ± sample standard deviation over the seeds." if several else ""),
         "",
-        "Fidelity and diversity apart (in brackets: a perfect generator's, mean ± std over real "
-        "sets of the same counts; CAS beside the same training on real images):",
+        *metric_table("metrics", ["experiment", "noise", "seeds"], rows),
         "",
-        *fidelity_table(study),
+        "Fidelity and diversity apart (precision, recall, density, coverage):",
+        "",
+        *metric_table("fidelity", ["experiment"], (([name], metrics) for (name, *_), metrics in rows)),
         "",
         INCEPTION_ABSENT + "."
         if all(e["metrics"][0].get("inception") is None for e in study.experiments.values())
@@ -226,22 +161,36 @@ def metrics_section(study: Study) -> list[str]:
 
 
 def summary_section(study: Study) -> list[str]:
-    lines = [
-        "## Summary",
-        "",
-        *head("| experiment | dataset | conditioning | discriminator | objective | batch | epochs "
-              "| train images | steps | device | training time | final D loss | final G loss |"),
+    header = ["experiment", "dataset", "conditioning", "discriminator", "objective", "batch", "epochs",
+              "train images", "steps", "device", "training time", "final D loss", "final G loss"]
+    rows = [
+        [name, s.dataset, s.conditioning, s.discriminator or "–", s.objective, s.batch_size, s.epochs,
+         h["train_images"], h["steps"], h["device"], format_seconds(h["wall_time_s"]),
+         final_loss(h, "loss_d"), final_loss(h, "loss_g")]
+        for name, s, h in ((name, e["settings"], e["history"]) for name, e in study.experiments.items())
     ]
-    for name, entry in study.experiments.items():
-        history, s = entry["history"], entry["settings"]
-        lines.append(
-            f"| {name} "
-            f"| {s.dataset} | {s.conditioning} | {s.discriminator or '–'} "
-            f"| {s.objective} | {s.batch_size} | {s.epochs} | {history['train_images']} "
-            f"| {history['steps']} | {history['device']} | {format_seconds(history['wall_time_s'])} "
-            f"| {final_loss(history, 'loss_d')} | {final_loss(history, 'loss_g')} |"
-        )
-    return [*lines, ""]
+    return ["## Summary", "", *table(header, rows), ""]
+
+
+def noise_section(study: Study) -> list[str]:
+    """The embedding alone beside the embedding + noise, per pair of experiments (the positive
+    controls' first)."""
+    if not study.noise_pairs:
+        return []
+    rows = [
+        ([name, study.experiments[name]["settings"].noise_dim or "none"], row(study, name))
+        for pair in study.noise_pairs for name in pair
+    ]
+    return [
+        "## The noise question: embedding only, and embedding + noise",
+        "",
+        "Each pair: the generator fed the embedding alone, then the same fed Gaussian noise "
+        "beside it (`noise_dim`); the positive controls' pairs first (a GAN that works), then "
+        f"the notebook's. In brackets: {METRICS_REFERENCES}.",
+        "",
+        *metric_table("compare", ["experiment", "noise"], rows),
+        "",
+    ]
 
 
 def beyond_section(study: Study) -> list[str]:
@@ -251,7 +200,16 @@ def beyond_section(study: Study) -> list[str]:
     probed = {key: [n for n, e in experiments.items() if key in e] for key in ("morph", "prompts", "captions")}
     if not used and not any(probed.values()):
         return []
-    lines = ["## Beyond the notebook", "", BEYOND_NOTE, "", *options_table(study), ""]
+    rows = []
+    for name, entry in experiments.items():
+        augmentation, prior = entry["settings"].conditioning_augmentation, entry["settings"].image_prior
+        rows.append((
+            [name, entry["settings"].noise_dim or "–",
+             f"KL weight {augmentation.kl_weight:g}" if augmentation else "–",
+             f"TV {prior.tv_weight:g}, L2 {prior.l2_weight:g}" if prior else "–"],
+            row(study, name),
+        ))
+    lines = ["## Beyond the notebook", "", BEYOND_NOTE, "", *metric_table("options", ["experiment", "noise", "CA", "prior"], rows), ""]
     if probed["captions"]:
         lines += [
             "### Text that generalises",
@@ -279,13 +237,12 @@ def ladder_section(study: Study) -> list[str]:
     lines = ["## The ladder", "", LADDER_NOTE, ""]
     for name, rungs in study.ladders.items():
         names = [rung["experiment"] for rung in rungs]
-        lines += [
-            f"### {name}",
-            "",
-            *head(f"| rung | changes from the rung below | accuracy | FD | {compact_prdc_header()} | CAS | diversity |"),
-            *(ladder_row(study, rung) for rung in rungs),
-            "",
+        rows = [
+            ([rung["experiment"], "; ".join(map(format_change, rung["changes"])) or "the bottom rung"],
+             row(study, rung["experiment"], first_run_only=True))
+            for rung in rungs
         ]
+        lines += [f"### {name}", "", *metric_table("compare", ["rung", "changes from the rung below"], rows), ""]
         if any("captions" in study.experiments[n] for n in names):
             lines += [*caption_table(study, names), ""]
         lines += sample_sheets(study, names, "bottom rung first")
@@ -297,9 +254,7 @@ def sample_sheets(study: Study, names: list[str], order: str) -> list[str]:
     return [
         f"Sample sheets, {order} (class c in column c, one draw per row):",
         "",
-        "| " + " | ".join(names) + " |",
-        "| " + " | ".join("---" for _ in names) + " |",
-        "| " + " | ".join(f"![{n}]({study.link(study.experiments[n]['sheet'])})" for n in names) + " |",
+        *table(names, [[f"![{n}]({study.link(study.experiments[n]['sheet'])})" for n in names]]),
         "",
     ]
 
@@ -311,31 +266,28 @@ def ablation_section(study: Study) -> list[str]:
     if not study.ablations:
         return []
     lines = ["## What the positive control needs", "", ABLATION_NOTE.format(width=SPREAD_WIDTH), ""]
-    judged = ablation_metrics()
-    header = " | ".join(label for _, label, _ in judged)
+    keys = columns("compare")
     for name, ablation in study.ablations.items():
         numbers = ablation_numbers(study, name)
-        control = ablation["control"]
-        lines += [
-            f"### {name}",
-            "",
-            *head(f"| run | puts back | {header} | beyond the spread |"),
-            f"| {control} (full control, {numbers['seeds']} seed{'s' * (numbers['seeds'] > 1)}) | nothing | "
-            + " | ".join(mean_and_spread(numbers, key, form) for key, _, form in judged) + " | |",
-            "| a perfect generator | | "
-            + " | ".join(form.format(numbers["perfect"][key]) for key, _, form in judged) + " | |",
+        control, seeds = numbers["control"], len(numbers["control"].runs)
+        rows = [
+            [f"{ablation['control']} (full control, {seeds} seed{'s' * (seeds > 1)})", "nothing",
+             *(control.cell(key, short=True, reference=False) for key in keys), ""],
+            ["a perfect generator", "", *(fmt(key, control.perfect(key)[0], short=True) for key in keys), ""],
         ]
-        for row in numbers["rows"]:
-            cells = []
-            for key, _, form in judged:
-                cell = f"{form.format(row['values'][key])} ({row['difference'][key]:+.2f})"
-                cells.append(f"**{cell}**" if key in row["beyond"] else cell)
-            lines.append(
-                f"| {row['experiment']} | {'; '.join(map(format_change, row['changes']))} | "
-                + " | ".join(cells) + f" | {', '.join(map(label_of, row['beyond'])) or 'none'} |"
-            )
-        names = [control, *(row["experiment"] for row in ablation["rows"])]
-        lines += ["", *sample_sheets(study, names, "the full control first")]
+        for entry in numbers["rows"]:
+            cells = [  # rounded first: float noise would show as -0.00
+                f"{fmt(key, entry['values'][key], short=True)} ({round(entry['difference'][key], 9) + 0.0:+.2f})"
+                for key in keys
+            ]
+            rows.append([
+                entry["experiment"], "; ".join(map(format_change, entry["changes"])),
+                *(f"**{cell}**" if key in entry["beyond"] else cell for key, cell in zip(keys, cells, strict=True)),
+                ", ".join(METRICS[key].label for key in entry["beyond"]) or "none",
+            ])
+        header = ["run", "puts back", *(METRICS[key].label for key in keys), "beyond the spread"]
+        names = [ablation["control"], *(entry["experiment"] for entry in ablation["rows"])]
+        lines += [f"### {name}", "", *table(header, rows), "", *sample_sheets(study, names, "the full control first")]
     return lines
 
 

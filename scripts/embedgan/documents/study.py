@@ -14,28 +14,22 @@ from embedgan.config.settings import Settings
 
 @dataclass
 class Study:
-    """What a document is written from. experiments: name -> entry, in reading order (the
-    notebook's experiments, each followed by its variants): presentation (title, description),
-    settings (Settings), history, manifest, metrics (one per run, the first run's first), the
-    paths of its pictures and probes; classifiers: data set -> the reference classifier's
-    summary; noise_pairs: [experiment, its noise variant]; folder: where the document is
-    written (pictures are linked relative to it); cas_real: data set -> the classification
-    accuracy score of real images; ladders: name -> its rungs, bottom first, each
-    {experiment, changes: what it changes from the rung below}; ablations: name -> {control,
-    repeats (the control's other seeds), rows: each {experiment, changes: what it puts back}};
-    ablation_only: the runs made for an ablation alone (embedgan.config.plan.ablation_only_runs).
-    The results page adds the notebook's scale of each experiment, the jobs' benchmark files
-    and the run's command."""
+    """What a document is written from: each experiment (name -> entry, in reading order: its
+    presentation, settings, history, manifest, metrics of each run, paths of its pictures and
+    probes), the reference classifiers and CAS of real images per data set, and what the plan
+    adds (embedgan.config.plan.study_params: noise pairs, ladders, ablations, runs made for an
+    ablation alone; for the results page the notebook's scale, benchmark files and command).
+    Pictures are linked relative to `folder`, where the document is written."""
 
     experiments: dict[str, dict]
     classifiers: dict[str, dict]
     noise_pairs: list[list[str]]
     metrics_png: str
     folder: Path
-    cas_real: dict[str, dict] = field(default_factory=dict)  # data set -> CAS of real images
-    ladders: dict[str, list[dict]] = field(default_factory=dict)  # name -> rungs, bottom first
-    ablations: dict[str, dict] = field(default_factory=dict)  # name -> control, repeats, rows
-    ablation_only: list[str] = field(default_factory=list)  # runs made for an ablation alone
+    cas_real: dict[str, dict] = field(default_factory=dict)
+    ladders: dict[str, list[dict]] = field(default_factory=dict)  # rungs, bottom first: experiment, changes
+    ablations: dict[str, dict] = field(default_factory=dict)  # control, repeats, rows: experiment, changes
+    ablation_only: list[str] = field(default_factory=list)
     notebook: dict[str, dict | None] = field(default_factory=dict)
     benchmarks: dict[str, str] = field(default_factory=dict)
     command: str = ""

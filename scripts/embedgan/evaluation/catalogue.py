@@ -1,10 +1,8 @@
 """The catalogue of metrics: for each number of a run's metrics (evaluation.metrics, .cas) that
-the documents show, its label, its number formats, which way is better, and what a perfect
-generator scores on the same work and where that comes from. Every table of the documents
-reads a metric here: adding one is an entry here plus its computation; the tables that list
-metrics (`tables`: the ablation's, the results page's first table, the compact PRDC columns of
-the noise and ladder tables, the ladder's gains) take it by that entry alone
-(tests/test_catalogue.py adds one and finds it in each)."""
+the documents show, its label, its number formats, which way is better, what a perfect
+generator scores on the same work and where that comes from, and the tables that list it.
+Adding a metric is an entry here plus its computation (tests/test_catalogue.py adds one and
+finds it in every table that names it)."""
 
 from __future__ import annotations
 
@@ -24,10 +22,15 @@ class Metric:
     perfect: str  # where a perfect generator's value comes from ("": there is none)
     reference_label: str = ""  # a perfect generator's value, named in a table's header
     tables: tuple[str, ...] = ()  # the tables that list it (TABLES)
+    drawn: bool = False  # a perfect generator's value varies over draws or seeds: shown ± its spread
+
+    @property
+    def heading(self) -> str:
+        return f"{self.label} ({self.reference_label})" if self.reference_label else self.label
 
     def value(self, metrics: dict) -> float:
         """The run's value (NaN where there is none: a PRDC set too small)."""
-        value = metrics["prdc"][self.key] if self.key in PRDC else metrics.get(self.key)
+        value = (metrics["prdc"] or {}).get(self.key) if self.key in PRDC else metrics.get(self.key)
         return math.nan if value is None else float(value)
 
     def reference(self, metrics: dict, classifier: dict, cas_real: dict | None) -> tuple[float, float]:
@@ -38,10 +41,15 @@ class Metric:
 
 def prdc_reference(key: str):
     def reference(metrics: dict, classifier: dict, cas_real: dict | None) -> tuple[float, float]:
-        perfect = metrics["prdc"].get("perfect")
+        perfect = (metrics["prdc"] or {}).get("perfect")
         return (perfect[key]["mean"], perfect[key]["std"]) if perfect else (math.nan, 0.0)
 
     return reference
+
+
+def real_value(key: str):
+    """A reference the run's metrics hold beside its value (NaN where they do not: a class)."""
+    return lambda metrics, classifier, cas_real: (metrics.get(key, math.nan), 0.0)
 
 
 # A perfect generator's value of each metric, from the run's metrics, the reference classifier's
@@ -51,20 +59,21 @@ PERFECT = {
     "frechet_distance": lambda m, classifier, real: (m["frechet_floor"], m["frechet_floor_std"]),
     **{key: prdc_reference(key) for key in PRDC},
     "cas": lambda m, classifier, real: (real["test_accuracy"], real["test_accuracy_std"]) if real else (math.nan, 0.0),
-    "diversity": lambda m, classifier, real: (m["diversity_real"], 0.0),
-    "nearest_train_distance": lambda m, classifier, real: (m["nearest_train_distance_real_test"], 0.0),
-    "total_variation": lambda m, classifier, real: (m["total_variation_real"], 0.0),
+    "diversity": real_value("diversity_real"),
+    "nearest_train_distance": real_value("nearest_train_distance_real_test"),
+    "total_variation": real_value("total_variation_real"),
 }
 
-# The tables that list metrics by the catalogue, in its order.
+# The tables that list metrics by the catalogue, in its order: the report's metrics and
+# fidelity tables, the comparisons (noise pairs, ladders, ablations), the results page's first
+# table, the options beyond the notebook, each experiment's classes, the ladder's gains.
+TABLES = ("metrics", "fidelity", "compare", "results", "options", "per_class", "ladder_gains")
 PRDC_TABLES = {
-    "precision": ("ablation", "results", "compact_prdc"),
-    "recall": ("ablation", "results", "compact_prdc", "ladder_gains"),
-    "density": (),
-    "coverage": ("ablation", "compact_prdc"),
+    "precision": ("fidelity", "compare", "results", "per_class"),
+    "recall": ("fidelity", "compare", "results", "per_class", "ladder_gains"),
+    "density": ("fidelity",),
+    "coverage": ("fidelity", "compare"),
 }
-TABLES = ("ablation", "results", "compact_prdc", "ladder_gains")
-EVERY_TABLE = ("ablation", "results")
 
 
 def columns(table: str) -> list[str]:
@@ -76,23 +85,28 @@ METRICS = {
     metric.key: metric
     for metric in (
         Metric("accuracy", "accuracy", "{:.3f}", "{:.2f}", "higher",
-               "the reference classifier's accuracy on real test images", "real images", ("ablation", "ladder_gains")),
-        Metric("cross_entropy", "CE", "{:.3f}", "{:.2f}", "lower", ""),
+               "the reference classifier's accuracy on real test images", "real images",
+               ("metrics", "compare", "results", "options", "per_class", "ladder_gains")),
+        Metric("cross_entropy", "CE", "{:.3f}", "{:.2f}", "lower", "", tables=("metrics",)),
         Metric("frechet_distance", "FD", "{:.2f}", "{:.1f}", "lower",
                "real sets of the generated counts per class from the held-out half, against the same "
-               "reference (mean ± std over draws)", "perfect generator", EVERY_TABLE),
-        Metric("frechet_class_means", "FD class means", "{:.2f}", "{:.1f}", "lower", ""),
+               "reference (mean ± std over draws)", "perfect generator",
+               ("metrics", "compare", "results", "per_class"), drawn=True),
+        Metric("frechet_best_point", "FD of the best single point", "{:.2f}", "{:.1f}", "lower", "",
+               tables=("per_class",)),
+        Metric("frechet_class_means", "FD class means", "{:.2f}", "{:.1f}", "lower", "", tables=("metrics",)),
         *(Metric(key, key, "{:.2f}", "{:.2f}", "higher",
                  "real sets of the same counts from the reference half (mean ± std over draws)", "perfect",
-                 PRDC_TABLES[key]) for key in PRDC),
+                 PRDC_TABLES[key], drawn=True) for key in PRDC),
         Metric("cas", "CAS", "{:.3f}", "{:.2f}", "higher",
                "the same training on real training images (mean ± std over seeds)", "real images",
-               (*EVERY_TABLE, "ladder_gains")),
+               ("metrics", "compare", "results", "ladder_gains"), drawn=True),
         Metric("diversity", "diversity", "{:.3f}", "{:.2f}", "real", "real test images of the class", "real",
-               EVERY_TABLE),
+               ("metrics", "compare", "results", "options", "per_class")),
         Metric("nearest_train_distance", "NN dist", "{:.2f}", "{:.2f}", "real",
-               "real test images of the generated counts"),
-        Metric("total_variation", "TV", "{:.4f}", "{:.3f}", "real", "real test images of the generated counts"),
+               "real test images of the generated counts", "real", ("metrics",)),
+        Metric("total_variation", "TV", "{:.4f}", "{:.3f}", "real", "real test images of the generated counts",
+               "real", ("options",)),
     )
 }
 
