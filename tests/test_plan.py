@@ -116,3 +116,15 @@ def test_training_jobs_outrank_every_other_job_and_longer_ones_come_first(resolv
     # The notebook's exp4 (750,000 steps of batch 4, about 4 h on a CPU) before exp5 (23,450
     # steps of batch 128, about 1 h): a step's fixed cost counts.
     assert priority["exp4"] > priority["exp5"]
+
+
+def test_each_experiments_pictures_are_grouped_by_its_part_of_the_study():
+    ladders, ablations = {"mnist": ["exp5", "exp5_noise", "cgan_mnist"]}, {"mnist": ["cgan_mnist", "no_ema"]}
+    groups = {exp: plan.report_group(exp, ladders, ablations) for exp in ("exp3", "exp5_noise", "cgan_mnist", "no_ema", "exp3_ca")}
+    assert groups == {
+        "exp3": "1. The notebook's experiments",
+        "exp5_noise": "2. The ladder mnist",
+        "cgan_mnist": "2. The ladder mnist",  # a ladder's top is its rung first
+        "no_ema": "3. The ablation mnist",
+        "exp3_ca": "4. Variants and options",
+    }

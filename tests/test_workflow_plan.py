@@ -70,7 +70,7 @@ def test_an_invalid_config_is_refused_with_the_key(workflow_copy):
 @pytest.mark.parametrize(
     "entry, message",
     [
-        ({"dataset": "svhn"}, "'svhn' is not one of ['mnist', 'cifar10']"),
+        ({"dataset": "svhn"}, "unknown dataset 'svhn'; known: cifar10, mnist and those defined under the config key"),
         ({"generator": "stylegan"}, "'stylegan' is not one of ['deconv', 'linear_deconv', 'dcgan']"),
         ({"objective": "wasserstein"}, "'wasserstein' is not one of"),
         ({"discriminator": "vit"}, "'vit' is not one of"),
@@ -169,7 +169,7 @@ def test_each_rule_lists_every_package_module_its_script_imports(workflow_copy):
     packages = {f"{p}/__init__" for p in ("config", "datasets", "machine", "networks", "training")}
     assert inputs["train"] == packages | {
         "__init__", "errors", "runtime", "config/kinds", "config/rules", "config/runs", "config/settings",
-        "datasets/data", "datasets/images", "machine/devices", "machine/host", "machine/process",
+        "datasets/custom", "datasets/data", "datasets/images", "machine/devices", "machine/host", "machine/process",
         "networks/conditioners", "networks/discriminators", "networks/generators", "networks/inputs",
         "networks/model_file", "networks/run_networks", "networks/sampling", "networks/text",
         "training/capture", "training/checkpoints", "training/objectives", "training/setup", "training/train",

@@ -15,6 +15,7 @@ if (SCRIPTS / "embedgan").is_dir():
     sys.path.insert(0, str(SCRIPTS))
 import embedgan  # noqa: E402
 from embedgan.config import plan, runs  # noqa: E402
+from embedgan.datasets import data  # noqa: E402
 from embedgan.config import settings as experiment_settings  # noqa: E402
 from embedgan.errors import ConfigError, ExpectedError  # noqa: E402
 
@@ -26,10 +27,11 @@ validate(config, schema="../schemas/config.schema.yaml")
 
 PACKAGE = Path(embedgan.__file__).parent
 
-# The notebook's experiments in its order, each followed by its variants.
-EXPERIMENTS = experiment_settings.reading_order(
-    config["experiments"], list(plan.NOTEBOOK)
-)
+# The notebook's experiments in its order, each followed by its variants (those `run_only` names).
+try:
+    EXPERIMENTS = experiment_settings.experiments_run(config, list(plan.NOTEBOOK))
+except ExpectedError as err:
+    sys.exit(f"error: {err}")
 
 
 def classifier_settings(dataset):
@@ -57,6 +59,7 @@ def resolve_config():
     """Every experiment resolved once, its settings and classifier checked, at the start
     rather than when a job runs; a problem stops the workflow with its one message."""
     try:
+        data.define(config.get("datasets") or {})
         resolved = {
             exp: experiment_settings.resolve(config, exp) for exp in EXPERIMENTS
         }
@@ -73,6 +76,12 @@ def resolve_config():
 RESOLVED, DATASETS, LADDERS, ABLATIONS = resolve_config()
 PROBES = {exp: probes_of(experiment) for exp, experiment in RESOLVED.items()}
 PAGE = "docs/results.md"  # the publish target's results page
+
+
+def report_group(wildcards):
+    """The category of a job's pictures in Snakemake's HTML report (plan.report_group)."""
+    name = getattr(wildcards, "run", None) or wildcards.exp
+    return plan.report_group(RUN[name].experiment, LADDERS, ABLATIONS)
 
 
 def after_training(exp, key, default):

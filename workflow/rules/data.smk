@@ -15,6 +15,8 @@ rule fetch_dataset:
     conda:
         "../../environment.yaml"
     params:
+        # a data set of your own: its entry under `datasets` (the built-in ones: None)
+        source=lambda w: (config.get("datasets") or {}).get(w.dataset),
         mirror=config["mirror"],
         download_dir=config["download_dir"],
     script:

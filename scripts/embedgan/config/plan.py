@@ -69,6 +69,20 @@ def ladder_rungs(resolved: dict[str, Experiment], ladders: dict[str, list[str]])
     }
 
 
+def report_group(experiment: str, ladders: dict[str, list[str]], ablations: dict[str, list[str]]) -> str:
+    """The category of an experiment's pictures in Snakemake's HTML report: the notebook's five,
+    a ladder's rungs, an ablation's runs, or the other variants (numbered in reading order)."""
+    if experiment in NOTEBOOK:
+        return "1. The notebook's experiments"
+    for name, rungs in ladders.items():
+        if experiment in rungs:
+            return f"2. The ladder {name}"
+    for name, members in ablations.items():
+        if experiment in members:
+            return f"3. The ablation {name}"
+    return "4. Variants and options"
+
+
 def changed_keys(resolved: dict[str, Experiment], exp: str) -> set[str]:
     """The settings an experiment changes from the one it is based on."""
     experiment = resolved[exp]
@@ -90,7 +104,7 @@ def noise_pairs(resolved: dict[str, Experiment], controls: list[str] = ()) -> li
     pairs = [
         sorted([e.based_on, exp], key=lambda name: resolved[name].settings.noise_dim > 0)
         for exp, e in resolved.items()
-        if e.based_on and is_noise_variant(resolved, exp)
+        if e.based_on in resolved and is_noise_variant(resolved, exp)  # both run (run_only)
     ]
     return sorted(pairs, key=lambda pair: not set(pair) & set(controls))
 

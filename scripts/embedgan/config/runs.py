@@ -14,13 +14,14 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from embedgan.datasets.data import canonical_files
 from embedgan.errors import UnreadableFile
 
 RESULTS = "results"
-DATASETS = "resources/datasets"
 LOGS = "logs"
 BENCHMARKS = "benchmarks"
 REPORT = f"{RESULTS}/report.md"
+REPORT_PAGE = f"{RESULTS}/report.html"  # the report as one page, for Snakemake's HTML report
 METRICS_CHART = f"{RESULTS}/metrics.png"
 # The standard FID Inception-v3 weights (torch-fidelity's), for inception_metrics: true.
 INCEPTION_WEIGHTS = "resources/inception/weights-inception-2015-12-05-6726825d.pth"
@@ -116,8 +117,8 @@ def benchmark_file(rule: str, job: str | None = None) -> str:
 
 
 def dataset_files(dataset: str) -> dict[str, str]:
-    """The fetched data set: its images and its manifest."""
-    return {"images": f"{DATASETS}/{dataset}.npz", "manifest": f"{DATASETS}/{dataset}.json"}
+    """The canonical data file and its manifest (their folder: datasets.data.CANONICAL_FOLDER)."""
+    return canonical_files(dataset)
 
 
 @dataclass(frozen=True)

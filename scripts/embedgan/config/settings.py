@@ -160,14 +160,24 @@ def changes(below: Settings, rung: Settings) -> list[dict]:
     ]
 
 
+def experiments_run(config: dict, first: list[str]) -> list[str]:
+    """The experiments the workflow runs, in reading order: every one of `experiments`, or
+    those `run_only` names (a ConfigError names the first it does not know)."""
+    chosen = config.get("run_only")
+    for missing in [exp for exp in chosen or () if exp not in config["experiments"]][:1]:
+        raise ConfigError(f"config: run_only names unknown experiment {missing!r}")
+    return [exp for exp in reading_order(config["experiments"], first) if chosen is None or exp in chosen]
+
+
 def named_experiments(config: dict, key: str) -> dict[str, list[str]]:
-    """A config entry of named lists of experiments (`ladders`, `ablations`); a ConfigError
-    names the first unknown experiment."""
+    """A config entry of named lists of experiments (`ladders`, `ablations`), but those naming an
+    experiment `run_only` leaves out; a ConfigError names the first unknown experiment."""
     groups = config.get(key) or {}
+    chosen = config.get("run_only")
     for name, members in groups.items():
         for missing in [exp for exp in members if exp not in config["experiments"]][:1]:
             raise ConfigError(f"config: {key}.{name} names unknown experiment {missing!r}")
-    return groups
+    return {name: members for name, members in groups.items() if chosen is None or set(members) <= set(chosen)}
 
 
 def check_ladders(config: dict) -> dict[str, list[str]]:

@@ -1,7 +1,8 @@
-"""Data sets: fetch MNIST / CIFAR-10 from a source into one canonical .npz, and read it back.
+"""Data sets: fetch MNIST, CIFAR-10 or a data set of your own (embedgan.datasets.custom) from
+its source into one canonical .npz, and read it back.
 
 Canonical layout (written by `fetch`, read by `load`): x_train, x_test uint8 N x H x W x C;
-y_train, y_test int64 in 0..9; classes: the class names.
+y_train, y_test int64 in 0..classes-1; classes: the class names.
 """
 
 from __future__ import annotations
@@ -15,23 +16,29 @@ from pathlib import Path
 
 import numpy as np
 
-from embedgan.errors import DataSourceError
+from embedgan.errors import ConfigError, DataSourceError
 from embedgan.runtime import atomic_path
 
 SPLITS = ("train", "test")
 
 
+# Where the canonical files of every data set are written (config.runs.dataset_files).
+CANONICAL_FOLDER = "resources/datasets"
+
+
 @dataclass(frozen=True)
 class DatasetInfo:
-    torchvision_class: str
     image_shape: tuple[int, int, int]  # C, H, W, as the models take images
     classes: tuple[str, ...]
-    # Keras-layout file names looked for in a mirror folder, in this order.
-    mirror_files: tuple[str, ...]
-    # Folder torchvision's own layout keeps under its root.
-    torchvision_folder: str
     # Training images of the complete data set (the notebook's scale).
     full_train_images: int
+    # The built-in data sets' sources: torchvision's class, the Keras-layout file names looked
+    # for in a mirror folder (in this order), the folder torchvision's own layout keeps.
+    torchvision_class: str = ""
+    mirror_files: tuple[str, ...] = ()
+    torchvision_folder: str = ""
+    # A data set of your own: its entry under the config key `datasets` (custom.py).
+    source: dict | None = None
 
     @property
     def stored_shape(self) -> tuple[int, int, int]:
@@ -83,12 +90,44 @@ class Dataset:
         return getattr(self, f"x_{name}"), getattr(self, f"y_{name}")
 
 
-def dataset_info(name: str) -> DatasetInfo:
+# The config's own data sets (key `datasets`), described when the workflow starts (`define`).
+DEFINED: dict[str, DatasetInfo] = {}
+
+
+def canonical_files(name: str) -> dict[str, str]:
+    return {"images": f"{CANONICAL_FOLDER}/{name}.npz", "manifest": f"{CANONICAL_FOLDER}/{name}.json"}
+
+
+def define(datasets: dict[str, dict]) -> None:
+    """Describe the data sets of your own that the config defines (their files' headers)."""
+    from embedgan.datasets import custom
+
+    for name, entry in datasets.items():
+        if name in DATASETS:
+            raise ConfigError(f"datasets.{name}: {name} is a built-in data set; give yours another name")
+        DEFINED[name] = DatasetInfo(**custom.describe(name, entry), source=entry)
+
+
+def remember(name: str, image_shape: tuple[int, int, int], classes: tuple[str, ...]) -> None:
+    """A data set known from a model file (embedgan sample reads one outside the workflow)."""
     if name not in DATASETS:
+        DEFINED.setdefault(name, DatasetInfo(tuple(image_shape), tuple(classes), 0))
+
+
+def dataset_info(name: str) -> DatasetInfo:
+    """A built-in data set, one the config defines, or (in a job of the workflow that defined
+    it) one whose canonical manifest was fetched."""
+    if name in DATASETS:
+        return DATASETS[name]
+    if name not in DEFINED and Path(canonical_files(name)["manifest"]).is_file():
+        record = json.loads(Path(canonical_files(name)["manifest"]).read_text())
+        DEFINED[name] = DatasetInfo(tuple(record["image_shape"]), tuple(record["classes"]), sum(record["counts"]["train"]))
+    if name not in DEFINED:
         raise DataSourceError(
-            f"unknown dataset {name!r}; known: {', '.join(sorted(DATASETS))}"
+            f"unknown dataset {name!r}; known: {', '.join(sorted(DATASETS))} and those defined under "
+            "the config key `datasets` (an image folder or a Keras-layout .npz)"
         )
-    return DATASETS[name]
+    return DEFINED[name]
 
 
 def sha256_file(path: str | os.PathLike) -> str:
@@ -121,10 +160,11 @@ def _validate(name: str, arrays: dict[str, np.ndarray], origin: str) -> dict:
             raise DataSourceError(
                 f"{origin}: {len(x)} images but {len(y)} labels in the {split} split"
             )
-        if not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() > 9:
-            bad = y[(y < 0) | (y > 9)][:5] if np.issubdtype(y.dtype, np.number) else y[:5]
+        last = len(info.classes) - 1
+        if not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() > last:
+            bad = y[(y < 0) | (y > last)][:5] if np.issubdtype(y.dtype, np.number) else y[:5]
             raise DataSourceError(
-                f"{origin}: y_{split} holds labels outside 0-9 (e.g. {bad.tolist()})"
+                f"{origin}: y_{split} holds labels outside 0-{last} (e.g. {bad.tolist()})"
             )
         missing = sorted(set(range(len(info.classes))) - set(y.tolist()))
         if missing:
@@ -225,7 +265,13 @@ def read_mirror(name: str, mirror: Path) -> tuple[dict[str, np.ndarray], Path]:
 def fetch(name: str, output: Path, manifest: Path, mirror: str | None, download_dir: str) -> dict:
     """Write the canonical .npz and its manifest; nothing is written if a check fails."""
     info = dataset_info(name)
-    if mirror:
+    if info.source is not None:
+        from embedgan.datasets import custom
+
+        arrays, origin = custom.read(name, info.source, info.image_shape)
+        arrays = _validate(name, arrays, origin)
+        source = {"kind": "folder" if "folder" in info.source else "npz", "path": origin}
+    elif mirror:
         arrays, origin = read_mirror(name, Path(mirror))
         source = {"kind": "mirror", "path": str(origin)}
         if origin.is_file():

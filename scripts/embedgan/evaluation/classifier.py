@@ -1,6 +1,7 @@
 """Reference classifiers, which judge generated images (trained by classifier_training).
 
-MNIST: a small CNN; CIFAR-10: a small ResNet-style CNN. Both expose `features` (the
+Grey images (MNIST): a small CNN; colour images (CIFAR-10): a small ResNet-style CNN; the
+architecture follows the data set's channels, so a data set of your own gets one too. Both expose `features` (the
 penultimate layer, the space of the Frechet distance) and `forward` (class logits).
 """
 
@@ -10,7 +11,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from embedgan.datasets.data import dataset_info
 from embedgan.datasets.images import to_model_range
 from embedgan.errors import UnreadableFile
 from embedgan.runtime import load_tensors
@@ -93,13 +93,13 @@ class SmallResNet(nn.Module):
         return self.head(self.features(x))
 
 
-ARCHITECTURES = {"mnist": SmallCNN, "cifar10": SmallResNet}
+ARCHITECTURES = {1: SmallCNN, 3: SmallResNet}  # by the images' channels
 
 
-def build_classifier(dataset: str, image_shape: tuple[int, int, int]) -> nn.Module:
-    """The reference classifier of `dataset`, with a class of its output per class of it."""
-    channels, size, _ = image_shape
-    return ARCHITECTURES[dataset](channels, size, len(dataset_info(dataset).classes))
+def build_classifier(image_shape: tuple[int, int, int], num_classes: int) -> nn.Module:
+    """The reference classifier of a data set's images, with an output per class."""
+    channels, height, width = image_shape
+    return ARCHITECTURES[channels](channels, height, num_classes)
 
 
 @torch.no_grad()
@@ -121,6 +121,6 @@ def load_classifier(path: str, device: torch.device, dataset: str) -> nn.Module:
         raise UnreadableFile(
             f"{path} is the reference classifier of {saved.get('dataset')!r}, not of {dataset!r}"
         )
-    model = build_classifier(saved["dataset"], tuple(saved["image_shape"]))
+    model = build_classifier(tuple(saved["image_shape"]), saved["num_classes"])
     model.load_state_dict(saved["state"])
     return model.to(device).eval()

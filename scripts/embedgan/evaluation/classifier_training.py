@@ -15,6 +15,7 @@ from torch import nn
 from tqdm import tqdm
 
 from embedgan.datasets import data as datasets
+from embedgan.datasets.data import dataset_info
 from embedgan.datasets.images import nhwc_to_nchw, to_model_range
 from embedgan.evaluation.classifier import build_classifier, predict
 from embedgan.machine.devices import make_current
@@ -53,11 +54,11 @@ def fit(
 ) -> tuple[nn.Module, float]:
     """(the classifier of data set `name` trained on uint8 `images` and their `labels` with
     `settings` (epochs, batch_size, lr, seed), its training time): AdamW with a one-cycle
-    schedule, random shifts (and flips for CIFAR-10); a checkpoint after every epoch, resumed
+    schedule, random shifts (and flips for colour images, as CIFAR-10's); a checkpoint after every epoch, resumed
     from (the caller removes it once its outputs are written). `test`: images and labels whose accuracy the log gives after each epoch."""
     image_shape = tuple(images.shape[1:])
     seed_everything(settings["seed"])
-    model = build_classifier(name, image_shape).to(device)
+    model = build_classifier(image_shape, len(dataset_info(name).classes)).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=settings["lr"], weight_decay=5e-4)
     batch_size, epochs = settings["batch_size"], settings["epochs"]
     steps_per_epoch = math.ceil(len(labels) / batch_size)
@@ -87,7 +88,7 @@ def fit(
         order = torch.randperm(len(labels), device=device, generator=order_rng)
         for batch in order.split(batch_size):
             real = augment(
-                to_model_range(images[batch]), shift_rng, flip_rng if name == "cifar10" else None
+                to_model_range(images[batch]), shift_rng, flip_rng if image_shape[0] == 3 else None
             )
             loss = F.cross_entropy(model(real), labels[batch])
             optimizer.zero_grad(set_to_none=True)
@@ -163,7 +164,8 @@ def train_classifier(
     }
     save_tensors(
         model_out,
-        {"dataset": name, "image_shape": list(images.shape[1:]), "state": {k: v.cpu() for k, v in model.state_dict().items()}},
+        {"dataset": name, "image_shape": list(images.shape[1:]), "num_classes": len(dataset.classes),
+         "state": {k: v.cpu() for k, v in model.state_dict().items()}},
     )
     write_json(summary_out, summary)
     Path(checkpoint).unlink()
