@@ -40,3 +40,16 @@ def test_the_tiny_studys_report_is_written_again_word_for_word(tmp_path, monkeyp
     assert without_time(written) == without_time((STORED / "expected_report.txt").read_text())
     assert not any(p.suffix == ".png" for p in Path(".").rglob("*"))  # written from the numbers alone
     assert os.path.getsize("results/report.md") > 10_000
+
+
+def test_the_report_as_one_page_renders_every_table_heading_and_list():
+    from embedgan.documents.html import to_html
+
+    lines = (STORED / "expected_report.txt").read_text().splitlines()
+    page = to_html(lines, STORED, "report")
+    tables = sum(1 for i, line in enumerate(lines) if line.startswith("| ---"))
+    assert page.count("<table>") == tables
+    assert page.count("<h2>") == sum(line.startswith("## ") for line in lines)
+    assert page.count("<tr>") == sum(line.startswith("| ") for line in lines) - tables  # but the separators
+    assert "<em>accuracy</em>" in page and "mu + sigma * eps" in page  # a lone star is no emphasis
+    assert "| " not in page.replace("||", "")  # no markdown table line left

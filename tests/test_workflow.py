@@ -344,6 +344,14 @@ def test_snakemakes_html_report_holds_every_picture(finished_run):
         for pattern in PICTURES:
             assert pattern.format(exp=exp) in html, pattern.format(exp=exp)
     assert "metrics.png" in html
+    # the report as one page first, then the pictures by part of the study (every variant of the
+    # tiny study is in its ladder or its ablation)
+    for category in ("0. The report", "1. The notebook's experiments", "2. The ladder mnist",
+                     "3. The ablation mnist"):
+        assert category in html, category
+    page = (workdir / "results" / "report.html").read_text()
+    assert page.count("<h2>") == (workdir / "results" / "report.md").read_text().count("\n## ")
+    assert page.count('src="data:image/png;base64,') >= len(EXPERIMENTS) * len(PICTURES)
 
 
 def test_each_rule_writes_its_log(finished_run):
@@ -401,3 +409,62 @@ def test_editing_one_experiment_reruns_only_its_chain_and_the_report(finished_ru
     write_config(config_path, config)
     assert planned_jobs(workdir, *args) == set()
 
+
+def test_embedgan_sample_draws_any_number_of_images_of_a_class(finished_run, tmp_path, capsys):
+    """`embedgan sample`: 64 images of class 3 as PNG files, the same bytes for the same seed,
+    other images for another seed; a grid and an array of every class."""
+    from embedgan.cli import main
+
+    workdir, _, _ = finished_run
+    run = str(workdir / "results" / "exp4_noise")
+
+    def pngs(seed: int, out: str) -> dict[str, bytes]:
+        assert main(["sample", run, "--class", "3", "-n", "64", "--seed", str(seed), "--device", "cpu",
+                     "--out", str(tmp_path / out)]) == 0
+        return {p.name: p.read_bytes() for p in sorted((tmp_path / out).iterdir())}
+
+    first = pngs(1, "a")
+    assert len(first) == 64 and all(name.startswith("3_") for name in first)
+    with Image.open(tmp_path / "a" / "3_0000.png") as image:
+        assert image.size == (28, 28) and image.mode == "L"
+    assert len(set(first.values())) > 1  # noise: draws differ
+    assert pngs(1, "b") == first
+    assert pngs(2, "c") != first
+    assert main(["sample", run, "-n", "3", "--format", "npz", "--device", "cpu", "--out", str(tmp_path / "all")]) == 0
+    with np.load(tmp_path / "all.npz") as saved:
+        assert saved["images"].shape == (10, 3, 1, 28, 28) and saved["images"].dtype == np.uint8
+        assert list(saved["labels"]) == [str(d) for d in range(10)]
+    assert main(["sample", run, "-n", "2", "--format", "grid", "--device", "cpu", "--out", str(tmp_path / "g")]) == 0
+    with Image.open(tmp_path / "g.png") as grid:
+        assert grid.size == (2 * 30 + 2, 10 * 30 + 2)  # 2 columns of draws, a row per class, 2 px frames
+    assert "64 images (28x28) of 3" in capsys.readouterr().out
+
+
+def test_embedgan_sample_draws_a_caption_from_a_text_run(finished_run, tmp_path):
+    from embedgan.cli import main
+
+    workdir, _, _ = finished_run
+    out = tmp_path / "caption"
+    assert main(["sample", str(workdir / "results" / "exp2"), "--caption", "a photo of a red truck",
+                 "-n", "2", "--format", "npz", "--device", "cpu", "--out", str(out)]) == 0
+    with np.load(out.with_suffix(".npz")) as saved:
+        assert saved["images"].shape == (1, 2, 3, 32, 32) and list(saved["labels"]) == ["a photo of a red truck"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["results/exp9"], "no model file at results/exp9/model.pt"),
+        (["results/exp4_noise", "--class", "10"], "--class 10: the run has 10 classes, 0-9"),
+        (["results/exp4_noise", "--class", "seven"], "--class seven: the run has 10 classes"),
+        (["results/exp4_noise", "--caption", "a seven"], "--caption needs a run conditioned on text"),
+    ],
+)
+def test_embedgan_sample_names_what_it_cannot_draw(finished_run, monkeypatch, tmp_path, capsys, args, message):
+    from embedgan.cli import main
+
+    workdir, _, _ = finished_run
+    monkeypatch.chdir(workdir)
+    assert main(["sample", *args, "--device", "cpu", "--out", str(tmp_path / "out")]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()  # nothing written

@@ -35,7 +35,8 @@ rule evaluate:
         nearest=report(
             runs.pattern("nearest"),
             caption="../report/nearest.rst",
-            category="{run}",
+            category=report_group,
+            subcategory="{run}",
             labels={"experiment": "{run}", "picture": "nearest training image"},
         ),
     log:

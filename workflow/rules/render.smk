@@ -9,31 +9,36 @@ rule render:
         fake=report(
             runs.pattern("fake", run="{exp}"),
             caption="../report/fake.rst",
-            category="{exp}",
+            category=report_group,
+            subcategory="{exp}",
             labels={"experiment": "{exp}", "picture": "generated"},
         ),
         real=report(
             runs.pattern("real", run="{exp}"),
             caption="../report/real.rst",
-            category="{exp}",
+            category=report_group,
+            subcategory="{exp}",
             labels={"experiment": "{exp}", "picture": "real"},
         ),
         sheet=report(
             runs.pattern("sheet", run="{exp}"),
             caption="../report/sheet.rst",
-            category="{exp}",
+            category=report_group,
+            subcategory="{exp}",
             labels={"experiment": "{exp}", "picture": "sample sheet"},
         ),
         history=report(
             runs.pattern("history_png", run="{exp}"),
             caption="../report/history.rst",
-            category="{exp}",
+            category=report_group,
+            subcategory="{exp}",
             labels={"experiment": "{exp}", "picture": "generation record"},
         ),
         loss=report(
             runs.pattern("loss_png", run="{exp}"),
             caption="../report/loss.rst",
-            category="{exp}",
+            category=report_group,
+            subcategory="{exp}",
             labels={"experiment": "{exp}", "picture": "losses"},
         ),
     log:
@@ -57,7 +62,8 @@ rule morph:
         morph=report(
             runs.pattern("morph", run="{exp}"),
             caption="../report/morph.rst",
-            category="{exp}",
+            category=report_group,
+            subcategory="{exp}",
             labels={"experiment": "{exp}", "picture": "morphs"},
         ),
     log:
@@ -84,7 +90,8 @@ rule prompts:
         prompts=report(
             runs.pattern("prompts", run="{exp}"),
             caption="../report/prompts.rst",
-            category="{exp}",
+            category=report_group,
+            subcategory="{exp}",
             labels={"experiment": "{exp}", "picture": "prompts"},
         ),
     log:

@@ -9,7 +9,7 @@ rule plot_metrics:
         chart=report(
             runs.METRICS_CHART,
             caption="../report/metrics.rst",
-            category="Summary",
+            category="0. The report",
             labels={"picture": "metrics"},
         ),
     log:
@@ -31,6 +31,12 @@ rule report:
         **DOCUMENT_INPUTS,
     output:
         document=runs.REPORT,
+        page=report(
+            runs.REPORT_PAGE,
+            caption="../report/report.rst",
+            category="0. The report",
+            labels={"document": "results/report.md, as one page"},
+        ),
     log:
         runs.log_file("report"),
     benchmark:

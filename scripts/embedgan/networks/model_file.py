@@ -41,10 +41,12 @@ def save(path: str, model: ModelFile) -> None:
     save_tensors(path, record)
 
 
-def load(path: str, run: Run) -> ModelFile:
-    """The model file at `path`, refused (UnreadableFile) where it was written for another run."""
+def load(path: str, run: Run | None) -> ModelFile:
+    """The model file at `path`, refused (UnreadableFile) where it was written for another run
+    than `run` (None: any run's, as `embedgan sample` reads the file a user names)."""
     saved = load_tensors(path)
-    check_made_for(path, saved.get("run"), run)
+    if run is not None:
+        check_made_for(path, saved.get("run"), run)
     missing = [f.name for f in dataclasses.fields(ModelFile) if f.name not in saved]
     if missing:
         raise UnreadableFile(f"{path} is not a model file: it lacks {', '.join(missing)}")

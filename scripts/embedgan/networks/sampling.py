@@ -11,6 +11,7 @@ from torch import nn
 
 from embedgan.config.runs import Run
 from embedgan.config.settings import Settings
+from embedgan.datasets.data import remember
 from embedgan.datasets.images import to_uint8
 from embedgan.networks import model_file
 from embedgan.networks.generators import build_generator
@@ -85,9 +86,11 @@ class TrainedGenerator:
         return to_uint8(self.generator(inputs))
 
 
-def load_generator(model_path: str, device: torch.device, run: Run) -> TrainedGenerator:
-    """The generator of `run` from its model file (refused where the file is another run's)."""
+def load_generator(model_path: str, device: torch.device, run: Run | None) -> TrainedGenerator:
+    """The generator of `run` from its model file (refused where the file is another run's;
+    None: the file's own run)."""
     model = model_file.load(model_path, run)
+    remember(model.settings["dataset"], model.image_shape, model.classes)  # a data set of your own, too
     settings = Settings.of(model.settings)
     codes = model.class_codes
     generator = build_generator(settings, codes.shape[1] + settings.noise_dim, model.image_shape)
