@@ -15,9 +15,11 @@ import numpy as np
 
 from embedgan.config.runs import Run, check_made_for, npz_run, pattern
 from embedgan.documents import tables
+from embedgan.documents.claims import claim
 from embedgan.documents.prose import QUESTION
 from embedgan.documents.study import Study
 from embedgan.evaluation.catalogue import METRICS, columns
+from embedgan.evaluation.intervals import binomial_interval
 
 RECOGNISED = 0.5  # a class counts as recognised when the classifier names it in half its draws
 
@@ -122,9 +124,14 @@ def answer_section(study: Study) -> list[str]:
         metrics = entry["metrics"][0]
         recognised = sum(c["accuracy"] >= RECOGNISED for c in metrics["per_class"])
         real = study.classifiers[entry["settings"].dataset]["test_accuracy"]
+        classes = len(metrics["per_class"])
+        distinct = ""
+        if not metrics["has_noise"]:  # one image per class: its accuracy rests on those few images
+            share, low, high = binomial_interval(recognised, classes)
+            distinct = f" ({recognised} of its {classes} distinct images: 95% interval {low:.0%}-{high:.0%})"
         lines.append(
             f"- {name}: {metrics['accuracy']:.0%} of its generated images are classified as "
-            f"the intended class, {recognised} of {len(metrics['per_class'])} classes in at least half their draws "
+            f"the intended class{distinct}, {recognised} of {classes} classes in at least half their draws "
             f"(the classifier is right on {real:.0%} of real test images)."
         )
     single = [name for name, e in experiments.items() if not e["metrics"][0]["has_noise"]]
@@ -176,23 +183,18 @@ def answer_section(study: Study) -> list[str]:
 
 
 def noise_pair_line(study: Study, alone: str, noisy: str) -> str:
-    """One noise pair's numbers, and on which of them each of the two comes closer to a
-    perfect generator."""
-    without, with_noise = (tables.row(study, name, first_run_only=True) for name in (alone, noisy))
-    cells, closer = [], {alone: [], noisy: []}
+    """One noise pair's numbers (means over their seeds), and what the claim rule admits of
+    their differences."""
+    without, with_noise = (tables.row(study, name) for name in (alone, noisy))
+    cells, said = [], []
     for key in columns("compare"):
-        perfect = with_noise.perfect(key)[0]
         values = " / ".join(tables.fmt(key, run.value(key), short=True) for run in (without, with_noise))
-        cells.append(f"{METRICS[key].label} {values} ({tables.fmt(key, perfect, short=True)})")
-        gaps = {alone: abs(without.value(key) - perfect), noisy: abs(with_noise.value(key) - perfect)}
-        if not any(map(math.isnan, gaps.values())) and gaps[alone] != gaps[noisy]:
-            closer[min(gaps, key=gaps.get)].append(METRICS[key].label)
+        cells.append(f"{METRICS[key].label} {values} ({tables.fmt(key, with_noise.perfect(key)[0], short=True)})")
+        said.append(claim(key, alone, without.values(key), noisy, with_noise.values(key)))
     noise = study.experiments[noisy]["settings"].noise_dim
-    return (
-        f"- {alone} / {noisy} ({noise}-d noise): {', '.join(cells)}. Closer to a perfect "
-        f"generator without noise: {', '.join(closer[alone]) or 'nothing'}; with noise: "
-        f"{', '.join(closer[noisy]) or 'nothing'}."
-    )
+    seeds = f"{len(without.runs)} / {len(with_noise.runs)} seeds"
+    admitted = "; ".join(s for s in said if s) or "No difference the test admits"
+    return f"- {alone} / {noisy} ({noise}-d noise, {seeds}): {', '.join(cells)}. {admitted}."
 
 
 def headline(study: Study) -> str:
@@ -249,32 +251,27 @@ def ladder_answer(study: Study) -> list[str]:
 
 
 def ablation_answer(study: Study) -> list[str]:
-    """Per ablation, the ingredients whose putting back moves a number beyond the seeds'
-    spread (most such numbers first), and those that move none."""
+    """Per ablation, what putting each ingredient back changes, in the claim rule's sentences
+    (documents.claims: which way, the 95% interval, the test; nothing the test does not
+    admit), rows with most such changes first, and the rows that change nothing it admits."""
     lines = []
     for name, ablation in study.ablations.items():
         numbers = tables.ablation_numbers(study, name)
         control = numbers["control"]
         if len(control.runs) < 2:
-            lines.append(f"- {name}: the full control has no repeats, so no spread to judge the rows by.")
+            lines.append(f"- {name}: the full control has no repeats, so no test can admit a difference.")
             continue
-        lines.append(
-            f"- {name}, against {ablation['control']} over {len(control.runs)} seeds (a difference "
-            f"counts beyond {tables.SPREAD_WIDTH:g} standard deviations of the seeds):"
-        )
+        lines.append(f"- {name}, against {ablation['control']} over {len(control.runs)} seeds:")
         rows = sorted(numbers["rows"], key=lambda entry: -len(entry["beyond"]))
         for entry in (entry for entry in rows if entry["beyond"]):
-            moved = ", ".join(
-                f"{METRICS[key].label} {control.value(key):.2f} -> {entry['values'][key]:.2f}"
-                for key in entry["beyond"]
-            )
+            said = (claim(key, ablation["control"], control.values(key), entry["experiment"], [entry["values"][key]])
+                    for key in entry["beyond"])
             lines.append(
-                f"  - putting back {'; '.join(map(tables.format_change, entry['changes']))} "
-                f"({entry['experiment']}): {moved}."
+                f"  - putting back {'; '.join(map(tables.format_change, entry['changes']))}: " + "; ".join(said) + "."
             )
         within = [entry["experiment"] for entry in rows if not entry["beyond"]]
         if within:
-            lines.append(f"  - within the spread on every number: {', '.join(within)}.")
+            lines.append(f"  - no difference the test admits on any number: {', '.join(within)}.")
     return lines
 
 

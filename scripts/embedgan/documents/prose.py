@@ -59,5 +59,7 @@ ABLATION_NOTE = (
     "every run of a data set at one scale (the full control's, repeated over seeds for the "
     "spread). Each row's numbers beside the full control's mean ± standard deviation over its "
     "seeds and a perfect generator's; in brackets the row's difference from the control's "
-    "mean, in bold where it exceeds {width:g} standard deviations of the seeds."
+    "mean, in bold where the test admits it: the row lies outside the 95% t prediction interval "
+    "of the control's seeds (where a further seed of the control would fall 95% of the time; "
+    "with one seed of the control, nothing is admitted)."
 )

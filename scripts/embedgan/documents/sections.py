@@ -16,7 +16,6 @@ from embedgan.documents.prose import (
 )
 from embedgan.documents.study import Study
 from embedgan.documents.tables import (
-    SPREAD_WIDTH,
     ablation_numbers,
     caption_table,
     fmt,
@@ -265,7 +264,7 @@ def ablation_section(study: Study) -> list[str]:
     exceeds the seeds' spread), and the sample sheets side by side."""
     if not study.ablations:
         return []
-    lines = ["## What the positive control needs", "", ABLATION_NOTE.format(width=SPREAD_WIDTH), ""]
+    lines = ["## What the positive control needs", "", ABLATION_NOTE, ""]
     keys = columns("compare")
     for name, ablation in study.ablations.items():
         numbers = ablation_numbers(study, name)

@@ -14,6 +14,7 @@ import numpy as np
 
 from embedgan.documents.study import Study
 from embedgan.evaluation.catalogue import METRICS, columns, number
+from embedgan.evaluation.intervals import difference
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
@@ -47,13 +48,17 @@ class Row:
     classifier: dict
     cas_real: dict | None = None
 
+    def values(self, key: str) -> list[float]:
+        """The metric of each run (NaN where one has none)."""
+        return [METRICS[key].value(run) for run in self.runs]
+
     def value(self, key: str) -> float:
         """The mean over the runs (NaN where one has none)."""
-        return float(np.mean([METRICS[key].value(run) for run in self.runs]))
+        return float(np.mean(self.values(key)))
 
     def spread(self, key: str) -> float | None:
         """The sample standard deviation over the runs (None for a single run)."""
-        values = [METRICS[key].value(run) for run in self.runs]
+        values = self.values(key)
         return float(np.std(values, ddof=1)) if len(values) > 1 else None
 
     def perfect(self, key: str) -> tuple[float, float]:
@@ -123,25 +128,18 @@ def format_change(change: dict) -> str:
     return f"{change['key']}: {change.get('old', '–')} -> {change.get('new', '–')}"
 
 
-# A row's difference from the full control counts where it exceeds this many standard
-# deviations of the control's seeds.
-SPREAD_WIDTH = 2.0
-
-
 def ablation_numbers(study: Study, name: str) -> dict:
     """An ablation's numbers: the full control over its seeds (a Row of the control and its
     repeats), and per row its values, its differences from the control's mean and the metrics
-    whose difference exceeds SPREAD_WIDTH standard deviations (none can without repeats)."""
+    whose difference its test admits (intervals.difference: a single run outside the 95% t
+    prediction interval of the control's seeds; none can be admitted without repeats)."""
     ablation = study.ablations[name]
     control = row(study, ablation["control"], first_run_only=True)
     control.runs += [study.experiments[e]["metrics"][0] for e in ablation["repeats"]]
     rows = []
     for entry in ablation["rows"]:
         values = {key: row(study, entry["experiment"], first_run_only=True).value(key) for key in columns("compare")}
-        difference = {key: value - control.value(key) for key, value in values.items()}
-        beyond = [
-            key for key in difference
-            if control.spread(key) is not None and abs(difference[key]) > SPREAD_WIDTH * control.spread(key)
-        ]
-        rows.append({**entry, "values": values, "difference": difference, "beyond": beyond})
+        found = {key: difference(control.values(key), [value]) for key, value in values.items()}
+        beyond = [key for key, test in found.items() if test.admitted]
+        rows.append({**entry, "values": values, "difference": {k: t.value for k, t in found.items()}, "beyond": beyond})
     return {"control": control, "rows": rows}
