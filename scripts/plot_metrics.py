@@ -1,8 +1,8 @@
 """Snakemake script: the bar chart of every experiment's metrics (mean and spread over seeds),
-each beside a perfect generator's."""
+each beside a perfect generator's, and every experiment's curve (its first run's) by data set."""
 
-from embedgan.config.runs import Run, read_json, read_metrics
-from embedgan.documents.render import metrics_chart
+from embedgan.config.runs import Run, read_json, read_judgement, read_metrics
+from embedgan.documents.render import curves_chart, metrics_chart
 from embedgan.documents.study import read_cas_real
 from embedgan.documents.tables import Row
 from embedgan.runtime import log_to
@@ -16,3 +16,7 @@ with log_to(snakemake.log[0]):
         runs = [read_metrics(Run.from_record(record)) for record in records]
         chart[exp] = Row(runs, classifiers[dataset], cas_real.get(dataset))
     metrics_chart(chart, snakemake.output.chart)
+    curves = {}
+    for exp, records in snakemake.params.runs.items():
+        curves.setdefault(records[0]["dataset"], {})[exp] = read_judgement(Run.from_record(records[0]), "curve")
+    curves_chart(curves, snakemake.output.curves)

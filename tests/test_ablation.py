@@ -127,10 +127,11 @@ def test_the_page_shows_an_ablations_runs_by_their_sheets_only(study, tmp_path):
         for key in runs.PICTURES:
             entry[key] = str(tmp_path / f"{name}_{key}.png")
             Path(entry[key]).write_bytes(b"png")
-    study.metrics_png = str(tmp_path / "metrics.png")
+    study.metrics_png, study.curves_png = str(tmp_path / "metrics.png"), str(tmp_path / "curves.png")
     Path(study.metrics_png).write_bytes(b"png")
+    Path(study.curves_png).write_bytes(b"png")
     publish.copy_pictures(study, tmp_path / "page")
     copied = sorted(p.name for p in (tmp_path / "page").iterdir())
     sheets = [f"{name}_samples.png" for name in sorted(RUNS)]
-    assert [name for name in copied if not name.startswith("exp5")] == sorted([*sheets, "metrics.png"])
+    assert [name for name in copied if not name.startswith("exp5")] == sorted([*sheets, "curves.png", "metrics.png"])
     assert len([name for name in copied if name.startswith("exp5")]) == len(runs.PICTURES)

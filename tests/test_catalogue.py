@@ -94,7 +94,7 @@ def test_a_new_entry_reaches_every_table_that_lists_metrics(monkeypatch, tmp_pat
     assert sum("| sharpness (real) |" in line for line in headers["metrics_section"]) == 2  # metrics, fidelity
     for name in ("noise_section", "ladder_section", "beyond_section"):
         assert "| sharpness (real) |" in headers[name][0], name
-    assert "| sharpness | beyond the spread |" in headers["ablation_section"][0]
+    assert "| sharpness | admitted by the test |" in headers["ablation_section"][0]
     assert "| 0.40 (+0.00) |" in "\n".join(sections.ablation_section(study))
     assert "| sharpness (real) |" in answers.results_table(study)[0]
     assert "0.40 (0.60)" in answers.results_table(study)[2]

@@ -134,6 +134,7 @@ class Stages:
         run = self.run(exp)
         dataset = run.dataset
         available = {
+            "snapshots": self.path(run.path("snapshots")),
             "classifier": self.path(f"results/classifiers/{dataset}.pt"),
             "classifier_summary": self.path(f"results/classifiers/{dataset}.json"),
             **self.dataset(exp),
@@ -197,7 +198,7 @@ def test_the_reference_classifiers_train_on_the_device(stages):
 
 
 @pytest.mark.parametrize("exp", ["exp4", "cgan", "exp2", "cgan_text", "exp4_ca"])
-def test_sample_evaluate_and_cas_run_on_the_device(stages, exp):
+def test_sample_evaluate_cas_and_curve_run_on_the_device(stages, exp):
     stages.model_stage(exp, "sample_experiment.py", ("samples",), {"rows": 2})
     stages.model_stage(
         exp, "evaluate_experiment.py", ("metrics", "nearest"),
@@ -210,6 +211,10 @@ def test_sample_evaluate_and_cas_run_on_the_device(stages, exp):
          "cas": canonical(stages.config["cas"]), "checkpoint": stages.path(stages.run(exp).path("cas_checkpoint"))},
         inputs=("images", "manifest"),
     )
+    stages.model_stage(exp, "judge_curve.py", ("curve",), {"samples_per_class": stages.config["eval_samples_per_class"]},
+                       inputs=("snapshots", "classifier", "images"))
+    curve = json.loads(open(stages.path(stages.run(exp).path("curve"))).read())
+    assert len(curve["points"]) == len(curve["steps"]) >= 2 and isinstance(curve["converged"], bool)
     metrics = json.loads(open(stages.path(stages.run(exp).path("metrics"))).read())
     assert 0 <= metrics["accuracy"] <= 1 and metrics["frechet_distance"] >= 0
     assert metrics["prdc"]["perfect"] is not None
@@ -298,8 +303,8 @@ def test_the_report_is_written_from_runs_made_on_the_device(stages, monkeypatch)
                     "checkpoint": stages.path(runs.classifier_file(dataset, "cas_real_checkpoint"))},
         )
     for exp in chosen:
-        if not os.path.exists(stages.path(stages.run(exp).path("cas"))):
-            test_sample_evaluate_and_cas_run_on_the_device(stages, exp)
+        if not os.path.exists(stages.path(stages.run(exp).path("curve"))):
+            test_sample_evaluate_cas_and_curve_run_on_the_device(stages, exp)
     resolved = {exp: stages.experiments[exp] for exp in chosen}
     runs_of = {exp: [stages.run(exp)] for exp in chosen}
     probes = dict.fromkeys(chosen, [])

@@ -25,6 +25,7 @@ def write_metrics(run: Run, named: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"run": {"name": named}, "accuracy": 0.5}))
     Path(run.path("cas")).write_text(json.dumps({"run": {"name": named}, "test_accuracy": 0.25}))
+    Path(run.path("curve")).write_text(json.dumps({"run": {"name": named}, "converged": True}))
 
 
 def test_metrics_are_read_back_by_the_run_they_name(tmp_path, monkeypatch):
@@ -50,6 +51,7 @@ def test_an_experiment_is_read_back_with_its_first_runs_pictures(tmp_path, monke
     entry = read_experiment(runs)
     assert entry["manifest"] == {"dataset": "mnist"}
     assert [m["run"]["name"] for m in entry["metrics"]] == ["exp4", "exp4/seed1"]
+    assert [c["run"]["name"] for c in entry["curves"]] == ["exp4", "exp4/seed1"]
     assert entry["nearest"] == "results/exp4/nearest.png"
 
 

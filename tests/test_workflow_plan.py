@@ -22,7 +22,7 @@ def test_dry_run_of_the_default_config_plans_the_whole_study(workflow_copy):
         ("fetch_inception", None),  # inception_metrics: true in the default config
         ("train_classifier", None),
         ("cas_real", None),
-        *{(rule, exp) for rule in ("train", "sample", "render", "evaluate", "cas") for exp in EXPERIMENTS},
+        *{(rule, exp) for rule in ("train", "sample", "render", "evaluate", "cas", "curve") for exp in EXPERIMENTS},
         ("plot_metrics", None),
         ("report", None),
         ("all", None),
@@ -33,7 +33,7 @@ def test_dry_run_of_the_default_config_plans_the_whole_study(workflow_copy):
     for edge in ("fetch_dataset", "train", "train_classifier", "sample", "render", "evaluate", "report"):
         assert edge in rulegraph
     dag = snakemake(workflow_copy, "--dag").stdout
-    assert dag.count("[label = ") == 35 and dag.count("dataset: ") == 2
+    assert dag.count("[label = ") == 40 and dag.count("dataset: ") == 2
     assert dag.count("train_classifier") == 2
     assert all(f"train\\nrun: {exp}" in dag for exp in EXPERIMENTS)
 
@@ -224,5 +224,6 @@ def test_the_workflow_runs_as_a_module_of_another_project(tmp_path, mirror):
     with open(source / "scripts" / "embedgan" / "evaluation" / "metrics.py", "a") as module:
         module.write("# edited\n")
     assert planned_jobs(project, "-n") == {
-        ("evaluate", "exp5"), ("evaluate", "exp5/seed1"), ("plot_metrics", None), ("report", None), ("all", None)
+        ("evaluate", "exp5"), ("evaluate", "exp5/seed1"), ("curve", "exp5"), ("curve", "exp5/seed1"),
+        ("plot_metrics", None), ("report", None), ("all", None)
     }

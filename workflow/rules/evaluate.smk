@@ -79,6 +79,32 @@ rule captions:
         "../../scripts/evaluate_captions.py"
 
 
+# A run's curve: accuracy, Frechet distance and recall at each point of its generation record.
+rule curve:
+    input:
+        package_modules("judge_curve.py"),
+        snapshots=runs.pattern("snapshots"),
+        classifier=classifier_file("model"),
+        images=dataset_file("images"),
+    output:
+        curve=runs.pattern("curve"),
+    log:
+        runs.log_file("curve", "{run}"),
+    benchmark:
+        runs.benchmark_file("curve", "{run}")
+    conda:
+        "../../environment.yaml"
+    threads: config["train_threads"]
+    resources:
+        gpu=1,
+    params:
+        run=lambda w: RUN[w.run].record(),
+        # at most as many images per class as the final evaluation judges (the FD's fair reference)
+        samples_per_class=config["eval_samples_per_class"],
+    script:
+        "../../scripts/judge_curve.py"
+
+
 # The classification accuracy score: a classifier trained on a run's generated images, scored on
 # real test images; beside it the same training on real training images (cas_real).
 rule cas:

@@ -3,6 +3,7 @@ rule plot_metrics:
         package_modules("plot_metrics.py"),
         metrics=[run.path("metrics") for run in RUN.values()],
         cas=[run.path("cas") for run in RUN.values()],
+        curves=[run.path("curve") for run in RUN.values()],
         cas_real=[runs.cas_real_file(dataset) for dataset in DATASETS],
         classifiers=[runs.classifier_file(dataset, "summary") for dataset in DATASETS],
     output:
@@ -11,6 +12,12 @@ rule plot_metrics:
             caption="../report/metrics.rst",
             category="0. The report",
             labels={"picture": "metrics"},
+        ),
+        curves=report(
+            runs.CURVES_CHART,
+            caption="../report/curves.rst",
+            category="0. The report",
+            labels={"picture": "curves"},
         ),
     log:
         runs.log_file("plot_metrics"),

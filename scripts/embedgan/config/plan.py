@@ -165,9 +165,11 @@ def document_inputs(runs_of: dict[str, list[Run]], probes: dict[str, list[str]],
         "manifests": [runs.dataset_files(run.dataset)["manifest"] for run in first_runs],
         "metrics": [run.path("metrics") for run in every_run],
         "cas": [run.path("cas") for run in every_run],
+        "curves": [run.path("curve") for run in every_run],
         "cas_real": [runs.cas_real_file(dataset) for dataset in datasets],
         "classifiers": [runs.classifier_file(dataset, "summary") for dataset in datasets],
         "metrics_png": runs.METRICS_CHART,
+        "curves_png": runs.CURVES_CHART,
         "pictures": [run.path(picture) for run in first_runs for picture in runs.PICTURES],
         "probes": [run.path(probe) for run in first_runs for probe in probes[run.experiment]],
     }
@@ -188,6 +190,7 @@ def job_benchmarks(
         for run in exp_runs:
             jobs[f"evaluate {run.name}"] = runs.benchmark_file("evaluate", run.name)
             jobs[f"cas {run.name}"] = runs.benchmark_file("cas", run.name)
+            jobs[f"curve {run.name}"] = runs.benchmark_file("curve", run.name)
     for dataset in datasets:
         jobs[f"cas_real {dataset}"] = runs.benchmark_file("cas_real", dataset)
     jobs["plot_metrics"] = runs.benchmark_file("plot_metrics")

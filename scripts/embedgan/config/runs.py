@@ -23,6 +23,7 @@ BENCHMARKS = "benchmarks"
 REPORT = f"{RESULTS}/report.md"
 REPORT_PAGE = f"{RESULTS}/report.html"  # the report as one page, for Snakemake's HTML report
 METRICS_CHART = f"{RESULTS}/metrics.png"
+CURVES_CHART = f"{RESULTS}/curves.png"
 # The standard FID Inception-v3 weights (torch-fidelity's), for inception_metrics: true.
 INCEPTION_WEIGHTS = "resources/inception/weights-inception-2015-12-05-6726825d.pth"
 # A data set's reference classifier and its real-image CAS, under results/classifiers/.
@@ -43,6 +44,7 @@ ARTIFACTS = {
     "metrics": "metrics.json",
     "cas": "cas.json",  # the classification accuracy score (embedgan.evaluation.cas)
     "cas_checkpoint": "cas.checkpoint.pt",
+    "curve": "curve.json",  # accuracy, FD, recall at each point of training (embedgan.evaluation.curves)
     "nearest": "nearest.png",
     "fake": "{exp}_fake.png",
     "real": "{exp}_real.png",
@@ -96,14 +98,15 @@ def page_files(
 ) -> list[str]:
     """Every file the publish target writes: the page, then its pictures (in the folder named
     after the page): each experiment's, its probes' (probes: experiment -> those its config asks
-    for; a run made for an ablation alone: its sheet only) and the metrics chart."""
+    for; a run made for an ablation alone: its sheet only) and the charts (metrics, curves)."""
     folder = Path(page).with_suffix("")
     names = [
         picture_name(key, exp)
         for exp in experiments
         for key in page_pictures(probes.get(exp, []), exp in ablation_only)
     ]
-    return [page, *(str(folder / name) for name in [*names, "metrics.png"])]
+    charts = [Path(METRICS_CHART).name, Path(CURVES_CHART).name]
+    return [page, *(str(folder / name) for name in [*names, *charts])]
 
 
 def log_file(rule: str, job: str | None = None) -> str:
@@ -203,13 +206,14 @@ def read_metrics(run: Run) -> dict:
 
 def read_experiment(runs: list[Run], probes: list[str] = ()) -> dict:
     """An experiment's finished outputs: its first run's history, data manifest and pictures,
-    every run's metrics (the first run's first), and the probes its config asks for (morph,
-    prompts: picture paths; captions: the numbers)."""
+    every run's metrics and curve (the first run's first), and the probes its config asks for
+    (morph, prompts: picture paths; captions: the numbers)."""
     first = runs[0]
     return {
         "history": read_json(first.path("history")),
         "manifest": read_json(dataset_files(first.dataset)["manifest"]),
         "metrics": [read_metrics(run) for run in runs],
+        "curves": [read_judgement(run, "curve") for run in runs],
         **{picture: first.path(picture) for picture in PICTURES},
         **{
             probe: read_json(first.path(probe)) if probe == "captions" else first.path(probe)

@@ -288,6 +288,7 @@ class Settings:
     optimizer: Optimizer = field(default_factory=Optimizer)
     seed: int = 0
     history_points: int = 8
+    curve_samples: int = 50  # images per class at each point of the record, judged for the run's curve
     noise_dim: int = 0  # Gaussian noise values appended to the class code; 0: the notebook
     caption: str = "{name}"
     encoder_dropout: bool = False

@@ -11,9 +11,6 @@ import math
 from pathlib import Path
 from statistics import fmean
 
-import numpy as np
-
-from embedgan.config.runs import Run, check_made_for, npz_run, pattern
 from embedgan.documents import tables
 from embedgan.documents.claims import claim
 from embedgan.documents.prose import QUESTION
@@ -22,11 +19,6 @@ from embedgan.evaluation.catalogue import METRICS, columns
 from embedgan.evaluation.intervals import binomial_interval
 
 RECOGNISED = 0.5  # a class counts as recognised when the classifier names it in half its draws
-
-
-# A generation record has stopped changing when its last interval changes its pictures by at
-# most this share of what its first interval did.
-SETTLED = 0.05
 
 
 def benchmark_seconds(path: str) -> float | None:
@@ -38,21 +30,6 @@ def benchmark_seconds(path: str) -> float | None:
     return float(rows[-1]["s"]) if rows else None
 
 
-def record_changes(name: str, history: dict) -> tuple[float, float] | None:
-    """Mean change per pixel (grey levels of 255) of an experiment's generation record (one
-    image per class, the same noise at every point) over its first and over its last interval
-    (None for a record of one point)."""
-    path = pattern("snapshots", name, name)
-    made_for = history["run"]
-    with np.load(path) as snapshots:
-        check_made_for(path, npz_run(snapshots), Run(name, made_for["seed"], made_for["dataset"]))
-        images = snapshots["images"].astype(np.float64)
-    if len(images) < 2:
-        return None
-    change = lambda a, b: float(np.abs(images[b] - images[a]).mean())  # noqa: E731
-    return change(0, 1), change(-2, -1)
-
-
 def scale_section(study: Study) -> list[str]:
     rows, settled, changing = [], [], []
     for name, entry in study.experiments.items():
@@ -61,23 +38,21 @@ def scale_section(study: Study) -> list[str]:
         steps = scale and scale["epochs"] * math.ceil(scale["images"] / scale["batch_size"])
         theirs = ["not in the notebook", "", "", ""] if scale is None else [
             f"{scale['images']:,}", scale["batch_size"], scale["epochs"], f"{steps:,}"]
-        changes = record_changes(name, history)
+        converged = entry["curves"][0]["converged"]
         rows.append([name, f"{history['train_images']:,}", settings.batch_size, settings.epochs,
-                     f"{history['steps']:,}", *theirs, "–" if changes is None else f"{changes[0]:.1f} / {changes[1]:.1f}"])
-        if changes is not None and scale is not None and history["steps"] < steps:
-            (settled if changes[1] <= SETTLED * changes[0] else changing).append(name)
+                     f"{history['steps']:,}", *theirs, "yes" if converged else "no"])
+        if scale is not None and history["steps"] < steps:
+            (settled if converged else changing).append(name)
     header = ["experiment", "training images", "batch", "epochs", "steps", "notebook: images", "batch", "epochs",
-              "steps", "record's change, first / last interval"]
+              "steps", "converged (see Convergence)"]
     return [
         "## Scale of each experiment, beside the notebook's",
         "",
         *tables.table(header, rows),
         "",
-        "The record's change: how much the generation record's pictures (one image per class, "
-        "the same noise at every point) change per pixel, in grey levels of 255, over its first "
-        "and over its last interval. Trained for fewer steps than the notebook:",
+        "Trained for fewer steps than the notebook:",
         "",
-        f"- stopped changing (last interval at most {SETTLED:.0%} of the first), so more epochs "
+        f"- converged (flat over the last quarter of training, see \"Convergence\"), so more steps "
         f"would change little: {', '.join(settled) or 'none'};",
         f"- still changing when stopped (shortened for time): {', '.join(changing) or 'none'}.",
         "",

@@ -31,9 +31,10 @@ def copy_pictures(study: Study, picture_dir: Path) -> None:
                 target = picture_dir / picture_name(key, name)
                 shutil.copyfile(entry[key], target)
                 entry[key] = str(target)
-    target = picture_dir / "metrics.png"
-    shutil.copyfile(study.metrics_png, target)
-    study.metrics_png = str(target)
+    for chart in ("metrics_png", "curves_png"):  # the charts, under their names in results/
+        target = picture_dir / Path(getattr(study, chart)).name
+        shutil.copyfile(getattr(study, chart), target)
+        setattr(study, chart, str(target))
 
 
 PAGE = (
@@ -44,6 +45,7 @@ PAGE = (
     sections.ladder_section,
     answers.scale_section,
     sections.metrics_section,
+    sections.convergence_section,
     sections.noise_section,
     sections.beyond_section,
     answers.wall_time_section,

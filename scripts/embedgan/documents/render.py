@@ -157,3 +157,35 @@ def metrics_chart(metrics: dict[str, Row], out_path: str) -> None:
     figure.tight_layout()
     figure.savefig(out_path, dpi=100)
     plt.close(figure)
+
+
+def curves_chart(curves: dict[str, dict[str, dict]], out_path: str) -> None:
+    """A row per data set (curves: data set -> experiment -> its curve.json): accuracy, Frechet
+    distance and recall at each point of training, against the share of its steps done, with a
+    perfect generator's (grey, dashed) where it has one."""
+    rows = list(curves)
+    figure, axes = plt.subplots(len(rows), 3, figsize=(13, 3.4 * len(rows)), squeeze=False)
+    for row, dataset in enumerate(rows):
+        for column, (key, perfect, label) in enumerate((
+            ("accuracy", None, "classifier accuracy"),
+            ("frechet_distance", "frechet_floor", "Frechet distance"),
+            ("recall", "recall_perfect", "recall"),
+        )):
+            ax = axes[row][column]
+            for name, curve in curves[dataset].items():
+                if curve["points"]:
+                    done = [step / max(curve["steps"][-1], 1) for step in curve["steps"]]
+                    values = [np.nan if p[key] is None else p[key] for p in curve["points"]]
+                    ax.plot(done, values, marker="o", markersize=3, label=name + ("" if curve["converged"] else " *"))
+                    if perfect:
+                        ax.plot(done, [np.nan if p[perfect] is None else p[perfect] for p in curve["points"]],
+                                color="0.6", linestyle="--", linewidth=0.8)
+            if key == "frechet_distance":
+                ax.set_yscale("log")
+            ax.set_title(f"{dataset}: {label}", fontsize=9)
+            ax.set_xlabel("share of the run's steps", fontsize=8)
+            ax.grid(alpha=0.3)
+        axes[row][0].legend(fontsize=6, ncol=2, title="* not converged", title_fontsize=6)
+    figure.tight_layout()
+    figure.savefig(out_path, dpi=100)
+    plt.close(figure)

@@ -18,6 +18,7 @@ REPORT = (
     sections.report_header,
     sections.summary_section,
     sections.metrics_section,
+    sections.convergence_section,
     sections.noise_section,
     sections.ladder_section,
     sections.ablation_section,

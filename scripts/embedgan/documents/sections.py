@@ -261,7 +261,7 @@ def sample_sheets(study: Study, names: list[str], order: str) -> list[str]:
 def ablation_section(study: Study) -> list[str]:
     """Per ablation: the full control over its seeds, the perfect generator, then one row per
     ingredient put back, each metric with its difference from the control (in bold where it
-    exceeds the seeds' spread), and the sample sheets side by side."""
+    is admitted by the test of documents.claims), and the sample sheets side by side."""
     if not study.ablations:
         return []
     lines = ["## What the positive control needs", "", ABLATION_NOTE, ""]
@@ -284,10 +284,49 @@ def ablation_section(study: Study) -> list[str]:
                 *(f"**{cell}**" if key in entry["beyond"] else cell for key, cell in zip(keys, cells, strict=True)),
                 ", ".join(METRICS[key].label for key in entry["beyond"]) or "none",
             ])
-        header = ["run", "puts back", *(METRICS[key].label for key in keys), "beyond the spread"]
+        header = ["run", "puts back", *(METRICS[key].label for key in keys), "admitted by the test"]
         names = [ablation["control"], *(entry["experiment"] for entry in ablation["rows"])]
         lines += [f"### {name}", "", *table(header, rows), "", *sample_sheets(study, names, "the full control first")]
     return lines
+
+
+def convergence_cells(curve: dict) -> list[str]:
+    """A run's curve over its last quarter: each metric from the window's first point to its
+    last, and the verdict."""
+    points, steps = curve["points"], curve["steps"]
+    if not points:
+        return ["–", "–", "–", "no curve (curve_samples: 0)"]
+    start = steps.index(curve["from_step"])
+    cells = [f"{fmt(key, points[start][key], short=True)} -> {fmt(key, points[-1][key], short=True)}"
+             for key in ("accuracy", "frechet_distance", "recall")]
+    return [*cells, "yes" if curve["converged"] else "no: still changing"]
+
+
+def convergence_section(study: Study) -> list[str]:
+    """Each run's curve (evaluation.curves): its numbers over the last quarter of training and
+    whether it converged, and the curves of every experiment."""
+    curve = next(iter(study.experiments.values()))["curves"][0]
+    tolerance = curve.get("tolerance", {})
+    rows = [
+        [name, entry["history"]["steps"], *convergence_cells(entry["curves"][0])]
+        for name, entry in study.experiments.items()
+    ]
+    return [
+        "## Convergence",
+        "",
+        f"Each run's sampler drew the same noise at every point of its generation record; those "
+        f"images are judged like the final ones. A run counts as converged where, over the last "
+        f"{curve.get('last_share', 0.25):.0%} of its steps, accuracy and recall move by at most "
+        f"{tolerance.get('accuracy', 0):.2f} and the Frechet distance by at most "
+        f"{tolerance.get('frechet_distance', 0):.0%} of its last value. A comparison of runs that "
+        "have not converged compares points of training, not recipes.",
+        "",
+        *table(["experiment", "steps", "accuracy, last quarter", "FD, last quarter", "recall, last quarter",
+                "converged"], rows),
+        "",
+        f"![curves]({study.link(study.curves_png)})",
+        "",
+    ]
 
 
 def report_header(study: Study) -> list[str]:

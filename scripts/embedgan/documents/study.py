@@ -26,6 +26,7 @@ class Study:
     noise_pairs: list[list[str]]
     metrics_png: str
     folder: Path
+    curves_png: str = ""  # every experiment's curve, by data set
     cas_real: dict[str, dict] = field(default_factory=dict)
     ladders: dict[str, list[dict]] = field(default_factory=dict)  # rungs, bottom first: experiment, changes
     ablations: dict[str, dict] = field(default_factory=dict)  # control, repeats, rows: experiment, changes
@@ -83,7 +84,7 @@ def read_study(plan: dict, inputs, folder: Path, page: dict | None = None) -> St
     experiments, classifiers = gather(plan["experiments"], plan["runs"], inputs.classifiers, plan["probes"])
     extra = {key: (page or {})[key] for key in ("notebook", "benchmarks", "command") if key in (page or {})}
     return Study(
-        experiments, classifiers, plan["noise_pairs"], inputs.metrics_png, folder,
+        experiments, classifiers, plan["noise_pairs"], inputs.metrics_png, folder, inputs.curves_png,
         cas_real=read_cas_real(inputs.cas_real), ladders=plan["ladders"], ablations=plan["ablations"],
         ablation_only=plan["ablation_only"], on_page=page is not None, **extra,
     )

@@ -64,6 +64,20 @@ def draw_classes(nets: Networks, settings: Settings) -> np.ndarray:
     return images
 
 
+@torch.no_grad()
+def draw_curve_point(nets: Networks, settings: Settings) -> np.ndarray:
+    """A point of the run's curve (evaluation.curves): `curve_samples` uint8 images of every
+    class (classes x N x C x H x W), drawn by the sampler from the same noise at every point."""
+    prepare_sampler(nets, settings)
+    generator = nets.sampler
+    generator.eval()
+    codes = class_codes(nets).repeat_interleave(settings.curve_samples, dim=0)
+    inputs, _ = nets.draw_inputs(codes, torch.Generator().manual_seed(settings.seed + 3))
+    images = to_uint8(generator(inputs))
+    generator.train()
+    return images.reshape(-1, settings.curve_samples, *images.shape[1:])
+
+
 @dataclass
 class TrainedGenerator:
     """A trained generator in eval mode with what makes its input."""

@@ -124,6 +124,7 @@ class TrainState:
     loss_counts: dict[str, int] = field(default_factory=dict)
     snapshots: list[torch.Tensor] = field(default_factory=list)  # the record: uint8, a row each
     snapshot_steps: list[int] = field(default_factory=list)
+    curve: list[torch.Tensor] = field(default_factory=list)  # at each snapshot: N images of every class
 
     def add_losses(self, losses: dict[str, torch.Tensor]) -> None:
         """Sum a step's losses on the device, until the next logged row."""
@@ -277,6 +278,8 @@ class Trainer:
         """A row of the generation record, drawn at the current step."""
         self.state.snapshots.append(torch.from_numpy(sampling.draw_classes(self.nets, self.settings)))
         self.state.snapshot_steps.append(self.state.step)
+        if self.settings.curve_samples:
+            self.state.curve.append(torch.from_numpy(sampling.draw_curve_point(self.nets, self.settings)))
 
     # -- the loop ---------------------------------------------------------------------
     def run(self, checkpoint: Path, run_identity: dict, checkpoint_interval_s: float = 0) -> None:
@@ -373,13 +376,16 @@ class Trainer:
 
 
 def write_snapshots(path: str, state: TrainState, made_for: dict) -> None:
-    """The generation record: its rows and the step each was drawn at."""
+    """The generation record: its rows and the step each was drawn at, and the images of the
+    run's curve drawn at the same steps (points x classes x N x C x H x W; none: curve_samples 0)."""
+    curve = [images.numpy() for images in state.curve]
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as handle:
             np.savez(
                 handle,
                 images=np.stack([images.numpy() for images in state.snapshots]),
                 steps=np.array(state.snapshot_steps),
+                curve=np.stack(curve) if curve else np.zeros((0,), np.uint8),
                 run=np.array(json.dumps(made_for)),
             )
 

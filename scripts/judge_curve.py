@@ -1,0 +1,38 @@
+"""Snakemake script: a run's curve (accuracy, Frechet distance, recall at each point of its
+generation record) and whether it converged, into curve.json."""
+
+import numpy as np
+import torch
+
+from embedgan.config.runs import Run, check_made_for, npz_run
+from embedgan.datasets import data
+from embedgan.datasets.images import nhwc_to_nchw
+from embedgan.evaluation.classifier import load_classifier
+from embedgan.evaluation.curves import LAST_SHARE, TOLERANCE, convergence, judge_points
+from embedgan.machine.devices import select_device
+from embedgan.runtime import log_to, write_json
+
+with log_to(snakemake.log[0]):
+    torch.set_num_threads(snakemake.threads)
+    device = select_device(snakemake.config["device"])
+    run = Run.from_record(snakemake.params.run)
+    with np.load(snakemake.input.snapshots) as snapshots:
+        check_made_for(snakemake.input.snapshots, npz_run(snapshots), run)
+        curve, steps = snapshots["curve"], snapshots["steps"].tolist()
+    curve = curve[:, :, : snakemake.params.samples_per_class] if len(curve) else curve
+    dataset = data.load(snakemake.input.images)
+    points = []
+    if len(curve):
+        points = judge_points(
+            load_classifier(snakemake.input.classifier, device, run.dataset),
+            curve,
+            nhwc_to_nchw(dataset.x_test).to(device),
+            torch.from_numpy(dataset.y_test).to(device),
+            len(dataset.classes),
+        )
+    judged = convergence(points, steps) if points else {"converged": False, "ranges": {}, "from_step": None}
+    write_json(snakemake.output.curve, {
+        "run": snakemake.params.run, "steps": steps, "points": points, **judged,
+        "tolerance": TOLERANCE, "last_share": LAST_SHARE,
+    })
+    print(f"{len(points)} points; converged: {judged['converged']} ({judged['ranges']})")
