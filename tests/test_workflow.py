@@ -235,8 +235,10 @@ def test_publish_writes_the_results_page_and_remaking_it_changes_no_byte(finishe
     shortened = page.split("Trained for fewer steps than the notebook:")[1].split("\n## ")[0]
     assert shortened.count("exp4") == 1 and "exp4_noise" not in shortened  # in one list; not in the notebook
     answer = page.split("## The answer")[1].split("\n## ")[0]
-    assert "- exp4_noise: " in answer and "- exp4 / exp4_noise (8-d noise): accuracy " in answer
-    assert re.search(r"exp4_noise \(8-d noise\): .*, diversity 0\.00 / \d+\.\d\d \(\d+\.\d\d\)\. Closer", answer)
+    assert "- exp4_noise: " in answer and "- exp4 / exp4_noise (8-d noise, 1 / 1 seeds): accuracy " in answer
+    # one seed each: no test can admit a difference, and the line says so
+    assert re.search(r"exp4_noise \(8-d noise, 1 / 1 seeds\): .*, diversity 0\.00 / \d+\.\d\d \(\d+\.\d\d\)\. "
+                     r"No difference the test admits\.", answer)
     assert "| train exp4 (training loop, all attempts) |" in page and "| evaluate exp4 |" in page
     # Every job that ran has its row: the trainings by their loops, the others by their benchmarks.
     wall = page.split("## Wall time of each job")[1].split("\n## ")[0]
