@@ -80,7 +80,7 @@ def test_the_section_shows_each_row_beside_the_control_and_the_perfect_generator
     lines = sections.ablation_section(study)
     assert lines[0] == "## What the positive control needs"
     table = {line.split(" | ")[0].lstrip("| "): line for line in lines if line.startswith("| ")}
-    assert "0.92 ± 0.02" in table["control (full control, 3 seeds)"]
+    assert "0.92 [0.87, 0.97]" in table["control (full control, 3 seeds)"]  # 0.92 ± t(0.975, 2) x 0.02 / sqrt(3)
     assert table["a perfect generator"].startswith("| a perfect generator |  | 0.99 | 8.0 | 0.95 |")
     assert "**0.75 (-0.17)**" in table["worse"] and table["worse"].endswith("| accuracy |")
     assert "0.95 (+0.03)" in table["close"] and "**" not in table["close"] and table["close"].endswith("| none |")

@@ -214,9 +214,9 @@ def test_the_workflow_runs_as_a_module_of_another_project(tmp_path, mirror):
     assert "## exp5: " in report
     assert (project / "results" / "exp5" / "seed1" / "metrics.json").exists()
     assert json.loads((project / "results" / "exp5" / "seed1" / "history.json").read_text())["run"]["seed"] == 1
-    assert re.search(r"## exp5: [^#]*- over 2 seeds \(mean ± std\): accuracy [01]\.\d{3} ± ", report)
+    assert re.search(r"## exp5: [^#]*- over 2 seeds \(mean \[95% t interval\]\): accuracy [01]\.\d{3} \[", report)
     metrics = report.split("## Metrics")[1].split("\n## ")[0]
-    assert re.search(r"^\| exp5 \| 0 \| 2 \| [01]\.\d{3} ± ", metrics, re.M)
+    assert re.search(r"^\| exp5 \| 0 \| 2 \| [01]\.\d{3} \[-?[\d.]+, [\d.]+\] ", metrics, re.M)
     assert not (source / "results").exists()  # every output in the deploying project
     assert "Nothing to be done" in snakemake(project, "-n").stdout
     # Editing the package (in the module's source) reruns the rules that import the module.

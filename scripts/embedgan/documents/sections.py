@@ -99,7 +99,7 @@ def inception_line(metrics: dict) -> str:
 
 
 def metrics_lines(study: Study, name: str) -> list[str]:
-    """An experiment's numbers: its first run's, then the mean ± std over its seeds."""
+    """An experiment's numbers: its first run's, then the mean over its seeds with its 95% interval."""
     runs = study.experiments[name]["metrics"]
     first, seeds = row(study, name, first_run_only=True), row(study, name)
     lines = [
@@ -111,7 +111,7 @@ def metrics_lines(study: Study, name: str) -> list[str]:
         lines.append(f"- note: {runs[0]['degenerate']}")
     if len(runs) > 1:
         lines.append(
-            f"- over {len(runs)} seeds (mean ± std): "
+            f"- over {len(runs)} seeds (mean [95% t interval]): "
             + ", ".join(f"{METRICS[key].label} {seeds.cell(key, reference=False)}" for key in columns("compare"))
         )
     return lines
@@ -142,7 +142,7 @@ def metrics_section(study: Study) -> list[str]:
         *classifier_lines(study.classifiers),
         "",
         f"In brackets: {METRICS_REFERENCES}."
-        + (" With several seeds: mean ± sample standard deviation over the seeds." if several else ""),
+        + (" With several seeds: their mean [its 95% t interval]." if several else ""),
         "",
         *metric_table("metrics", ["experiment", "noise", "seeds"], rows),
         "",

@@ -1,8 +1,8 @@
 """The documents' tables: the one markdown table helper, and the metric tables of every section:
 a row per experiment (or class), the columns a table takes from the catalogue of metrics
-(embedgan.evaluation.catalogue.TABLES), each cell the metric (mean ± std over seeds where there
-are several) and, in brackets, a perfect generator's on the same work (± its spread over draws
-or seeds where it has one)."""
+(embedgan.evaluation.catalogue.TABLES), each cell the metric (over several seeds: their mean and,
+in square brackets, its 95% t interval) and, in round brackets, a perfect generator's on the same
+work (± its spread over draws or seeds where it has one)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import numpy as np
 
 from embedgan.documents.study import Study
 from embedgan.evaluation.catalogue import METRICS, columns, number
-from embedgan.evaluation.intervals import difference
+from embedgan.evaluation.intervals import difference, mean_interval
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
@@ -67,9 +67,10 @@ class Row:
     def cell(self, key: str, short: bool = False, reference: bool = True) -> str:
         metric = METRICS[key]
         form = metric.short if short else metric.form
-        text, spread = number(self.value(key), form), self.spread(key)
-        if spread is not None and not math.isnan(spread):
-            text += f" ± {form.format(spread)}"
+        text = number(self.value(key), form)
+        _, low, high = mean_interval(self.values(key))
+        if not math.isnan(low):  # several seeds: the 95% t interval of their mean
+            text += f" [{form.format(low)}, {form.format(high)}]"
         perfect, drawn = self.perfect(key)
         if reference and not math.isnan(perfect):
             text += f" ({form.format(perfect)}" + (f" ± {form.format(drawn)}" if metric.drawn else "") + ")"
