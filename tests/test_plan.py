@@ -128,3 +128,16 @@ def test_each_experiments_pictures_are_grouped_by_its_part_of_the_study():
         "no_ema": "3. The ablation mnist",
         "exp3_ca": "4. Variants and options",
     }
+
+
+def test_a_derived_run_is_presented_by_what_it_changes_not_by_its_bases_words(resolved):
+    from embedgan.documents.sections import presentation_of
+
+    assert resolved["exp4"].presentation["title"].startswith("MNIST")  # the notebook's own words
+    assert resolved["exp4_noise"].presentation == {"title": "", "description": ""}  # not exp4's
+    study = plan.study_params(resolved, {}, {}, {})
+    title, description = presentation_of(study["experiments"]["exp4_ema"])
+    assert title == "exp4_noise with g_ema, optimizer.lr"
+    assert description == "exp4_noise with g_ema: None -> 0.99; optimizer.lr: 0.0002 -> 0.001."
+    own = {**study["experiments"]["exp4_ema"], "title": "mine", "description": "my words"}
+    assert presentation_of(own) == ("mine", "my words")

@@ -144,7 +144,14 @@ def study_params(
     each experiment's presentation in reading order, its runs, its probes, the noise pairs
     (the positive controls' first), the ladders and the ablations."""
     return {
-        "experiments": {exp: e.presentation for exp, e in resolved.items()},
+        "experiments": {
+            exp: {
+                **e.presentation,
+                "based_on": e.based_on,
+                "changes": changes(resolved[e.based_on].settings, e.settings) if e.based_on in resolved else [],
+            }
+            for exp, e in resolved.items()
+        },
         "runs": {exp: [run.record() for run in exp_runs] for exp, exp_runs in runs_of.items()},
         "probes": probes,
         "noise_pairs": noise_pairs(

@@ -236,13 +236,16 @@ def resolve(config: dict, exp: str) -> Experiment:
     except ConfigError as err:
         raise ConfigError(f"config: experiments.{exp}: {err}") from None
     check_probes(exp, merged)
+    own = config["experiments"][exp]
     return Experiment(
         name=exp,
-        based_on=config["experiments"][exp].get("based_on"),
+        based_on=own.get("based_on"),
         merged=merged,
         training=training,
         settings=settings,
-        presentation={key: merged.get(key, "") for key in PRESENTATION_KEYS},
+        # a run's own words: a derived run does not take its base's title and description (the
+        # documents say what it changes instead)
+        presentation={key: (own if own.get("based_on") else merged).get(key, "") for key in PRESENTATION_KEYS},
     )
 
 

@@ -38,7 +38,7 @@ def experiment_lines(study: Study, name: str) -> list[str]:
     """One experiment: its settings, pictures and numbers."""
     entry = study.experiments[name]
     history, settings, manifest = entry["history"], entry["settings"], entry["manifest"]
-    title, description = entry["presentation"]["title"], entry["presentation"]["description"]
+    title, description = presentation_of(entry["presentation"])
     conditioning = (
         f"text encoder `{settings.text_encoder}`, caption `{settings.caption}`"
         if settings.conditioning == "text"
@@ -80,6 +80,17 @@ def experiment_lines(study: Study, name: str) -> list[str]:
         f"![{name} losses]({study.link(entry['loss_png'])})",
         "",
     ]
+
+
+def presentation_of(presentation: dict) -> tuple[str, str]:
+    """(title, description): a run's own, else, for a run based on another, what it changes."""
+    base, changed = presentation.get("based_on"), presentation.get("changes", [])
+    title, description = presentation["title"], presentation["description"]
+    if base and not title:
+        title = f"{base} with {', '.join(change['key'] for change in changed) or 'another name'}"
+    if base and not description:
+        description = f"{base} with " + ("; ".join(map(format_change, changed)) or "nothing changed") + "."
+    return title, description
 
 
 def experiments_section(study: Study) -> list[str]:
