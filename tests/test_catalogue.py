@@ -76,7 +76,10 @@ def test_a_new_entry_reaches_every_table_that_lists_metrics(monkeypatch, tmp_pat
                    "total_variation": 0.1, "total_variation_real": 0.1, "inception": None}
         settings = SimpleNamespace(dataset="mnist", noise_dim=8, conditioning_augmentation=None, image_prior=None)
         experiments[name] = {"metrics": [metrics], "settings": settings, "sheet": str(tmp_path / f"{name}.png")}
-    experiments["control"]["morph"] = str(tmp_path / "morph.png")  # a probe: the options table is shown
+    # a run with an option beside its base: the options table is shown
+    experiments["worse"]["settings"] = SimpleNamespace(
+        dataset="mnist", noise_dim=8, conditioning_augmentation=SimpleNamespace(kl_weight=1.0), image_prior=None)
+    experiments["worse"]["presentation"] = {"based_on": "control"}
     rung = {"changes": [{"key": "g_ema", "old": 0.999, "new": None}]}
     study = Study(
         experiments, {"mnist": {"test_accuracy": 0.99}}, [["worse", "close"]], "metrics.png", tmp_path,

@@ -43,8 +43,8 @@ BEYOND_NOTE = (
     "mu + sigma * eps around the class code and its loss adds weight x KL(N(mu, sigma) || "
     "N(0, I)); *prior*: total variation (TV) and mean squared pixel (L2) penalties on the "
     "generated images (as in Mahendran and Vedaldi 2015, DeepInversion). *TV*: mean total "
-    "variation of a generated image in [0, 1] (speckle), beside real test images'. Every "
-    "experiment is listed so that variants sit beside the experiments they are based on."
+    "variation of a generated image in [0, 1] (speckle), beside real test images'. The table "
+    "lists the runs that use an option, each beside the run it is based on."
 )
 
 LADDER_NOTE = (

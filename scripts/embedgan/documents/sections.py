@@ -206,12 +206,14 @@ def noise_section(study: Study) -> list[str]:
 def beyond_section(study: Study) -> list[str]:
     """The options and probes beyond the notebook (nothing where none is used)."""
     experiments = study.experiments
-    used = any(e["settings"].conditioning_augmentation or e["settings"].image_prior for e in experiments.values())
+    using = [n for n, e in experiments.items() if e["settings"].conditioning_augmentation or e["settings"].image_prior]
     probed = {key: [n for n, e in experiments.items() if key in e] for key in ("morph", "prompts", "captions")}
-    if not used and not any(probed.values()):
+    if not using and not any(probed.values()):
         return []
+    # the runs that use an option, each beside the run it is based on (no rows of dashes)
+    bases = {experiments[n]["presentation"].get("based_on") for n in using}
     rows = []
-    for name, entry in experiments.items():
+    for name, entry in ((n, e) for n, e in experiments.items() if n in using or n in bases):
         augmentation, prior = entry["settings"].conditioning_augmentation, entry["settings"].image_prior
         rows.append((
             [name, entry["settings"].noise_dim or "–",
@@ -219,7 +221,9 @@ def beyond_section(study: Study) -> list[str]:
              f"TV {prior.tv_weight:g}, L2 {prior.l2_weight:g}" if prior else "–"],
             row(study, name),
         ))
-    lines = ["## Beyond the notebook", "", BEYOND_NOTE, "", *metric_table("options", ["experiment", "noise", "CA", "prior"], rows), ""]
+    lines = ["## Beyond the notebook", "", BEYOND_NOTE, ""]
+    if rows:
+        lines += [*metric_table("options", ["experiment", "noise", "CA", "prior"], rows), ""]
     if probed["captions"]:
         lines += [
             "### Text that generalises",
