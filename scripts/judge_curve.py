@@ -19,18 +19,17 @@ with log_to(snakemake.log[0]):
     with np.load(snakemake.input.snapshots) as snapshots:
         check_made_for(snakemake.input.snapshots, npz_run(snapshots), run)
         curve, steps = snapshots["curve"], snapshots["steps"].tolist()
-    curve = curve[:, :, : snakemake.params.samples_per_class] if len(curve) else curve
     dataset = data.load(snakemake.input.images)
     points = []
-    if len(curve):
+    if len(curve):  # none where the run's curve_samples is 0
         points = judge_points(
             load_classifier(snakemake.input.classifier, device, run.dataset),
-            curve,
+            curve[:, :, : snakemake.params.samples_per_class],
             nhwc_to_nchw(dataset.x_test).to(device),
             torch.from_numpy(dataset.y_test).to(device),
             len(dataset.classes),
         )
-    judged = convergence(points, steps) if points else {"converged": False, "ranges": {}, "from_step": None}
+    judged = convergence(points, steps)  # no points: not converged
     write_json(snakemake.output.curve, {
         "run": snakemake.params.run, "steps": steps, "points": points, **judged,
         "tolerance": TOLERANCE, "last_share": LAST_SHARE,

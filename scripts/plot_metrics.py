@@ -10,13 +10,10 @@ from embedgan.runtime import log_to
 with log_to(snakemake.log[0]):
     cas_real = read_cas_real(snakemake.input.cas_real)
     classifiers = {summary["dataset"]: summary for summary in map(read_json, snakemake.input.classifiers)}
-    chart = {}
+    chart, curves = {}, {}
     for exp, records in snakemake.params.runs.items():
-        dataset = records[0]["dataset"]
-        runs = [read_metrics(Run.from_record(record)) for record in records]
-        chart[exp] = Row(runs, classifiers[dataset], cas_real.get(dataset))
+        dataset, runs = records[0]["dataset"], [Run.from_record(record) for record in records]
+        chart[exp] = Row([read_metrics(run) for run in runs], classifiers[dataset], cas_real.get(dataset))
+        curves.setdefault(dataset, {})[exp] = read_judgement(runs[0], "curve")
     metrics_chart(chart, snakemake.output.chart)
-    curves = {}
-    for exp, records in snakemake.params.runs.items():
-        curves.setdefault(records[0]["dataset"], {})[exp] = read_judgement(Run.from_record(records[0]), "curve")
     curves_chart(curves, snakemake.output.curves)

@@ -140,3 +140,21 @@ def test_a_missing_folder_stops_the_dry_run_naming_the_key(workflow_copy, tmp_pa
     result = snakemake(workflow_copy, "-n", "--configfile", str(tmp_path / "own.yaml"), check=False)
     assert result.returncode != 0
     assert f"datasets.squares.folder: folder {tmp_path / 'nowhere'} does not exist" in result.stderr
+
+
+def test_a_npz_of_your_own_is_fetched_like_a_mirror_file(tmp_path, monkeypatch):
+    """Through the built-in data sets' own reader and checks (a label past the class names is refused)."""
+    from embedgan.datasets import data
+
+    monkeypatch.setattr(data, "DEFINED", {})
+    path = tmp_path / "three.npz"
+    x = np.zeros((6, 8, 8), np.uint8)
+    np.savez(path, x_train=x, y_train=np.arange(6) % 3, x_test=x[:3], y_test=np.arange(3))
+    data.define({"three": {"npz": str(path), "classes": ["a", "b", "c"]}})
+    record = data.fetch("three", tmp_path / "out.npz", tmp_path / "out.json", None, str(tmp_path))
+    assert record["classes"] == ["a", "b", "c"] and record["counts"] == {"train": [2, 2, 2], "test": [1, 1, 1]}
+    assert record["source"] == {"kind": "npz", "path": str(path)}
+    assert data.load(tmp_path / "out.npz").x_train.shape == (6, 8, 8, 1)
+    np.savez(path, x_train=x, y_train=np.arange(6) % 4, x_test=x[:3], y_test=np.arange(3))
+    with pytest.raises(DataSourceError, match="labels outside 0-2"):
+        data.fetch("three", tmp_path / "out.npz", tmp_path / "out.json", None, str(tmp_path))

@@ -64,12 +64,10 @@ def request(args: argparse.Namespace, trained) -> tuple[list[str], object]:
         with torch.no_grad():
             codes = load_text_conditioner(trained, trained.class_codes.device).encode_texts([args.caption])
         return [args.caption], codes
-    wanted = (
-        range(len(trained.classes))
-        if args.every_class or not args.classes
-        else [class_index(c, trained.classes) for c in args.classes]
-    )
-    wanted = list(wanted)
+    if args.every_class or not args.classes:
+        wanted = list(range(len(trained.classes)))
+    else:
+        wanted = [class_index(c, trained.classes) for c in args.classes]
     return [trained.classes[k] for k in wanted], trained.class_codes[wanted]
 
 

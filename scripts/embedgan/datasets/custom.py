@@ -3,7 +3,8 @@ per class; or `train/` and `test/`, each with a subfolder per class) or a Keras-
 (x_train, y_train, x_test, y_test) with any number of classes.
 
 `describe` reads what the workflow needs when it starts (class names, image shape, training
-images) from the files' headers; `read` reads every image, for the data set's fetch job."""
+images) from the files' headers; `read_folder` reads every image of a folder for the data set's
+fetch job (an .npz is read as the built-in ones' mirror files are: datasets.data.read_keras_npz)."""
 
 from __future__ import annotations
 
@@ -127,11 +128,8 @@ def describe(name: str, entry: dict) -> dict:
     return {"image_shape": shape, "classes": classes, "full_train_images": int(train_images)}
 
 
-def read(name: str, entry: dict, shape: tuple[int, int, int]) -> tuple[dict[str, np.ndarray], str]:
-    """(x_train, y_train, x_test, y_test in the Keras layout, where they came from)."""
-    if "npz" in entry:
-        with np.load(entry["npz"], allow_pickle=False) as npz:
-            return {k: npz[k] for k in npz.files}, str(entry["npz"])
+def read_folder(name: str, entry: dict, shape: tuple[int, int, int]) -> dict[str, np.ndarray]:
+    """x_train, y_train, x_test, y_test of an image folder, in the Keras layout."""
     from PIL import Image
 
     _, splits = folder_splits(name, entry)
@@ -143,4 +141,4 @@ def read(name: str, entry: dict, shape: tuple[int, int, int]) -> tuple[dict[str,
                 images.append(np.asarray(image.convert("L" if shape[0] == 1 else "RGB")))
         arrays[f"x_{split}"] = np.stack(images)
         arrays[f"y_{split}"] = np.array([label for _, label in splits[split]], dtype=np.int64)
-    return arrays, str(entry["folder"])
+    return arrays

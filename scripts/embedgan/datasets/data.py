@@ -265,12 +265,14 @@ def read_mirror(name: str, mirror: Path) -> tuple[dict[str, np.ndarray], Path]:
 def fetch(name: str, output: Path, manifest: Path, mirror: str | None, download_dir: str) -> dict:
     """Write the canonical .npz and its manifest; nothing is written if a check fails."""
     info = dataset_info(name)
-    if info.source is not None:
+    if info.source is not None and "npz" in info.source:  # a Keras-layout file of your own
+        arrays = read_keras_npz(name, Path(info.source["npz"]))
+        source = {"kind": "npz", "path": str(info.source["npz"])}
+    elif info.source is not None:  # an image folder
         from embedgan.datasets import custom
 
-        arrays, origin = custom.read(name, info.source, info.image_shape)
-        arrays = _validate(name, arrays, origin)
-        source = {"kind": "folder" if "folder" in info.source else "npz", "path": origin}
+        arrays = _validate(name, custom.read_folder(name, info.source, info.image_shape), info.source["folder"])
+        source = {"kind": "folder", "path": str(info.source["folder"])}
     elif mirror:
         arrays, origin = read_mirror(name, Path(mirror))
         source = {"kind": "mirror", "path": str(origin)}

@@ -320,8 +320,8 @@ def convergence_cells(curve: dict) -> list[str]:
 def convergence_section(study: Study) -> list[str]:
     """Each run's curve (evaluation.curves): its numbers over the last quarter of training and
     whether it converged, and the curves of every experiment."""
-    curve = next(iter(study.experiments.values()))["curves"][0]
-    tolerance = curve.get("tolerance", {})
+    curve = next(iter(study.experiments.values()))["curves"][0]  # the criterion each curve.json names
+    tolerance = curve["tolerance"]
     rows = [
         [name, entry["history"]["steps"], *convergence_cells(entry["curves"][0])]
         for name, entry in study.experiments.items()
@@ -331,9 +331,9 @@ def convergence_section(study: Study) -> list[str]:
         "",
         f"Each run's sampler drew the same noise at every point of its generation record; those "
         f"images are judged like the final ones. A run counts as converged where, over the last "
-        f"{curve.get('last_share', 0.25):.0%} of its steps, accuracy and recall move by at most "
-        f"{tolerance.get('accuracy', 0):.2f} and the Frechet distance by at most "
-        f"{tolerance.get('frechet_distance', 0):.0%} of its last value. A comparison of runs that "
+        f"{curve['last_share']:.0%} of its steps, accuracy and recall move by at most "
+        f"{tolerance['accuracy']:.2f} and the Frechet distance by at most "
+        f"{tolerance['frechet_distance']:.0%} of its last value. A comparison of runs that "
         "have not converged compares points of training, not recipes.",
         "",
         *table(["experiment", "steps", "accuracy, last quarter", "FD, last quarter", "recall, last quarter",

@@ -50,32 +50,18 @@ def prepare_sampler(nets: Networks, settings: Settings, batches: int = 8) -> Non
 
 
 @torch.no_grad()
-def draw_classes(nets: Networks, settings: Settings) -> np.ndarray:
-    """A row of the generation record: uint8 images, one per class, drawn by the sampler (the
-    moving average where there is one) from the same noise every time (a generator seeded
-    alike), so that rows drawn at other steps stay comparable."""
-    prepare_sampler(nets, settings)
+def draw_every_class(nets: Networks, per_class: int, seed: int) -> np.ndarray:
+    """uint8 images, classes x per_class x C x H x W, drawn in training by the sampler (the
+    moving average where there is one: prepare_sampler first) from noise seeded by `seed`, the
+    same every time, so that draws at other steps stay comparable (the generation record, the
+    run's curve)."""
     generator = nets.sampler
     generator.eval()
-    fixed = torch.Generator().manual_seed(settings.seed)
-    inputs, _ = nets.draw_inputs(class_codes(nets), fixed)
+    codes = class_codes(nets).repeat_interleave(per_class, dim=0)
+    inputs, _ = nets.draw_inputs(codes, torch.Generator().manual_seed(seed))
     images = to_uint8(generator(inputs))
     generator.train()
-    return images
-
-
-@torch.no_grad()
-def draw_curve_point(nets: Networks, settings: Settings) -> np.ndarray:
-    """A point of the run's curve (evaluation.curves): `curve_samples` uint8 images of every
-    class (classes x N x C x H x W), drawn by the sampler from the same noise at every point."""
-    prepare_sampler(nets, settings)
-    generator = nets.sampler
-    generator.eval()
-    codes = class_codes(nets).repeat_interleave(settings.curve_samples, dim=0)
-    inputs, _ = nets.draw_inputs(codes, torch.Generator().manual_seed(settings.seed + 3))
-    images = to_uint8(generator(inputs))
-    generator.train()
-    return images.reshape(-1, settings.curve_samples, *images.shape[1:])
+    return images.reshape(-1, per_class, *images.shape[1:])
 
 
 @dataclass

@@ -275,11 +275,15 @@ class Trainer:
 
     # -- sampling ---------------------------------------------------------------------
     def take_snapshot(self) -> None:
-        """A row of the generation record, drawn at the current step."""
-        self.state.snapshots.append(torch.from_numpy(sampling.draw_classes(self.nets, self.settings)))
+        """A row of the generation record (one image per class) and, where the run keeps a
+        curve, `curve_samples` images of every class, drawn at the current step."""
+        sampling.prepare_sampler(self.nets, self.settings)
+        row = sampling.draw_every_class(self.nets, 1, self.settings.seed)[:, 0]
+        self.state.snapshots.append(torch.from_numpy(row))
         self.state.snapshot_steps.append(self.state.step)
         if self.settings.curve_samples:
-            self.state.curve.append(torch.from_numpy(sampling.draw_curve_point(self.nets, self.settings)))
+            curve = sampling.draw_every_class(self.nets, self.settings.curve_samples, self.settings.seed + 3)
+            self.state.curve.append(torch.from_numpy(curve))
 
     # -- the loop ---------------------------------------------------------------------
     def run(self, checkpoint: Path, run_identity: dict, checkpoint_interval_s: float = 0) -> None:
