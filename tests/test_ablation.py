@@ -34,10 +34,9 @@ def run_metrics(accuracy: float, recall: float = 0.5) -> dict:
 # prediction interval of a further seed is 0.92 ± 0.099), recall 0.50, 0.51, 0.49 (± 0.050).
 # "worse" drops accuracy by 0.17 (outside); "close" raises it by 0.03 (inside); "recall" moves
 # recall alone, by 0.10 (outside).
+CONTROL = [run_metrics(0.90), run_metrics(0.92, recall=0.51), run_metrics(0.94, recall=0.49)]
 RUNS = {
     "control": run_metrics(0.90),
-    "control_seed1": run_metrics(0.92, recall=0.51),
-    "control_seed2": run_metrics(0.94, recall=0.49),
     "worse": run_metrics(0.75),
     "close": run_metrics(0.95),
     "recall": run_metrics(0.92, recall=0.40),
@@ -47,7 +46,8 @@ RUNS = {
 @pytest.fixture
 def study(tmp_path: Path) -> Study:
     experiments = {
-        name: {"metrics": [metrics], "settings": SimpleNamespace(dataset="mnist"), "sheet": str(tmp_path / f"{name}.png")}
+        name: {"metrics": CONTROL if name == "control" else [metrics], "settings": SimpleNamespace(dataset="mnist"),
+               "sheet": str(tmp_path / f"{name}.png")}
         for name, metrics in RUNS.items()
     }
     rows = [
@@ -57,8 +57,8 @@ def study(tmp_path: Path) -> Study:
     return Study(
         experiments, {"mnist": {"test_accuracy": 0.99}}, [], "metrics.png", tmp_path,
         cas_real={"mnist": {"test_accuracy": 0.97, "test_accuracy_std": 0.01}},
-        ablations={"mnist": {"control": "control", "repeats": ["control_seed1", "control_seed2"], "rows": rows}},
-        ablation_only=list(RUNS),
+        ablations={"mnist": {"control": "control", "rows": rows}},
+        side_runs=list(RUNS),
     )
 
 
@@ -69,7 +69,7 @@ def test_a_row_counts_only_where_it_leaves_the_controls_prediction_interval(stud
     assert control.value("accuracy") == pytest.approx(0.92) and control.spread("accuracy") == pytest.approx(0.02)
     beyond = {row["experiment"]: row["beyond"] for row in numbers["rows"]}
     assert beyond == {"worse": ["accuracy"], "close": [], "recall": ["recall"]}
-    perfect = {key: control.perfect(key)[0] for key in numbers["rows"][0]["values"]}
+    perfect = {key: control.perfect(key)[0] for key in numbers["rows"][0]["difference"]}
     assert perfect == pytest.approx({
         "accuracy": 0.99, "frechet_distance": 8.0, "precision": 0.95, "recall": 0.95,
         "coverage": 0.95, "cas": 0.97, "diversity": 20.0,
@@ -94,8 +94,8 @@ def test_the_answer_names_the_rows_beyond_the_spread_and_those_within(study):
     assert "worse has lower accuracy than control (worse): -0.17 (" in answer
     assert "recall has lower recall than control (worse): -0.10 (" in answer and "t prediction interval)" in answer
     assert "no difference the test admits on any number: close." in answer
-    study.ablations["mnist"]["repeats"] = []
-    assert "no repeats" in "\n".join(answers.ladder_answer_section(study))
+    study.experiments["control"]["metrics"] = CONTROL[:1]
+    assert "the full control has one seed" in "\n".join(answers.ladder_answer_section(study))
 
 
 def test_the_noise_answer_says_what_the_test_admits_of_a_pair(study):
@@ -104,11 +104,12 @@ def test_the_noise_answer_says_what_the_test_admits_of_a_pair(study):
     # not the numbers that are the same in every run.
     study.experiments["worse"]["settings"] = SimpleNamespace(dataset="mnist", noise_dim=0)
     study.experiments["control"]["settings"] = SimpleNamespace(dataset="mnist", noise_dim=8)
+    study.experiments["control"]["metrics"] = CONTROL[:1]
     line = answers.noise_pair_line(study, "worse", "control")
     assert line.startswith("- worse / control (8-d noise, 1 / 1 seeds): accuracy 0.75 / 0.90 (0.99), FD 40.0 / 40.0 (8.0)")
     assert line.endswith(". No difference the test admits.")
     study.experiments["worse"]["metrics"] = [run_metrics(a) for a in (0.75, 0.77, 0.73)]
-    study.experiments["control"]["metrics"] = [RUNS[n] for n in ("control", "control_seed1", "control_seed2")]
+    study.experiments["control"]["metrics"] = CONTROL
     line = answers.noise_pair_line(study, "worse", "control")
     assert "(8-d noise, 3 / 3 seeds): accuracy 0.75 / 0.92 (0.99)" in line
     assert "control has higher accuracy than worse (better): +0.17 (" in line and "Welch's t)" in line

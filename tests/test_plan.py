@@ -15,10 +15,12 @@ VARIANTS = {
     "exp2_noise": {"based_on": "exp2", "noise_dim": 8, "caption": "label: {name}"},
     "exp4_ema": {"based_on": "exp4_noise", "g_ema": 0.99, "optimizer": {"lr": 1.0e-3}},
     # A control with mode seeking, and the same fed its embedding alone: mode seeking goes with
-    # the noise, so it is still a noise pair. Its seed repeat and one ingredient row.
-    "control": {"based_on": "exp4_noise", "mode_seeking": 1.0},
+    # the noise, so it is still a noise pair. The control trains over two seeds (its own: the
+    # runs based on it do not inherit them). Its arms and one ingredient row.
+    "control": {"based_on": "exp4_noise", "mode_seeking": 1.0, "seeds": [0, 1]},
     "control_embedding": {"based_on": "control", "noise_dim": 0, "mode_seeking": 0},
-    "control_seed1": {"based_on": "control", "seed": 1},
+    "control_no_ms": {"based_on": "control", "mode_seeking": 0},
+    "control_ca": {"based_on": "control_embedding", "conditioning_augmentation": {"kl_weight": 1.0}},
     "control_plain_adam": {"based_on": "control", "optimizer": {"betas": [0.9, 0.999]}},
 }
 
@@ -52,11 +54,9 @@ def test_noise_pairs_are_variants_that_change_the_noise_only(resolved):
     assert plan.noise_pairs(resolved, controls=["control"]) == pairs[::-1]  # the controls' first
 
 
-def test_an_ablation_has_its_control_its_repeats_and_what_each_row_puts_back(resolved):
-    ablation = plan.ablation_rows(
-        resolved, {"mnist": ["control", "control_seed1", "control_embedding", "control_plain_adam"]}
-    )["mnist"]
-    assert ablation["control"] == "control" and ablation["repeats"] == ["control_seed1"]
+def test_an_ablation_has_its_control_and_what_each_row_puts_back(resolved):
+    ablation = plan.ablation_rows(resolved, {"mnist": ["control", "control_embedding", "control_plain_adam"]})["mnist"]
+    assert ablation["control"] == "control"
     assert ablation["rows"] == [
         {"experiment": "control_embedding", "changes": [
             {"key": "mode_seeking", "old": 1.0, "new": 0},
@@ -66,10 +66,16 @@ def test_an_ablation_has_its_control_its_repeats_and_what_each_row_puts_back(res
     ]
 
 
-def test_only_the_runs_made_for_an_ablation_alone_leave_the_pages_main_sections():
-    ablations = {"mnist": ["exp4", "control", "control_seed1", "exp4_noise"]}
-    assert plan.ablation_only_runs({"mnist": ["exp4", "exp4_noise", "control"]}, ablations) == ["control_seed1"]
-    assert plan.ablation_only_runs({}, ablations) == ["control", "control_seed1", "exp4_noise"]
+def test_an_experiments_own_seeds_are_not_passed_to_those_based_on_it(resolved):
+    assert resolved["control"].seeds == [0, 1] and resolved["control_embedding"].seeds is None
+    assert "seeds" not in resolved["control"].training  # each run's seed is its own
+
+
+def test_only_the_runs_made_for_an_ablation_or_the_arms_alone_leave_the_pages_main_sections():
+    ablations = {"mnist": ["exp4", "control", "exp4_noise"]}
+    arms = {"mnist": {"notebook": "exp4", "noise_mode_seeking": "control", "embedding": "control_embedding"}}
+    assert plan.side_runs({"mnist": ["exp4", "exp4_noise", "control"]}, ablations, {}) == []
+    assert plan.side_runs({}, ablations, arms) == ["control", "exp4_noise", "control_embedding"]
 
 
 def test_an_ablation_row_not_based_on_its_control_is_refused():

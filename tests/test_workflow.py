@@ -40,6 +40,8 @@ TINY = {
     # An ablation of runs made anyway (no repeats: its rows are shown, none judged); exp4_ca,
     # in no ladder, stands for a run made for the ablation alone (the page: its sheet only).
     "ablations": {"mnist": ["exp4", "exp4_noise", "exp4_ca"]},
+    # The noise question's arms: exp4_noise over two seeds of its own against exp4.
+    "arms": {"mnist": {"embedding": "exp4", "noise": "exp4_noise"}},
     "experiment_defaults": {"history_points": 3},
     "experiments": {
         "exp1": {"epochs": 1, "batch_size": 8},
@@ -54,7 +56,7 @@ TINY = {
         "exp3": {"epochs": 1, "batch_size": 32},
         "exp4": {"epochs": 1, "batch_size": 8, "train_per_class": 6},
         "exp5": {"epochs": 2, "batch_size": 32},
-        "exp4_noise": {"based_on": "exp4", "noise_dim": 8},
+        "exp4_noise": {"based_on": "exp4", "noise_dim": 8, "seeds": [0, 1]},
         # The top of a ladder: a projection cGAN, with every option of one.
         "cgan": {
             "based_on": "exp4_noise", "generator": "dcgan", "discriminator": "projection",

@@ -14,7 +14,7 @@ SCRIPTS = SOURCE / "scripts"
 if (SCRIPTS / "embedgan").is_dir():
     sys.path.insert(0, str(SCRIPTS))
 import embedgan  # noqa: E402
-from embedgan.config import plan, runs  # noqa: E402
+from embedgan.config import arms, plan, runs  # noqa: E402
 from embedgan.datasets import data  # noqa: E402
 from embedgan.config import settings as experiment_settings  # noqa: E402
 from embedgan.errors import ConfigError, ExpectedError  # noqa: E402
@@ -68,12 +68,13 @@ def resolve_config():
             classifier_settings(dataset)
         ladders = experiment_settings.check_ladders(config)
         ablations = experiment_settings.check_ablations(config)
+        arms_of = arms.check_arms(config, resolved)
     except ExpectedError as err:
         sys.exit(f"error: {err}")
-    return resolved, datasets, ladders, ablations
+    return resolved, datasets, ladders, ablations, arms_of
 
 
-RESOLVED, DATASETS, LADDERS, ABLATIONS = resolve_config()
+RESOLVED, DATASETS, LADDERS, ABLATIONS, ARMS = resolve_config()
 PROBES = {exp: probes_of(experiment) for exp, experiment in RESOLVED.items()}
 PAGE = "docs/results.md"  # the publish target's results page
 
@@ -98,21 +99,35 @@ def module_file(dotted):
     return path / "__init__.py" if (path / "__init__.py").is_file() else None
 
 
+def runtime_imports(node):
+    """The `from embedgan... import` statements under `node` that run: not those under
+    `if TYPE_CHECKING:` (a type's import does not change what a script does)."""
+    for child in ast.iter_child_nodes(node):
+        if (
+            isinstance(child, ast.If)
+            and getattr(child.test, "id", None) == "TYPE_CHECKING"
+        ):
+            yield from runtime_imports(ast.Module(body=child.orelse, type_ignores=[]))
+            continue
+        if (
+            isinstance(child, ast.ImportFrom)
+            and (child.module or "").split(".")[0] == "embedgan"
+        ):
+            yield child
+        yield from runtime_imports(child)
+
+
 def imported_files(path):
     """The package files `path` imports itself (from embedgan.a.b import c: a's and a.b's
     __init__.py, a/b.py, and c where c is a module), and embedgan's own __init__.py."""
     found = {PACKAGE / "__init__.py"}
-    for node in ast.walk(ast.parse(Path(path).read_text())):
-        if (
-            isinstance(node, ast.ImportFrom)
-            and (node.module or "").split(".")[0] == "embedgan"
-        ):
-            named = [f"{node.module}.{alias.name}" for alias in node.names]
-            for dotted in [node.module, *named]:
-                parts = dotted.split(".")
-                found |= {
-                    module_file(".".join(parts[:i])) for i in range(2, len(parts) + 1)
-                }
+    for node in runtime_imports(ast.parse(Path(path).read_text())):
+        named = [f"{node.module}.{alias.name}" for alias in node.names]
+        for dotted in [node.module, *named]:
+            parts = dotted.split(".")
+            found |= {
+                module_file(".".join(parts[:i])) for i in range(2, len(parts) + 1)
+            }
     return found - {None}
 
 
@@ -130,10 +145,14 @@ def package_modules(script):
     return sorted(str(path) for path in seen)
 
 
-# Each experiment's runs (one per seed of `seeds`, see embedgan.config.runs), and each run by name.
+# Each experiment's runs (one per seed of its own `seeds`, else of the config's; see
+# embedgan.config.runs), and each run by name.
 RUNS_OF = {
     exp: runs.runs_of(
-        exp, experiment.settings.seed, experiment.settings.dataset, config.get("seeds")
+        exp,
+        experiment.settings.seed,
+        experiment.settings.dataset,
+        experiment.seeds or config.get("seeds"),
     )
     for exp, experiment in RESOLVED.items()
 }
@@ -142,12 +161,9 @@ FIRST_RUNS = [exp_runs[0] for exp_runs in RUNS_OF.values()]
 
 
 def run_settings(name):
-    """A run's training settings: its experiment's, with the run's seed where `seeds` sets it."""
+    """A run's training settings: its experiment's, with the run's seed."""
     run = RUN[name]
-    settings = dict(RESOLVED[run.experiment].training)
-    if config.get("seeds"):
-        settings["seed"] = run.seed
-    return settings
+    return {**RESOLVED[run.experiment].training, "seed": run.seed}
 
 
 def dataset_of(wildcards):
@@ -174,11 +190,12 @@ def run_command():
 
 
 # What both documents are written from: the plan of the study, and the files they read.
-STUDY = plan.study_params(RESOLVED, RUNS_OF, PROBES, LADDERS, ABLATIONS)
-DOCUMENT_INPUTS = plan.document_inputs(RUNS_OF, PROBES, DATASETS)
+STUDY = plan.study_params(RESOLVED, RUNS_OF, PROBES, LADDERS, ABLATIONS, ARMS)
+DOCUMENT_INPUTS = plan.document_inputs(RUNS_OF, PROBES, DATASETS, list(ARMS))
 
 
 wildcard_constraints:
     exp="|".join(EXPERIMENTS),
     run=f"({'|'.join(EXPERIMENTS)})(/seed[0-9]+)?",
     dataset="|".join(DATASETS),
+    arms="|".join(ARMS) or "no arms",

@@ -12,7 +12,10 @@ rule publish:
         snapshots=[run.path("snapshots") for run in FIRST_RUNS],
     output:
         document=PAGE,
-        pictures=runs.page_files(EXPERIMENTS, PROBES, PAGE, STUDY["ablation_only"])[1:],
+        details=runs.details_page(PAGE),
+        pictures=runs.page_files(
+            EXPERIMENTS, PROBES, PAGE, STUDY["side_runs"], list(ARMS)
+        )[2:],
     log:
         runs.log_file("publish"),
     conda:

@@ -32,6 +32,32 @@ rule plot_metrics:
         "../../scripts/plot_metrics.py"
 
 
+# A set of arms side by side (config `arms`): the sample sheet of each arm's first run.
+rule plot_arms:
+    input:
+        package_modules("plot_arms.py"),
+        sheets=lambda w: [
+            RUNS_OF[exp][0].path("sheet") for exp in ARMS[w.arms].values()
+        ],
+    output:
+        figure=report(
+            runs.ARMS_FIGURE,
+            caption="../report/arms.rst",
+            category="0. The report",
+            labels={"picture": "arms {arms}"},
+        ),
+    log:
+        runs.log_file("plot_arms", "{arms}"),
+    benchmark:
+        runs.benchmark_file("plot_arms", "{arms}")
+    conda:
+        "../../environment.yaml"
+    params:
+        roles=lambda w: ARMS[w.arms],
+    script:
+        "../../scripts/plot_arms.py"
+
+
 rule report:
     input:
         package_modules("write_document.py"),

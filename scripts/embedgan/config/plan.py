@@ -110,27 +110,27 @@ def noise_pairs(resolved: dict[str, Experiment], controls: list[str] = ()) -> li
 
 
 def ablation_rows(resolved: dict[str, Experiment], ablations: dict[str, list[str]]) -> dict[str, dict]:
-    """Ablation -> {control, repeats, rows}: the full control; its repeats (rows that change
-    only its seed: the spread); each other row {experiment, changes}, the change records
-    (settings.changes) of what it puts back."""
-    planned = {}
-    for name, (control, *rows) in ablations.items():
-        records = {row: changes(resolved[control].settings, resolved[row].settings) for row in rows}
-        repeats = [row for row in rows if [change["key"] for change in records[row]] == ["seed"]]
-        planned[name] = {
+    """Ablation -> {control, rows}: the full control (its own `seeds` give the spread); each row
+    {experiment, changes}, the change records (settings.changes) of what it puts back."""
+    return {
+        name: {
             "control": control,
-            "repeats": repeats,
-            "rows": [{"experiment": row, "changes": records[row]} for row in rows if row not in repeats],
+            "rows": [{"experiment": row, "changes": changes(resolved[control].settings, resolved[row].settings)}
+                     for row in rows],
         }
-    return planned
+        for name, (control, *rows) in ablations.items()
+    }
 
 
-def ablation_only_runs(ladders: dict[str, list[str]], ablations: dict[str, list[str]]) -> list[str]:
-    """The runs made for an ablation alone (neither one of the notebook's experiments nor a
-    ladder's rung): the results page shows them in the ablation's section only, by their
-    sample sheets."""
+def side_runs(
+    ladders: dict[str, list[str]], ablations: dict[str, list[str]], arms: dict[str, dict[str, str]]
+) -> list[str]:
+    """The runs made for an ablation or the arms alone (neither one of the notebook's
+    experiments nor a ladder's rung): the results page shows them in those sections only, by
+    their sample sheets."""
     shown = {*NOTEBOOK, *(exp for rungs in ladders.values() for exp in rungs)}
-    return [exp for rows in ablations.values() for exp in rows if exp not in shown]
+    made = [exp for rows in ablations.values() for exp in rows] + [e for roles in arms.values() for e in roles.values()]
+    return [exp for exp in dict.fromkeys(made) if exp not in shown]
 
 
 def study_params(
@@ -139,10 +139,12 @@ def study_params(
     probes: dict[str, list[str]],
     ladders: dict[str, list[str]],
     ablations: dict[str, list[str]] | None = None,
+    arms: dict[str, dict[str, str]] | None = None,
 ) -> dict:
     """What both documents are written from besides the files they read (the rules' params):
     each experiment's presentation in reading order, its runs, its probes, the noise pairs
-    (the positive controls' first), the ladders and the ablations."""
+    (the positive controls' first), the ladders, the ablations and the arms (data set -> role
+    -> experiment, embedgan.config.arms)."""
     return {
         "experiments": {
             exp: {
@@ -159,11 +161,14 @@ def study_params(
         ),
         "ladders": ladder_rungs(resolved, ladders),
         "ablations": ablation_rows(resolved, ablations or {}),
-        "ablation_only": ablation_only_runs(ladders, ablations or {}),
+        "side_runs": side_runs(ladders, ablations or {}, arms or {}),
+        "arms": arms or {},
     }
 
 
-def document_inputs(runs_of: dict[str, list[Run]], probes: dict[str, list[str]], datasets: list[str]) -> dict:
+def document_inputs(
+    runs_of: dict[str, list[Run]], probes: dict[str, list[str]], datasets: list[str], arms: list[str] = ()
+) -> dict:
     """The files the report and the results page read back (through embedgan.config.runs)."""
     first_runs = [exp_runs[0] for exp_runs in runs_of.values()]
     every_run = [run for exp_runs in runs_of.values() for run in exp_runs]
@@ -177,6 +182,7 @@ def document_inputs(runs_of: dict[str, list[Run]], probes: dict[str, list[str]],
         "classifiers": [runs.classifier_file(dataset, "summary") for dataset in datasets],
         "metrics_png": runs.METRICS_CHART,
         "curves_png": runs.CURVES_CHART,
+        "arms_png": [runs.arms_figure(name) for name in arms],
         "pictures": [run.path(picture) for run in first_runs for picture in runs.PICTURES],
         "probes": [run.path(probe) for run in first_runs for probe in probes[run.experiment]],
     }

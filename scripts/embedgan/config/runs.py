@@ -3,9 +3,10 @@ the path of each of its artifacts; the data sets', the reference classifiers', t
 and every job's log and benchmark file (the rules and the plan both read them here); and
 reading a finished run's outputs back.
 
-An experiment trains once per seed of the config's `seeds` (once, with its own seed, without
-them). Its first run is the experiment itself, under results/<exp>/ with its pictures; the
-other seeds' runs live under results/<exp>/seed<N>/ and give the metrics' spread.
+An experiment trains once per seed of its own `seeds`, else of the config's `seeds` (once,
+with its own `seed`, without either). Its first run is the experiment itself, under
+results/<exp>/ with its pictures; the other seeds' runs live under results/<exp>/seed<N>/ and
+give the metrics' spread.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ REPORT = f"{RESULTS}/report.md"
 REPORT_PAGE = f"{RESULTS}/report.html"  # the report as one page, for Snakemake's HTML report
 METRICS_CHART = f"{RESULTS}/metrics.png"
 CURVES_CHART = f"{RESULTS}/curves.png"
+ARMS_FIGURE = RESULTS + "/arms_{arms}.png"  # a set of arms' sample sheets side by side (config `arms`)
 # The standard FID Inception-v3 weights (torch-fidelity's), for inception_metrics: true.
 INCEPTION_WEIGHTS = "resources/inception/weights-inception-2015-12-05-6726825d.pth"
 # A data set's reference classifier and its real-image CAS, under results/classifiers/.
@@ -94,19 +96,30 @@ def page_pictures(probes: list[str], sheet_only: bool) -> list[str]:
 
 
 def page_files(
-    experiments: list[str], probes: dict[str, list[str]], page: str, ablation_only: list[str] = ()
+    experiments: list[str], probes: dict[str, list[str]], page: str, side_runs: list[str] = (),
+    arms: list[str] = (),
 ) -> list[str]:
-    """Every file the publish target writes: the page, then its pictures (in the folder named
-    after the page): each experiment's, its probes' (probes: experiment -> those its config asks
-    for; a run made for an ablation alone: its sheet only) and the charts (metrics, curves)."""
+    """Every file the publish target writes: the page, its second page (details_page), then
+    their pictures (in the folder named after the page): each experiment's, its probes'
+    (probes: experiment -> those its config asks for; a run made for an ablation or the arms
+    alone: its sheet only), the charts (metrics, curves) and each set of arms' figure."""
     folder = Path(page).with_suffix("")
     names = [
         picture_name(key, exp)
         for exp in experiments
-        for key in page_pictures(probes.get(exp, []), exp in ablation_only)
+        for key in page_pictures(probes.get(exp, []), exp in side_runs)
     ]
-    charts = [Path(METRICS_CHART).name, Path(CURVES_CHART).name]
-    return [page, *(str(folder / name) for name in [*names, *charts])]
+    charts = [Path(chart).name for chart in (METRICS_CHART, CURVES_CHART, *map(arms_figure, arms))]
+    return [page, details_page(page), *(str(folder / name) for name in [*names, *charts])]
+
+
+def details_page(page: str) -> str:
+    """The results page's second page (every section but the answer), beside it."""
+    return str(Path(page).with_name(f"{Path(page).stem}-details.md"))
+
+
+def arms_figure(name: str) -> str:
+    return ARMS_FIGURE.format(arms=name)
 
 
 def log_file(rule: str, job: str | None = None) -> str:

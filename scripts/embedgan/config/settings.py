@@ -16,6 +16,9 @@ from embedgan.errors import ConfigError
 REQUIRED_SETTINGS = ("dataset", "generator", "objective", "batch_size", "epochs")
 # Presentation only: editing them rewrites the report, not the trained model.
 PRESENTATION_KEYS = ("title", "description")
+# How often it trains: its own seeds (one run per seed), not its base's (a run based on an arm
+# trained over three seeds is trained once unless it says otherwise).
+RUN_KEYS = ("seeds",)
 # Read after training, by a picture or an evaluation: editing them reruns only that.
 AFTER_TRAINING_KEYS = ("prompts", "morphs", "heldout_captions")
 # Text conditioning only.
@@ -92,7 +95,7 @@ def merged_experiment(config: dict, exp: str) -> dict:
 
 def training_slice(merged: dict, text_encoder: str) -> dict:
     """What a merged experiment's training depends on (no titles, no probes)."""
-    settings = {k: v for k, v in merged.items() if k not in PRESENTATION_KEYS + AFTER_TRAINING_KEYS}
+    settings = {k: v for k, v in merged.items() if k not in PRESENTATION_KEYS + AFTER_TRAINING_KEYS + RUN_KEYS}
     if settings["conditioning"] == "text":
         settings["text_encoder"] = text_encoder
     else:  # text-only settings: changing them must not rerun label-conditioned experiments
@@ -220,6 +223,7 @@ class Experiment:
     training: dict
     settings: Settings
     presentation: dict
+    seeds: list[int] | None = None  # its own `seeds`: one run per seed (None: the config's `seeds`)
 
     def after_training(self, key: str, default):
         """A setting read after training (a picture's, an evaluation's): its rule's params."""
@@ -246,6 +250,7 @@ def resolve(config: dict, exp: str) -> Experiment:
         # a run's own words: a derived run does not take its base's title and description (the
         # documents say what it changes instead)
         presentation={key: (own if own.get("based_on") else merged).get(key, "") for key in PRESENTATION_KEYS},
+        seeds=own.get("seeds"),
     )
 
 

@@ -1,7 +1,8 @@
-"""The results page's own sections: its first table and the answer to the notebook's question,
-which change makes the difference, the scale of each experiment beside the notebook's and the
-wall time of each job. Every sentence is computed from numbers on the page, so it stays true
-when the page is remade from another run."""
+"""The results page's own sections (its answer from the arms: embedgan.documents.first_screen):
+the header and the link between its two pages; on the second, every experiment's headline
+numbers, which change makes the difference, the scale of each experiment beside the notebook's
+and the wall time of each job. Every sentence is computed from numbers on the page, so it stays
+true when the page is remade from another run."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ import math
 from pathlib import Path
 from statistics import fmean
 
+from embedgan.config.runs import details_page
 from embedgan.documents import tables
-from embedgan.documents.claims import claim
+from embedgan.documents.claims import claim, clause
 from embedgan.documents.prose import QUESTION
 from embedgan.documents.study import Study
 from embedgan.evaluation.catalogue import METRICS, columns
-from embedgan.evaluation.intervals import binomial_interval
+from embedgan.evaluation.intervals import binomial_interval, difference
 
 RECOGNISED = 0.5  # a class counts as recognised when the classifier names it in half its draws
 
@@ -89,11 +91,11 @@ def results_table(study: Study) -> list[str]:
     return tables.metric_table("results", ["experiment", "data", "noise"], rows, short=True)
 
 
-def answer_section(study: Study) -> list[str]:
-    """The notebook's question answered in sentences, each computed from the page's numbers
-    (the ablations' runs answer in their own section)."""
+def experiments_answer(study: Study) -> list[str]:
+    """What each experiment's generator does, in sentences computed from the page's numbers (the
+    runs made for the ablations and the arms answer in their own sections)."""
     experiments = {name: study.experiments[name] for name in study.main_experiments()}
-    lines = ["## The answer", "", *results_table(study), ""]
+    lines = ["## Every experiment", "", *results_table(study), ""]
     lines += ["Which experiments draw images of the intended class (reference classifier):", ""]
     for name, entry in experiments.items():
         metrics = entry["metrics"][0]
@@ -172,13 +174,7 @@ def noise_pair_line(study: Study, alone: str, noisy: str) -> str:
     return f"- {alone} / {noisy} ({noise}-d noise, {seeds}): {', '.join(cells)}. {admitted}."
 
 
-def headline(study: Study) -> str:
-    """The experiment whose pictures head the page and the README: the most accurate."""
-    return max(study.main_experiments(), key=lambda n: study.experiments[n]["metrics"][0]["accuracy"])
-
-
 def page_header(study: Study) -> list[str]:
-    best = headline(study)
     return [
         "# Results: generators fed an embedding instead of noise",
         "",
@@ -188,39 +184,51 @@ def page_header(study: Study) -> list[str]:
         "",
         f"    {study.command}",
         "",
-        f"![{best} generated]({study.link(study.experiments[best]['fake'])})",
+    ]
+
+
+def details_link(study: Study) -> list[str]:
+    return [
+        f"Every experiment, the ladders, the ablation, convergence, scale and wall times: "
+        f"[the second page]({study.link(details_page(study.page))}).",
         "",
     ]
 
 
-def gain_value(study: Study, name: str, key: str) -> float:
-    """A metric for the ladder's gains (a PRDC set too small counts as 0)."""
-    value = tables.row(study, name, first_run_only=True).value(key)
-    return 0.0 if math.isnan(value) else value
+def details_header(study: Study) -> list[str]:
+    return [
+        "# Results in full: every experiment, the ladders, the ablation",
+        "",
+        f"The second page of [the results]({study.link(study.page)}), from the same run: the numbers of every "
+        "experiment, each beside a perfect generator's.",
+        "",
+    ]
 
 
 def ladder_answer(study: Study) -> list[str]:
-    """Per ladder, which change made the difference: the rung-to-rung step with the largest
-    gain in each metric the catalogue lists for the ladder's gains."""
+    """Per ladder, what each rung changes against the rung below, in the claim rule's clauses
+    (documents.claims: which way, the 95% interval, the test; nothing the test does not admit:
+    with one run per rung no test can admit anything, and the line says so)."""
     lines = []
+    keys = columns("ladder_gains")
     for name, rungs in study.ladders.items():
         names = [rung["experiment"] for rung in rungs]
+        bottom, top = tables.row(study, names[0]), tables.row(study, names[-1])
         moves = ", ".join(
-            f"{METRICS[key].label} {tables.fmt(key, gain_value(study, names[0], key), short=True)} -> "
-            f"{tables.fmt(key, gain_value(study, names[-1], key), short=True)}"
-            for key in columns("ladder_gains")
+            f"{METRICS[key].label} {tables.fmt(key, bottom.value(key), short=True)} -> "
+            f"{tables.fmt(key, top.value(key), short=True)}"
+            for key in keys
         )
-        lines.append(f"- {name}: from {rungs[0]['experiment']} to {rungs[-1]['experiment']}, {moves}.")
-        for key in columns("ladder_gains"):
-            gains = [
-                gain_value(study, after, key) - gain_value(study, before, key)
-                for before, after in itertools.pairwise(names)
-            ]
-            step = max(range(len(gains)), key=gains.__getitem__)
-            changed = ", ".join(change["key"] for change in rungs[step + 1]["changes"])
+        lines.append(f"- {name}: from {names[0]} to {names[-1]}, {moves}.")
+        for below, rung in itertools.pairwise(rungs):
+            before, after = tables.row(study, below["experiment"]), tables.row(study, rung["experiment"])
+            said = [text for key in keys if (text := clause(key, before.values(key), after.values(key)))]
+            test = difference(before.values(keys[0]), after.values(keys[0])).test
+            changed = ", ".join(change["key"] for change in rung["changes"])
             lines.append(
-                f"  - the largest gain in {METRICS[key].label} ({gains[step]:+.2f}) comes with "
-                f"{rungs[step + 1]['experiment']} (changing {changed})."
+                f"  - {rung['experiment']} against {below['experiment']} (changing {changed}): "
+                + ("; ".join(said) if said else f"no difference the test admits ({test})")
+                + "."
             )
     return lines
 
@@ -234,12 +242,12 @@ def ablation_answer(study: Study) -> list[str]:
         numbers = tables.ablation_numbers(study, name)
         control = numbers["control"]
         if len(control.runs) < 2:
-            lines.append(f"- {name}: the full control has no repeats, so no test can admit a difference.")
+            lines.append(f"- {name}: the full control has one seed, so no test can admit a difference.")
             continue
         lines.append(f"- {name}, against {ablation['control']} over {len(control.runs)} seeds:")
         rows = sorted(numbers["rows"], key=lambda entry: -len(entry["beyond"]))
         for entry in (entry for entry in rows if entry["beyond"]):
-            said = (claim(key, ablation["control"], control.values(key), entry["experiment"], [entry["values"][key]])
+            said = (claim(key, ablation["control"], control.values(key), entry["experiment"], entry["row"].values(key))
                     for key in entry["beyond"])
             lines.append(
                 f"  - putting back {'; '.join(map(tables.format_change, entry['changes']))}: " + "; ".join(said) + "."

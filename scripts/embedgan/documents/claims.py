@@ -16,6 +16,13 @@ VERDICT = {"higher": ("better", "worse"), "lower": ("worse", "better")}
 def claim(key: str, a: str, a_values, b: str, b_values) -> str | None:
     """`b`'s metric `key` against `a`'s, in one sentence, or None where the test admits no
     difference."""
+    said = clause(key, a_values, b_values, than=f" than {a}")
+    return None if said is None else f"{b} has {said}"
+
+
+def clause(key: str, a_values, b_values, than: str = "") -> str | None:
+    """`b`'s metric `key` against `a`'s: "higher accuracy{than} (better): +0.34 (+0.30 to
+    +0.38, 95%, Welch's t)", or None where the test admits no difference."""
     found = difference(a_values, b_values)
     if not found.admitted:
         return None
@@ -23,7 +30,7 @@ def claim(key: str, a: str, a_values, b: str, b_values) -> str | None:
     way = "higher" if found.value > 0 else "lower"
     verdict = VERDICT.get(metric.better)
     judged = f" ({verdict[0] if found.value > 0 else verdict[1]})" if verdict else ""
-    return f"{b} has {way} {metric.label} than {a}{judged}: {interval_text(key, found)}"
+    return f"{way} {metric.label}{than}{judged}: {interval_text(key, found)}"
 
 
 def interval_text(key: str, found: Difference) -> str:

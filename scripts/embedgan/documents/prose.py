@@ -56,10 +56,11 @@ LADDER_NOTE = (
 
 ABLATION_NOTE = (
     "The positive control with one ingredient put back the way the notebook had it, per row; "
-    "every run of a data set at one scale (the full control's, repeated over seeds for the "
-    "spread). Each row's numbers beside the full control's mean [its 95% t interval] over its "
-    "seeds and a perfect generator's; in brackets the row's difference from the control's "
-    "mean, in bold where the test admits it: the row lies outside the 95% t prediction interval "
-    "of the control's seeds (where a further seed of the control would fall 95% of the time; "
-    "with one seed of the control, nothing is admitted)."
+    "every run of a data set at one scale and number of steps (the full control's, over its "
+    "seeds). Each row's numbers (over its seeds: their mean [its 95% t interval]) beside the "
+    "full control's and a perfect generator's; in brackets the row's difference from the "
+    "control's mean, in bold where the test admits it: Welch's t where the row has several "
+    "seeds, else whether the row lies outside the 95% t prediction interval of the control's "
+    "seeds (where a further seed of the control would fall 95% of the time; with one seed of the "
+    "control, nothing is admitted)."
 )

@@ -189,3 +189,24 @@ def curves_chart(curves: dict[str, dict[str, dict]], out_path: str) -> None:
     figure.tight_layout()
     figure.savefig(out_path, dpi=100)
     plt.close(figure)
+
+
+def arms_figure(panels: list[tuple[str, str]], title: str, out_path: str) -> None:
+    """Sample sheets side by side (panels: (label, the sheet's path)), each as written (one
+    column per class, one draw per row), under its label: the notebook's run and the positive
+    control's arms."""
+    sheets = [np.asarray(Image.open(path).convert("RGB")) for _, path in panels]
+    height = max(sheet.shape[0] for sheet in sheets)
+    width = sum(sheet.shape[1] for sheet in sheets)
+    figure, axes = plt.subplots(
+        1, len(panels), figsize=(max(width / 100 + 0.3 * len(panels), 8), height / 100 + 1.2), squeeze=False,
+        gridspec_kw={"width_ratios": [sheet.shape[1] for sheet in sheets]},
+    )
+    for ax, (label, _), sheet in zip(axes[0], panels, sheets, strict=True):
+        ax.imshow(sheet, interpolation="nearest")
+        ax.set_title(label, fontsize=8, wrap=True)
+        ax.axis("off")
+    figure.suptitle(title, fontsize=9)
+    figure.tight_layout()
+    figure.savefig(out_path, dpi=100)
+    plt.close(figure)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from embedgan.documents import sections
+from embedgan.documents import first_screen, sections
 from embedgan.documents.study import Study
 from embedgan.runtime import atomic_path
 
@@ -17,6 +17,7 @@ Section = Callable[[Study], list[str]]
 REPORT = (
     sections.report_header,
     sections.summary_section,
+    first_screen.answer_section,
     sections.metrics_section,
     sections.convergence_section,
     sections.noise_section,

@@ -291,11 +291,12 @@ def ablation_section(study: Study) -> list[str]:
         ]
         for entry in numbers["rows"]:
             cells = [  # rounded first: float noise would show as -0.00
-                f"{fmt(key, entry['values'][key], short=True)} ({round(entry['difference'][key], 9) + 0.0:+.2f})"
+                f"{entry['row'].cell(key, short=True, reference=False)} ({round(entry['difference'][key], 9) + 0.0:+.2f})"
                 for key in keys
             ]
+            seeds = len(entry["row"].runs)
             rows.append([
-                entry["experiment"], "; ".join(map(format_change, entry["changes"])),
+                entry["experiment"] + (f" ({seeds} seeds)" if seeds > 1 else ""), "; ".join(map(format_change, entry["changes"])),
                 *(f"**{cell}**" if key in entry["beyond"] else cell for key, cell in zip(keys, cells, strict=True)),
                 ", ".join(METRICS[key].label for key in entry["beyond"]) or "none",
             ])

@@ -27,14 +27,17 @@ class Study:
     metrics_png: str
     folder: Path
     curves_png: str = ""  # every experiment's curve, by data set
+    arms_png: dict[str, str] = field(default_factory=dict)  # a set of arms -> its figure
     cas_real: dict[str, dict] = field(default_factory=dict)
     ladders: dict[str, list[dict]] = field(default_factory=dict)  # rungs, bottom first: experiment, changes
-    ablations: dict[str, dict] = field(default_factory=dict)  # control, repeats, rows: experiment, changes
-    ablation_only: list[str] = field(default_factory=list)
+    ablations: dict[str, dict] = field(default_factory=dict)  # control, rows: experiment, changes
+    arms: dict[str, dict[str, str]] = field(default_factory=dict)  # a set of arms -> role -> experiment
+    side_runs: list[str] = field(default_factory=list)
     notebook: dict[str, dict | None] = field(default_factory=dict)
     benchmarks: dict[str, str] = field(default_factory=dict)
     command: str = ""
-    on_page: bool = False  # the results page: the runs made for an ablation alone only in its section
+    on_page: bool = False  # the results page: the runs made for an ablation or the arms alone only there
+    page: str = ""  # the results page's path (its second page beside it: config.runs.details_page)
 
     def link(self, path: str) -> str:
         return os.path.relpath(path, self.folder)
@@ -47,7 +50,7 @@ class Study:
     def main_experiments(self) -> list[str]:
         """The experiments, in reading order, but for those made for an ablation alone (the
         results page gives those in the ablations' section only)."""
-        return [name for name in self.experiments if name not in self.ablation_only]
+        return [name for name in self.experiments if name not in self.side_runs]
 
 
 def gather(
@@ -86,5 +89,6 @@ def read_study(plan: dict, inputs, folder: Path, page: dict | None = None) -> St
     return Study(
         experiments, classifiers, plan["noise_pairs"], inputs.metrics_png, folder, inputs.curves_png,
         cas_real=read_cas_real(inputs.cas_real), ladders=plan["ladders"], ablations=plan["ablations"],
-        ablation_only=plan["ablation_only"], on_page=page is not None, **extra,
+        side_runs=plan["side_runs"], arms=plan["arms"],
+        arms_png=dict(zip(plan["arms"], inputs.arms_png, strict=True)), on_page=page is not None, **extra,
     )

@@ -130,17 +130,16 @@ def format_change(change: dict) -> str:
 
 
 def ablation_numbers(study: Study, name: str) -> dict:
-    """An ablation's numbers: the full control over its seeds (a Row of the control and its
-    repeats), and per row its values, its differences from the control's mean and the metrics
-    whose difference its test admits (intervals.difference: a single run outside the 95% t
-    prediction interval of the control's seeds; none can be admitted without repeats)."""
+    """An ablation's numbers: the full control over its seeds, and per row (a Row over its own
+    seeds) its differences from the control's mean and the metrics whose difference its test
+    admits (intervals.difference: Welch's t where the row has several seeds, else whether it
+    lies outside the 95% t prediction interval of the control's; none without the control's)."""
     ablation = study.ablations[name]
-    control = row(study, ablation["control"], first_run_only=True)
-    control.runs += [study.experiments[e]["metrics"][0] for e in ablation["repeats"]]
+    control = row(study, ablation["control"])
     rows = []
     for entry in ablation["rows"]:
-        values = {key: row(study, entry["experiment"], first_run_only=True).value(key) for key in columns("compare")}
-        found = {key: difference(control.values(key), [value]) for key, value in values.items()}
+        metrics = row(study, entry["experiment"])
+        found = {key: difference(control.values(key), metrics.values(key)) for key in columns("compare")}
         beyond = [key for key, test in found.items() if test.admitted]
-        rows.append({**entry, "values": values, "difference": {k: t.value for k, t in found.items()}, "beyond": beyond})
+        rows.append({**entry, "row": metrics, "difference": {k: t.value for k, t in found.items()}, "beyond": beyond})
     return {"control": control, "rows": rows}

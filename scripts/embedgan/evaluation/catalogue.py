@@ -66,11 +66,12 @@ PERFECT = {
 
 # The tables that list metrics by the catalogue, in its order: the report's metrics and
 # fidelity tables, the comparisons (noise pairs, ladders, ablations), the results page's first
-# table, the options beyond the notebook, each experiment's classes, the ladder's gains.
-TABLES = ("metrics", "fidelity", "compare", "results", "options", "per_class", "ladder_gains")
+# table, the options beyond the notebook, each experiment's classes, the ladder's gains, the
+# arms of the results page's first screen (and its answer).
+TABLES = ("metrics", "fidelity", "compare", "results", "options", "per_class", "ladder_gains", "arms")
 PRDC_TABLES = {
     "precision": ("fidelity", "compare", "results", "per_class"),
-    "recall": ("fidelity", "compare", "results", "per_class", "ladder_gains"),
+    "recall": ("fidelity", "compare", "results", "per_class", "ladder_gains", "arms"),
     "density": ("fidelity",),
     "coverage": ("fidelity", "compare"),
 }
@@ -86,12 +87,12 @@ METRICS = {
     for metric in (
         Metric("accuracy", "accuracy", "{:.3f}", "{:.2f}", "higher",
                "the reference classifier's accuracy on real test images", "real images",
-               ("metrics", "compare", "results", "options", "per_class", "ladder_gains")),
+               ("metrics", "compare", "results", "options", "per_class", "ladder_gains", "arms")),
         Metric("cross_entropy", "CE", "{:.3f}", "{:.2f}", "lower", "", tables=("metrics",)),
         Metric("frechet_distance", "FD", "{:.2f}", "{:.1f}", "lower",
                "real sets of the generated counts per class from the held-out half, against the same "
                "reference (mean ± std over draws)", "perfect generator",
-               ("metrics", "compare", "results", "per_class"), drawn=True),
+               ("metrics", "compare", "results", "per_class", "arms"), drawn=True),
         Metric("frechet_best_point", "FD of the best single point", "{:.2f}", "{:.1f}", "lower", "",
                tables=("per_class",)),
         Metric("frechet_class_means", "FD class means", "{:.2f}", "{:.1f}", "lower", "", tables=("metrics",)),
@@ -100,7 +101,7 @@ METRICS = {
                  PRDC_TABLES[key], drawn=True) for key in PRDC),
         Metric("cas", "CAS", "{:.3f}", "{:.2f}", "higher",
                "the same training on real training images (mean ± std over seeds)", "real images",
-               ("metrics", "compare", "results", "ladder_gains"), drawn=True),
+               ("metrics", "compare", "results", "ladder_gains", "arms"), drawn=True),
         Metric("diversity", "diversity", "{:.3f}", "{:.2f}", "real", "real test images of the class", "real",
                ("metrics", "compare", "results", "options", "per_class")),
         Metric("nearest_train_distance", "NN dist", "{:.2f}", "{:.2f}", "real",

@@ -1,0 +1,85 @@
+"""The notebook's question asked of a GAN that works: per data set, the positive control's arms,
+each the control with one source of randomness changed, and the comparisons between them that
+change one thing. The config names each set of arms (one per data set or conditioning) and the
+experiment of each role it has (`arms: {mnist: {noise: ..., embedding: ...}}`); the roles, what
+they are and what each comparison may change are known here only. Light (no torch): checked when the workflow starts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from embedgan.config.settings import NOISE_OPTIONS, Experiment, changes
+from embedgan.errors import ConfigError
+
+# Each role: what the generator is fed (the page's words), in the order the page shows them.
+ROLES = {
+    "notebook": "the notebook's run",
+    "noise_mode_seeking": "embedding + noise, mode seeking",
+    "noise": "embedding + noise",
+    "embedding": "the embedding alone",
+    "distribution": "the embedding as a distribution (conditioning augmentation)",
+}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """`after` against `before`, which differ in `changed` only (dotted settings keys by their
+    first part), and the question the difference answers."""
+
+    before: str
+    after: str
+    changed: frozenset[str]
+    question: str
+
+
+COMPARISONS = (
+    Comparison("noise", "noise_mode_seeking", frozenset({"mode_seeking"}), "what mode seeking adds to the noise"),
+    Comparison("embedding", "noise", frozenset({"noise_dim", *NOISE_OPTIONS}), "what the noise gives"),
+    Comparison(
+        "embedding", "distribution", frozenset({"conditioning_augmentation"}),
+        "what randomness inside the embedding gives",
+    ),
+    Comparison(
+        "noise", "distribution", frozenset({"noise_dim", "conditioning_augmentation", *NOISE_OPTIONS}),
+        "whether randomness inside the embedding gives back what the noise gave",
+    ),
+)
+
+
+def changed_keys(before: Experiment, after: Experiment) -> set[str]:
+    return {change["key"].split(".")[0] for change in changes(before.settings, after.settings)}
+
+
+def check_arms(config: dict, resolved: dict[str, Experiment]) -> dict[str, dict[str, str]]:
+    """The config's arms (name -> role -> experiment, in the roles' order), but those naming an
+    experiment that does not run (`run_only`); a ConfigError names an unknown role or
+    experiment, arms on two data sets, or two arms compared here that differ in more than their
+    comparison may change (the page would credit one ingredient with another's effect)."""
+    arms = {}
+    for name, roles in (config.get("arms") or {}).items():
+        for role, exp in roles.items():
+            if role not in ROLES:
+                raise ConfigError(f"config: arms.{name}.{role} is no role; roles: {', '.join(ROLES)}")
+            if exp not in config["experiments"]:
+                raise ConfigError(f"config: arms.{name}.{role} names unknown experiment {exp!r}")
+        if not set(roles.values()) <= set(resolved):
+            continue  # run_only leaves an arm out
+        datasets = {resolved[exp].settings.dataset for exp in roles.values()}
+        if len(datasets) > 1:
+            raise ConfigError(f"config: arms.{name} trains on several data sets: {', '.join(sorted(datasets))}")
+        for comparison in comparisons(roles):
+            before, after = resolved[roles[comparison.before]], resolved[roles[comparison.after]]
+            extra = changed_keys(before, after) - comparison.changed
+            if extra:
+                raise ConfigError(
+                    f"config: arms.{name}: {after.name} ({comparison.after}) must differ from {before.name} "
+                    f"({comparison.before}) in {' or '.join(sorted(comparison.changed))} only; it also "
+                    f"changes {', '.join(sorted(extra))}"
+                )
+        arms[name] = {role: roles[role] for role in ROLES if role in roles}
+    return arms
+
+
+def comparisons(roles: dict[str, str]) -> list[Comparison]:
+    """The comparisons whose two roles both have an arm."""
+    return [c for c in COMPARISONS if c.before in roles and c.after in roles]

@@ -1,0 +1,117 @@
+"""The results page's first screen: the notebook's question answered from the positive control's
+arms (embedgan.config.arms). The answer is one sentence per comparison, written by the claim
+rule (embedgan.documents.claims) from the arms' seeds; the README quotes the same sentences. Per
+set of arms: its figure, a table of the arms with their 95% intervals and convergence, and what
+the test admits of each comparison."""
+
+from __future__ import annotations
+
+from embedgan.config.arms import COMPARISONS, ROLES, Comparison, comparisons
+from embedgan.documents import tables
+from embedgan.documents.claims import clause
+from embedgan.documents.study import Study
+from embedgan.evaluation.catalogue import METRICS, columns, number
+from embedgan.evaluation.intervals import binomial_interval
+
+TEST_NOTE = (
+    "A difference is stated only where its test admits it at 95%: Welch's t between two arms' "
+    "seeds (its 95% interval of the difference excludes 0); nothing is said where the interval "
+    "holds 0. Cells: the mean over seeds [its 95% t interval] (a perfect generator's on the same "
+    "work); for a generator without noise, accuracy is the share of its distinct images (one per "
+    "class and seed) with its exact binomial interval."
+)
+
+
+def distinct_images(study: Study, exp: str) -> tuple[int, int] | None:
+    """(right, drawn) over the distinct images of a generator without noise, one per class and
+    seed (its draws of a class are one image: right or wrong together); None for one with noise
+    or conditioning augmentation."""
+    metrics = study.experiments[exp]["metrics"]
+    if metrics[0]["has_noise"]:
+        return None
+    right = sum(round(c["accuracy"]) for run in metrics for c in run["per_class"])
+    return right, sum(len(run["per_class"]) for run in metrics)
+
+
+def arm_cell(study: Study, exp: str, key: str) -> str:
+    row = tables.row(study, exp)
+    counted = distinct_images(study, exp) if key == "accuracy" else None
+    if counted is None:
+        return row.cell(key, short=True)
+    share, low, high = binomial_interval(*counted)
+    form = METRICS[key].short
+    return f"{form.format(share)} [{form.format(low)}, {form.format(high)}] ({counted[0]} of {counted[1]} images; " \
+        f"{number(row.perfect(key)[0], form)})"
+
+
+def converged(study: Study, exp: str) -> tuple[int, int]:
+    """(converged runs, runs) of an experiment (embedgan.evaluation.curves)."""
+    curves = study.experiments[exp]["curves"]
+    return sum(curve["converged"] for curve in curves), len(curves)
+
+
+def arms_table(study: Study, roles: dict[str, str]) -> list[str]:
+    keys = columns("arms")
+    rows = []
+    for role, exp in roles.items():
+        done, runs = converged(study, exp)
+        rows.append([ROLES[role], exp, runs, *(arm_cell(study, exp, key) for key in keys), f"{done} of {runs}"])
+    header = ["arm", "experiment", "seeds", *(METRICS[key].heading for key in keys), "converged"]
+    return tables.table(header, rows)
+
+
+def admitted(study: Study, roles: dict[str, str], comparison: Comparison) -> list[str]:
+    """What the test admits of `comparison`'s arms: a clause per metric of the arms table."""
+    before, after = (tables.row(study, roles[role]) for role in (comparison.before, comparison.after))
+    said = (clause(key, before.values(key), after.values(key)) for key in columns("arms"))
+    return [text for text in said if text]
+
+
+def unconverged(study: Study, roles: dict[str, str], comparison: Comparison) -> list[str]:
+    return [
+        roles[role] for role in (comparison.before, comparison.after)
+        if converged(study, roles[role])[0] < converged(study, roles[role])[1]
+    ]
+
+
+def comparison_text(study: Study, name: str, comparison: Comparison) -> str:
+    """One set of arms' part of a comparison's sentence."""
+    roles = study.arms[name]
+    found = admitted(study, roles, comparison)
+    text = f"on {name}, " + ("; ".join(found) if found else "no difference the test admits")
+    still = unconverged(study, roles, comparison)
+    return text + (f" (not converged: {', '.join(still)})" if still else "")
+
+
+def answer_sentences(study: Study) -> list[str]:
+    """The answer: per comparison that some set of arms has, one sentence over every such set,
+    `after` against `before`, written by the claim rule."""
+    sentences = []
+    for comparison in COMPARISONS:
+        names = [name for name, roles in study.arms.items() if comparison in comparisons(roles)]
+        if names:
+            parts = "; ".join(comparison_text(study, name, comparison) for name in names)
+            sentences.append(
+                f"**{comparison.question.capitalize()}** ({ROLES[comparison.after]} against "
+                f"{ROLES[comparison.before]}): {parts}."
+            )
+    return sentences
+
+
+def answer_section(study: Study) -> list[str]:
+    if not study.arms:
+        return []
+    lines = ["## The answer", ""]
+    for sentence in answer_sentences(study):
+        lines += [f"- {sentence}"]
+    lines += ["", TEST_NOTE, ""]
+    for name, roles in study.arms.items():
+        lines += [
+            f"### {name}",
+            "",
+            f"![{name}: the notebook's run and the arms]({study.link(study.arms_png[name])})",
+            "",
+            *arms_table(study, roles),
+            "",
+        ]
+    return lines

@@ -1,0 +1,114 @@
+"""The positive control's arms: the config's sets of arms checked when the workflow starts (each
+comparison changes one thing), and the results page's answer written from them by the claim
+rule, on made-up numbers with known differences."""
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from embedgan.config.arms import check_arms
+from embedgan.config.settings import load_config, resolve
+from embedgan.documents import first_screen
+from embedgan.documents.study import Study
+from embedgan.errors import ConfigError
+from embedgan.evaluation.catalogue import PRDC
+
+ARMS = {
+    "control": {"based_on": "exp4", "noise_dim": 8, "mode_seeking": 1.0},
+    "no_ms": {"based_on": "control", "mode_seeking": 0},
+    "embedding": {"based_on": "control", "noise_dim": 0, "mode_seeking": 0},
+    "ca": {"based_on": "embedding", "conditioning_augmentation": {"kl_weight": 1.0}},
+    "ca_longer": {"based_on": "ca", "epochs": 60},
+    "cifar": {"based_on": "exp3", "noise_dim": 8},
+}
+ROLES = {"notebook": "exp4", "noise_mode_seeking": "control", "noise": "no_ms", "embedding": "embedding",
+         "distribution": "ca"}
+
+
+def checked(roles: dict, run_only=None) -> dict:
+    config = load_config(overrides={"experiments": ARMS, "arms": {"mnist": roles}, "run_only": run_only})
+    names = run_only or list(config["experiments"])
+    return check_arms(config, {exp: resolve(config, exp) for exp in names})
+
+
+def test_arms_that_change_one_thing_each_are_kept_in_the_roles_order():
+    arms = checked(dict(reversed(ROLES.items())))
+    assert list(arms["mnist"]) == list(ROLES) and arms["mnist"]["distribution"] == "ca"
+    assert checked(ROLES, run_only=["exp4", "control"]) == {}  # run_only leaves the arms out
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"distribution": "ca_longer"}, r"arms.mnist: ca_longer \(distribution\) must differ from embedding "
+                                        r"\(embedding\) in conditioning_augmentation only; it also changes epochs"),
+        ({"noise": "embedding"}, r"control \(noise_mode_seeking\) must differ from embedding \(noise\) in "
+                                 r"mode_seeking only; it also changes noise_dim"),
+        ({"chaos": "ca"}, r"arms.mnist.chaos is no role; roles: notebook, noise_mode_seeking"),
+        ({"noise": "nowhere"}, r"arms.mnist.noise names unknown experiment 'nowhere'"),
+        ({"notebook": "cifar"}, r"arms.mnist trains on several data sets: cifar10, mnist"),
+    ],
+)
+def test_arms_that_would_credit_one_ingredient_with_anothers_effect_are_refused(change, message):
+    with pytest.raises(ConfigError, match=message):
+        checked({**ROLES, **change})
+
+
+def run_metrics(accuracy: float, recall: float, has_noise: bool = True) -> dict:
+    """A run's metrics.json as the first screen reads it (a generator without noise: its 10
+    classes right or wrong, `accuracy` of them right)."""
+    return {
+        "accuracy": accuracy, "frechet_distance": 40.0, "frechet_floor": 8.0, "frechet_floor_std": 0.5,
+        "prdc": {"precision": 0.9, "recall": recall, "density": 1.0, "coverage": 0.7,
+                 "perfect": {key: {"mean": 0.95, "std": 0.01} for key in PRDC}},
+        "cas": 0.8, "diversity": 18.0, "diversity_real": 20.0, "has_noise": has_noise,
+        "per_class": [{"accuracy": float(c < round(accuracy * 10))} for c in range(10)],
+    }
+
+
+# Known answers: the noise raises recall (0.90 against 0.10 over three seeds each: Welch's t
+# admits it) and leaves accuracy as it is; mode seeking changes nothing; the embedding as a
+# distribution gets recall back from the embedding alone, but its runs have not converged.
+SEEDS = {
+    "exp4": [run_metrics(0.3, 0.0, has_noise=False)],
+    "control": [run_metrics(a, r) for a, r in ((0.90, 0.91), (0.92, 0.89), (0.94, 0.90))],
+    "no_ms": [run_metrics(a, r) for a, r in ((0.91, 0.90), (0.93, 0.92), (0.92, 0.88))],
+    "embedding": [run_metrics(a, r, has_noise=False) for a, r in ((0.9, 0.10), (1.0, 0.12), (0.9, 0.08))],
+    "ca": [run_metrics(a, r) for a, r in ((0.90, 0.50), (0.93, 0.55), (0.91, 0.45))],
+}
+
+
+@pytest.fixture
+def study(tmp_path: Path) -> Study:
+    experiments = {
+        name: {"metrics": runs, "settings": SimpleNamespace(dataset="mnist"),
+               "curves": [{"converged": name != "ca"} for _ in runs]}
+        for name, runs in SEEDS.items()
+    }
+    return Study(
+        experiments, {"mnist": {"test_accuracy": 0.99}}, [], "metrics.png", tmp_path,
+        cas_real={"mnist": {"test_accuracy": 0.97, "test_accuracy_std": 0.01}},
+        arms={"mnist": ROLES}, arms_png={"mnist": str(tmp_path / "arms_mnist.png")},
+    )
+
+
+def test_the_answer_says_what_the_test_admits_of_each_comparison_and_nothing_else(study):
+    sentences = first_screen.answer_sentences(study)
+    assert len(sentences) == 4
+    mode_seeking, noise, inside, back = sentences
+    assert mode_seeking.startswith("**What mode seeking adds to the noise** (embedding + noise, mode seeking "
+                                   "against embedding + noise): on mnist, no difference the test admits.")
+    assert "on mnist, higher recall (better): +0.80 (+0.7" in noise and "95%, Welch's t" in noise
+    assert "accuracy" not in noise  # 0.92 against 0.93: the interval holds 0
+    assert "higher recall (better): +0.40 (" in inside and inside.endswith("(not converged: ca).")
+    assert "lower recall (worse): -0.40 (" in back
+
+
+def test_the_arms_table_gives_intervals_and_a_generator_without_noise_its_distinct_images(study):
+    lines = first_screen.answer_section(study)
+    table = {line.split(" | ")[1]: line for line in lines if line.startswith("| ")}
+    assert "| 0.92 [0.87, 0.97] (0.99) |" in table["control"] and table["control"].endswith("| 3 of 3 |")
+    # 28 of 30 distinct images right: the exact binomial interval of 28/30
+    assert "| 0.93 [0.78, 0.99] (28 of 30 images; 0.99) |" in table["embedding"]
+    assert table["ca"].endswith("| 0 of 3 |") and "](arms_mnist.png)" in "\n".join(lines)
