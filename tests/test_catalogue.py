@@ -60,7 +60,7 @@ def test_a_new_entry_reaches_every_table_that_lists_metrics(monkeypatch, tmp_pat
     table of the documents that lists metrics (catalogue.TABLES): the report's metrics and
     fidelity tables, the noise, ladder and ablation comparisons, the results page's first table,
     the options beyond the notebook, each experiment's classes, and the ladder's gains."""
-    from embedgan.documents import answers, sections, tables
+    from embedgan.documents import answers, first_screen, sections, tables
     from embedgan.documents.study import Study
     from embedgan.evaluation import catalogue
     from test_ablation import RUNS, run_metrics  # a small finished ablation
@@ -75,7 +75,8 @@ def test_a_new_entry_reaches_every_table_that_lists_metrics(monkeypatch, tmp_pat
                    "frechet_class_means": 30.0, "nearest_train_distance": 5.0, "nearest_train_distance_real_test": 6.0,
                    "total_variation": 0.1, "total_variation_real": 0.1, "inception": None}
         settings = SimpleNamespace(dataset="mnist", noise_dim=8, conditioning_augmentation=None, image_prior=None)
-        experiments[name] = {"metrics": [metrics], "settings": settings, "sheet": str(tmp_path / f"{name}.png")}
+        experiments[name] = {"metrics": [{**metrics, "has_noise": True}], "settings": settings,
+                             "sheet": str(tmp_path / f"{name}.png"), "curves": [{"converged": True}]}
     # a run with an option beside its base: the options table is shown
     experiments["worse"]["settings"] = SimpleNamespace(
         dataset="mnist", noise_dim=8, conditioning_augmentation=SimpleNamespace(kl_weight=1.0), image_prior=None)
@@ -85,8 +86,8 @@ def test_a_new_entry_reaches_every_table_that_lists_metrics(monkeypatch, tmp_pat
         experiments, {"mnist": {"test_accuracy": 0.99}}, [["worse", "close"]], "metrics.png", tmp_path,
         cas_real={"mnist": {"test_accuracy": 0.97, "test_accuracy_std": 0.01}},
         ladders={"mnist": [{"experiment": "control", **rung}, {"experiment": "worse", **rung}]},
-        ablations={"mnist": {"control": "control", "repeats": ["control_seed1", "control_seed2"],
-                             "rows": [{"experiment": "worse", **rung}]}},
+        ablations={"mnist": {"control": "control", "rows": [{"experiment": "worse", **rung}]}},
+        arms={"mnist": {"noise": "control", "distribution": "worse"}}, arms_png={"mnist": "arms.png"},
     )
     monkeypatch.setattr(sections, "classifier_lines", lambda classifiers: [])
     headers = {
@@ -104,4 +105,5 @@ def test_a_new_entry_reaches_every_table_that_lists_metrics(monkeypatch, tmp_pat
     per_class = tables.per_class_table({"per_class": [{**experiments["control"]["metrics"][0], "prdc": None}]},
                                        ["zero"], {"test_accuracy": 0.99})
     assert "| sharpness (real) |" in per_class[0] and "0.400 (0.600)" in per_class[2]
-    assert any("largest gain in sharpness" in line for line in answers.ladder_answer(study))
+    assert any("sharpness 0.40 -> 0.40" in line for line in answers.ladder_answer(study))
+    assert "| sharpness (real) |" in first_screen.arms_table(study, study.arms["mnist"])[0]

@@ -205,45 +205,53 @@ def test_publish_writes_the_results_page_and_remaking_it_changes_no_byte(finishe
     snakemake(workdir, "publish", *args)
     docs = workdir / "docs"
     page = (docs / "results.md").read_text()
+    details = (docs / "results-details.md").read_text()
     written = {path: path.read_bytes() for path in [*docs.rglob("*"), workdir / "README.md"] if path.is_file()}
-    # the page, 6 pictures of each of 7 experiments, exp4_ca's sheet, 3 probe pictures, the
-    # two charts (metrics, curves); the README
-    assert len(written) == 1 + 7 * 6 + 1 + 3 + 2 + 1
-    assert [h for h in re.findall(r"^## (\w+): ", page, re.M)] == [e for e in READING_ORDER if e != "exp4_ca"]
-    assert table_shapes(page) == []
-    assert "## Beyond the notebook" in page and "](results/exp4_ca_morph.png)" in page
-    difference = page.split("## Which change makes the difference")[1].split("\n## ")[0]
+    # the two pages, 6 pictures of each of 7 experiments, exp4_ca's sheet, 3 probe pictures, the
+    # two charts (metrics, curves), the arms' figure; the README
+    assert len(written) == 2 + 7 * 6 + 1 + 3 + 2 + 1 + 1
+    # The first page: the answer from the arms, and a link to the second.
+    assert re.findall(r"^## (.+)$", page, re.M) == ["The answer"] and "](results-details.md)" in page
+    sentences = re.findall(r"^- (\*\*.+)$", page, re.M)
+    assert len(sentences) == 1 and sentences[0].startswith(
+        "**What the noise gives** (embedding + noise against the embedding alone): on mnist, ")
+    arms = page.split("### mnist")[1]
+    assert "](results/arms_mnist.png)" in arms
+    assert re.search(r"\| the embedding alone \| exp4 \| 1 \| [01]\.\d\d \[[01]\.\d\d, [01]\.\d\d\] "
+                     r"\(\d+ of 10 images; [01]\.\d\d\) \|", arms)
+    assert re.search(r"\| embedding \+ noise \| exp4_noise \| 2 \| [01]\.\d\d \[", arms)  # two seeds: an interval
+    # The second page: every experiment, the ladder, the ablation, scale and wall times.
+    assert [h for h in re.findall(r"^## (\w+): ", details, re.M)] == [e for e in READING_ORDER if e != "exp4_ca"]
+    assert table_shapes(page) == [] and table_shapes(details) == []
+    assert "## Beyond the notebook" in details and "](results/exp4_ca_morph.png)" in details
+    difference = details.split("## Which change makes the difference")[1].split("\n## ")[0]
     assert re.search(r"- mnist: from exp4 to cgan, accuracy [01]\.\d\d -> [01]\.\d\d, recall ", difference)
-    assert "  - the largest gain in CAS (" in difference and "## The ladder" in page
-    assert "- mnist: the full control has no repeats" in difference
-    needs = page.split("## What the positive control needs")[1].split("\n## ")[0]
-    assert "| exp4 (full control, 1 seed) | nothing |" in needs and "| exp4_noise | noise_dim: 0 -> 8 |" in needs
+    assert "  - exp4_noise against exp4 (changing noise_dim): " in difference and "## The ladder" in details
+    assert re.search(r"  - cgan against exp4_noise \(changing d_steps, discriminator, .*\): ", difference)
+    assert "- mnist: the full control has one seed" in difference
+    needs = details.split("## What the positive control needs")[1].split("\n## ")[0]
+    assert "| exp4 (full control, 1 seed) | nothing |" in needs and "| exp4_noise (2 seeds) | noise_dim: 0 -> 8 |" in needs
     assert "](results/exp4_ca_samples.png)" in needs
+    # The README quotes the page's answer, word for word.
     readme = (workdir / "README.md").read_text()
-    answer = page.split("## The answer")[1].split("\n## ")[0]
-    table = "\n".join(line for line in answer.splitlines() if line.startswith("|"))
-    assert table and readme.startswith("# A project\n\nBefore the table.\n\n" + publish.README_START)
+    assert readme.startswith("# A project\n\nBefore the table.\n\n" + publish.README_START)
     assert f"{publish.README_START}\n" in readme and readme.endswith(f"{publish.README_END}\n\nAfter the table.\n")
     block = readme.split(publish.README_START)[1].split(publish.README_END)[0].strip()
-    assert re.match(r"!\[exp\w+: samples of every class, one column per class\]\(docs/results/exp\w+_samples\.png\)\n\n", block)
-    assert block.split("\n\n", 1)[1] == table
-    for link in re.findall(r"\]\((results/[\w.]+\.png)\)", page):
+    assert block.splitlines() == [f"- {sentence}" for sentence in sentences]
+    for link in re.findall(r"\]\((results/[\w.]+\.png)\)", page + details):
         assert (docs / link).is_file(), link
-    assert "](results/exp4_nearest.png)" in page and "](results/metrics.png)" in page
+    assert "](results/exp4_nearest.png)" in details and "](results/metrics.png)" in details
     assert re.search(r"\n    snakemake publish --configfile \S+tiny.yaml --config mirror=", page)
-    assert "| exp4 | 60 | 8 | 1 | 8 | 60,000 | 4 | 50 | 750,000 |" in page
-    assert "| exp4_noise | 60 | 8 | 1 | 8 | not in the notebook |  |  |  |" in page
-    assert re.search(r"\| exp4 \| 60 \| .* \| 750,000 \| (yes|no) \|\n", page)
-    shortened = page.split("Trained for fewer steps than the notebook:")[1].split("\n## ")[0]
+    assert "| exp4 | 60 | 8 | 1 | 8 | 60,000 | 4 | 50 | 750,000 |" in details
+    assert "| exp4_noise | 60 | 8 | 1 | 8 | not in the notebook |  |  |  |" in details
+    assert re.search(r"\| exp4 \| 60 \| .* \| 750,000 \| (yes|no) \|\n", details)
+    shortened = details.split("Trained for fewer steps than the notebook:")[1].split("\n## ")[0]
     assert shortened.count("exp4") == 1 and "exp4_noise" not in shortened  # in one list; not in the notebook
-    answer = page.split("## The answer")[1].split("\n## ")[0]
-    assert "- exp4_noise: " in answer and "- exp4 / exp4_noise (8-d noise, 1 / 1 seeds): accuracy " in answer
-    # one seed each: no test can admit a difference, and the line says so
-    assert re.search(r"exp4_noise \(8-d noise, 1 / 1 seeds\): .*, diversity 0\.00 / \d+\.\d\d \(\d+\.\d\d\)\. "
-                     r"No difference the test admits\.", answer)
-    assert "| train exp4 (training loop, all attempts) |" in page and "| evaluate exp4 |" in page
+    answer = details.split("## Every experiment")[1].split("\n## ")[0]
+    assert "- exp4_noise: " in answer and "- exp4 / exp4_noise (8-d noise, 1 / 2 seeds): accuracy " in answer
+    assert "| train exp4 (training loop, all attempts) |" in details and "| evaluate exp4 |" in details
     # Every job that ran has its row: the trainings by their loops, the others by their benchmarks.
-    wall = page.split("## Wall time of each job")[1].split("\n## ")[0]
+    wall = details.split("## Wall time of each job")[1].split("\n## ")[0]
     cells = re.findall(r"^\| ([^|]+?) \|", wall, re.M)
     rows = {cell.removesuffix(" (training loop, all attempts)") for cell in cells} - {"job", "---"}
     ran = set()
@@ -251,7 +259,7 @@ def test_publish_writes_the_results_page_and_remaking_it_changes_no_byte(finishe
         rule, *job = tsv.relative_to(workdir / "benchmarks").with_suffix("").parts
         ran.add(f"{rule} {'/'.join(job)}" if job else rule)
     assert ran == rows, (ran ^ rows)
-    assert {"captions exp2", "morph exp2", "prompts exp2", "morph exp4_ca"} <= rows
+    assert {"captions exp2", "morph exp2", "prompts exp2", "morph exp4_ca", "plot_arms mnist"} <= rows
     snakemake(workdir, "publish", "--forcerun", "publish", *args)
     assert {path: path.read_bytes() for path in [*docs.rglob("*"), workdir / "README.md"] if path.is_file()} == written
 
@@ -285,10 +293,13 @@ def test_a_noise_variant_is_compared_with_its_embedding_only_experiment(finished
     section = report.split("## The noise question")[1].split("\n## ")[0]
     # accuracy, FD, precision, recall, coverage, CAS, diversity, each beside a perfect generator's
     # (± its spread over draws or seeds, where it has one; a PRDC set too small: "–")
-    cells = r" \| [01]\.\d{3} \([01]\.\d{3}\) \| [\d.]+ \([\d.]+ ± [\d.]+\)" + r" \| (–|[01]\.\d\d \([01]\.\d\d ± [01]\.\d\d\))" * 3
-    cas = r" \| [01]\.\d{3} \([01]\.\d{3} ± [01]\.\d{3}\)"
+    # (exp4_noise over its two seeds: each mean with its 95% interval)
+    seeds = r"(?: \[-?[\d.]+, -?[\d.]+\])?"
+    cells = (rf" \| [01]\.\d{{3}}{seeds} \([01]\.\d{{3}}\) \| [\d.]+{seeds} \([\d.]+ ± [\d.]+\)"
+             + rf" \| (–|[01]\.\d\d{seeds} \([01]\.\d\d ± [01]\.\d\d\))" * 3)
+    cas = rf" \| [01]\.\d{{3}}{seeds} \([01]\.\d{{3}} ± [01]\.\d{{3}}\)"
     assert re.search(r"\| exp4 \| none" + cells + cas + r" \| 0\.000 \(", section)
-    assert re.search(r"\| exp4_noise \| 8" + cells + cas, section)
+    assert re.search(r"\| exp4_noise \| 8" + cells + cas + r" \| [\d.]+ \[", section)
     history = json.loads((results / "exp4_noise" / "history.json").read_text())
     assert history["settings"]["noise_dim"] == 8 and history["settings"]["epochs"] == 1
 

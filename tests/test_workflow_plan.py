@@ -43,18 +43,30 @@ def test_cpu_preset_is_valid_and_plans_the_same_jobs(workflow_copy):
     assert ("train", "exp4") in jobs and len([j for j in jobs if j[0] == "train"]) == 5
 
 
-def test_study_preset_plans_the_results_page_with_the_ladder_and_the_ablation(workflow_copy):
+def test_study_preset_plans_the_results_page_with_the_ladder_the_ablation_and_the_arms(workflow_copy):
     jobs = planned_jobs(
         workflow_copy, "publish", "--configfile", "config/ladder.yaml", "config/study.yaml", "config/ablation.yaml"
     )
     ladder = {"exp3_noise", "exp3_acgan", "cgan_cifar10", "exp5_noise", "exp5_acgan", "cgan_mnist", "cgan_text"}
     ablation = yaml.safe_load((workflow_copy / "config" / "ablation.yaml").read_text())
     rows = {exp for rows in ablation["ablations"].values() for exp in rows}
-    assert rows <= set(ablation["experiments"]) and "cgan_text_embedding" in ablation["experiments"]
-    assert {exp for rule, exp in jobs if rule == "train"} == {*EXPERIMENTS, *ladder, *ablation["experiments"]}
-    assert {exp for rule, exp in jobs if rule == "cas"} == {*EXPERIMENTS, *ladder, *ablation["experiments"]}
+    arms = {exp for roles in ablation["arms"].values() for exp in roles.values()}
+    assert rows | arms <= {*EXPERIMENTS, *ladder, *ablation["experiments"]}
+    # each experiment trains once per seed of its own seeds: the arms three times (MNIST), twice (text)
+    runs = {
+        exp if seed == 0 else f"{exp}/seed{seed}"
+        for exp in {*EXPERIMENTS, *ladder, *ablation["experiments"]}
+        for seed in ablation["experiments"].get(exp, {}).get("seeds", [0])
+    }
+    assert {"cgan_mnist_ca/seed2", "cgan_text_embedding/seed1"} <= runs and "abl_mnist_g_ema/seed1" not in runs
+    assert {exp for rule, exp in jobs if rule == "train"} == runs
+    assert {exp for rule, exp in jobs if rule == "cas"} == runs
     assert ("captions", "cgan_text") in jobs and ("fetch_inception", None) not in jobs
-    assert ("publish", None) in jobs and ("report", None) not in jobs
+    assert ("publish", None) in jobs and ("report", None) not in jobs and ("plot_arms", None) in jobs
+    # every rung of a ladder trains for the same number of steps (its gain is the recipe's)
+    study = yaml.safe_load((workflow_copy / "config" / "study.yaml").read_text())["experiments"]
+    assert study["exp5"]["epochs"] * 60_000 // 128 == study["cgan_mnist"]["epochs"] * 60_000 // 64
+    assert study["exp3"]["epochs"] == study["cgan_cifar10"]["epochs"]
 
 
 def test_an_invalid_config_is_refused_with_the_key(workflow_copy):

@@ -24,7 +24,12 @@ rule publish:
         document="page",
         study=STUDY,
         page=plan.page_params(
-            RUNS_OF, DATASETS, run_command(), PROBES, config["inception_metrics"]
+            RUNS_OF,
+            DATASETS,
+            run_command(),
+            PROBES,
+            config["inception_metrics"],
+            list(ARMS),
         ),
     script:
         "../../scripts/write_document.py"

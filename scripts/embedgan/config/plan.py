@@ -173,7 +173,7 @@ def document_inputs(
     first_runs = [exp_runs[0] for exp_runs in runs_of.values()]
     every_run = [run for exp_runs in runs_of.values() for run in exp_runs]
     return {
-        "histories": [run.path("history") for run in first_runs],
+        "histories": [run.path("history") for run in every_run],
         "manifests": [runs.dataset_files(run.dataset)["manifest"] for run in first_runs],
         "metrics": [run.path("metrics") for run in every_run],
         "cas": [run.path("cas") for run in every_run],
@@ -189,7 +189,8 @@ def document_inputs(
 
 
 def job_benchmarks(
-    runs_of: dict[str, list[Run]], datasets: list[str], probes: dict[str, list[str]], inception: bool
+    runs_of: dict[str, list[Run]], datasets: list[str], probes: dict[str, list[str]], inception: bool,
+    arms: list[str] = (),
 ) -> dict[str, str]:
     """Each job of the run -> its benchmark file (embedgan.config.runs.benchmark_file, which the rules'
     `benchmark:` name too): every job but the trainings, whose loops record their own time
@@ -207,6 +208,7 @@ def job_benchmarks(
     for dataset in datasets:
         jobs[f"cas_real {dataset}"] = runs.benchmark_file("cas_real", dataset)
     jobs["plot_metrics"] = runs.benchmark_file("plot_metrics")
+    jobs.update({f"plot_arms {name}": runs.benchmark_file("plot_arms", name) for name in arms})
     jobs["report"] = runs.benchmark_file("report")
     return jobs
 
@@ -222,13 +224,14 @@ def run_command(configfiles: list[str], overrides: dict) -> str:
 
 
 def page_params(
-    runs_of: dict[str, list[Run]], datasets: list[str], command: str, probes: dict[str, list[str]], inception: bool
+    runs_of: dict[str, list[Run]], datasets: list[str], command: str, probes: dict[str, list[str]], inception: bool,
+    arms: list[str] = (),
 ) -> dict:
     """What the results page adds to the study's params: the notebook's scale of each
     experiment, each job's benchmark file, the run's command and the README it updates."""
     return {
         "notebook": {exp: notebook_scale(exp) for exp in runs_of},
-        "benchmarks": job_benchmarks(runs_of, datasets, probes, inception),
+        "benchmarks": job_benchmarks(runs_of, datasets, probes, inception, arms),
         "command": command,
         "readme": "README.md",
     }

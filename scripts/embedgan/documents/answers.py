@@ -65,10 +65,9 @@ def wall_time_section(study: Study) -> list[str]:
     """Training: the loop's own time over every attempt (a resumed job's benchmark holds its
     last attempt only), with the host it trained on; other jobs: Snakemake's benchmark files."""
     rows = []
-    for name, entry in study.experiments.items():
-        history = entry["history"]
+    for run, history in (item for entry in study.experiments.values() for item in entry["histories"].items()):
         threads = f", {history['threads']} thread{'s' * (history['threads'] > 1)}" if "threads" in history else ""
-        rows.append([f"train {name} (training loop, all attempts)", tables.format_seconds(history["wall_time_s"]),
+        rows.append([f"train {run} (training loop, all attempts)", tables.format_seconds(history["wall_time_s"]),
                      f"{history.get('host', history['device_name'])}{threads}, {history.get('precision', 'fp32')}"])
     for name, summary in study.classifiers.items():
         rows.append([f"train_classifier {name} (training loop, all attempts)",

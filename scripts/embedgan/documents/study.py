@@ -66,10 +66,14 @@ def gather(
     summary files."""
     experiments = {}
     for name, presentation in presentations.items():
-        entry = read_experiment(
-            [Run.from_record(record) for record in runs[name]], (probes or {}).get(name, [])
+        exp_runs = [Run.from_record(record) for record in runs[name]]
+        entry = read_experiment(exp_runs, (probes or {}).get(name, []))
+        entry.update(
+            presentation=presentation,
+            settings=Settings.of(entry["history"]["settings"]),
+            # every run's training record, by run (the wall time of each)
+            histories={run.name: read_json(run.path("history")) for run in exp_runs},
         )
-        entry.update(presentation=presentation, settings=Settings.of(entry["history"]["settings"]))
         experiments[name] = entry
     classifiers = {summary["dataset"]: summary for summary in map(read_json, classifier_summaries)}
     return experiments, classifiers
