@@ -98,7 +98,7 @@ def test_the_answer_says_what_the_test_admits_of_each_comparison_and_nothing_els
     assert len(sentences) == 4
     mode_seeking, noise, inside, back = sentences
     assert mode_seeking.startswith("**What mode seeking adds to the noise** (embedding + noise, mode seeking "
-                                   "against embedding + noise): on mnist, no difference the test admits.")
+                                   "against embedding + noise): on mnist, no difference the test admits (Welch's t).")
     assert "on mnist, higher recall (better): +0.80 (+0.7" in noise and "95%, Welch's t" in noise
     assert "accuracy" not in noise  # 0.92 against 0.93: the interval holds 0
     assert "higher recall (better): +0.40 (" in inside and inside.endswith("(not converged: ca).")

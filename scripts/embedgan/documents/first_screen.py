@@ -11,11 +11,12 @@ from embedgan.documents import tables
 from embedgan.documents.claims import clause
 from embedgan.documents.study import Study
 from embedgan.evaluation.catalogue import METRICS, columns, number
-from embedgan.evaluation.intervals import binomial_interval
+from embedgan.evaluation.intervals import binomial_interval, difference
 
 TEST_NOTE = (
     "A difference is stated only where its test admits it at 95%: Welch's t between two arms' "
-    "seeds (its 95% interval of the difference excludes 0); nothing is said where the interval "
+    "seeds (its 95% interval of the difference excludes 0; an arm of one seed against another's "
+    "seeds: the 95% t prediction interval of those seeds); nothing is said where the interval "
     "holds 0. Cells: the mean over seeds [its 95% t interval] (a perfect generator's on the same "
     "work); for a generator without noise, accuracy is the share of its distinct images (one per "
     "class and seed) with its exact binomial interval."
@@ -75,10 +76,16 @@ def unconverged(study: Study, roles: dict[str, str], comparison: Comparison) -> 
 
 
 def comparison_text(study: Study, name: str, comparison: Comparison) -> str:
-    """One set of arms' part of a comparison's sentence."""
+    """One set of arms' part of a comparison's sentence (without a difference, the test that
+    admitted none: with one seed a side, none can be made)."""
     roles = study.arms[name]
     found = admitted(study, roles, comparison)
-    text = f"on {name}, " + ("; ".join(found) if found else "no difference the test admits")
+    if found:
+        text = f"on {name}, " + "; ".join(found)
+    else:
+        before, after = (tables.row(study, roles[role]) for role in (comparison.before, comparison.after))
+        key = columns("arms")[0]
+        text = f"on {name}, no difference the test admits ({difference(before.values(key), after.values(key)).test})"
     still = unconverged(study, roles, comparison)
     return text + (f" (not converged: {', '.join(still)})" if still else "")
 
