@@ -82,7 +82,7 @@ SEEDS = {
 @pytest.fixture
 def study(tmp_path: Path) -> Study:
     experiments = {
-        name: {"metrics": runs, "settings": SimpleNamespace(dataset="mnist"),
+        name: {"metrics": runs, "settings": SimpleNamespace(dataset="mnist", conditioning="label"),
                "curves": [{"converged": name != "ca"} for _ in runs]}
         for name, runs in SEEDS.items()
     }
@@ -112,3 +112,13 @@ def test_the_arms_table_gives_intervals_and_a_generator_without_noise_its_distin
     # 28 of 30 distinct images right: the exact binomial interval of 28/30
     assert "| 0.93 [0.78, 0.99] (28 of 30 images; 0.99) |" in table["embedding"]
     assert table["ca"].endswith("| 0 of 3 |") and "](arms_mnist.png)" in "\n".join(lines)
+    assert not any(line.startswith("No arms") for line in lines)
+
+
+def test_the_page_says_which_data_sets_have_no_arms(study):
+    study.experiments["exp3"] = {"settings": SimpleNamespace(dataset="cifar10", conditioning="label")}
+    study.experiments["exp2"] = {"settings": SimpleNamespace(dataset="cifar10", conditioning="text")}
+    said = [line for line in first_screen.answer_section(study) if line.startswith("No arms")]
+    assert said == ["No arms in this run for cifar10 with label conditioning, cifar10 with text conditioning: the "
+                    "question is not asked of its positive control here (config/README.md lists the presets that "
+                    "add arms)."]

@@ -105,6 +105,18 @@ def answer_sentences(study: Study) -> list[str]:
     return sentences
 
 
+def kind(study: Study, exp: str) -> tuple[str, str]:
+    settings = study.experiments[exp]["settings"]
+    return settings.dataset, settings.conditioning
+
+
+def without_arms(study: Study) -> list[str]:
+    """The data sets and conditionings of the study's experiments that no set of arms asks."""
+    asked = {kind(study, exp) for roles in study.arms.values() for exp in roles.values()}
+    found = dict.fromkeys(kind(study, exp) for exp in study.experiments)
+    return [f"{dataset} with {conditioning} conditioning" for dataset, conditioning in found if (dataset, conditioning) not in asked]
+
+
 def answer_section(study: Study) -> list[str]:
     if not study.arms:
         return []
@@ -112,6 +124,12 @@ def answer_section(study: Study) -> list[str]:
     for sentence in answer_sentences(study):
         lines += [f"- {sentence}"]
     lines += ["", TEST_NOTE, ""]
+    if without_arms(study):
+        lines += [
+            f"No arms in this run for {', '.join(without_arms(study))}: the question is not asked of its "
+            "positive control here (config/README.md lists the presets that add arms).",
+            "",
+        ]
     for name, roles in study.arms.items():
         lines += [
             f"### {name}",
