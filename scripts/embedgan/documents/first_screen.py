@@ -41,8 +41,8 @@ def arm_cell(study: Study, exp: str, key: str) -> str:
         return row.cell(key, short=True)
     share, low, high = binomial_interval(*counted)
     form = METRICS[key].short
-    return f"{form.format(share)} [{form.format(low)}, {form.format(high)}] ({counted[0]} of {counted[1]} images; " \
-        f"{number(row.perfect(key)[0], form)})"
+    perfect = number(row.perfect(key)[0], form)
+    return f"{form.format(share)} [{form.format(low)}, {form.format(high)}] ({counted[0]} of {counted[1]} images; {perfect})"
 
 
 def converged(study: Study, exp: str) -> tuple[int, int]:
