@@ -14,11 +14,11 @@ from statistics import fmean
 
 from embedgan.config.runs import details_page
 from embedgan.documents import tables
-from embedgan.documents.claims import claim, clause
+from embedgan.documents.claims import claim, clauses
 from embedgan.documents.prose import QUESTION
 from embedgan.documents.study import Study
 from embedgan.evaluation.catalogue import METRICS, columns
-from embedgan.evaluation.intervals import binomial_interval, difference
+from embedgan.evaluation.intervals import binomial_interval
 
 RECOGNISED = 0.5  # a class counts as recognised when the classifier names it in half its draws
 
@@ -221,13 +221,10 @@ def ladder_answer(study: Study) -> list[str]:
         lines.append(f"- {name}: from {names[0]} to {names[-1]}, {moves}.")
         for below, rung in itertools.pairwise(rungs):
             before, after = tables.row(study, below["experiment"]), tables.row(study, rung["experiment"])
-            said = [text for key in keys if (text := clause(key, before.values(key), after.values(key)))]
-            test = difference(before.values(keys[0]), after.values(keys[0])).test
             changed = ", ".join(change["key"] for change in rung["changes"])
             lines.append(
                 f"  - {rung['experiment']} against {below['experiment']} (changing {changed}): "
-                + ("; ".join(said) if said else f"no difference the test admits ({test})")
-                + "."
+                f"{clauses(keys, before, after)}."
             )
     return lines
 

@@ -33,6 +33,16 @@ def clause(key: str, a_values, b_values, than: str = "") -> str | None:
     return f"{way} {metric.label}{than}{judged}: {interval_text(key, found)}"
 
 
+def clauses(keys, before, after) -> str:
+    """What the test admits of `after` against `before` (each with `values(key)`: a metric over
+    its seeds) on each of `keys`, in clauses; where it admits nothing, says so with the test
+    (with one seed a side, none can be made)."""
+    said = [text for key in keys if (text := clause(key, before.values(key), after.values(key)))]
+    if said:
+        return "; ".join(said)
+    return f"no difference the test admits ({difference(before.values(keys[0]), after.values(keys[0])).test})"
+
+
 def interval_text(key: str, found: Difference) -> str:
     form = METRICS[key].short
     signed = form.replace("{:", "{:+")

@@ -1,17 +1,16 @@
 """The results page's first screen: the notebook's question answered from the positive control's
 arms (embedgan.config.arms). The answer is one sentence per comparison, written by the claim
 rule (embedgan.documents.claims) from the arms' seeds; the README quotes the same sentences. Per
-set of arms: its figure, a table of the arms with their 95% intervals and convergence, and what
-the test admits of each comparison."""
+set of arms: its figure and a table of the arms with their 95% intervals and convergence."""
 
 from __future__ import annotations
 
 from embedgan.config.arms import COMPARISONS, ROLES, Comparison, comparisons
 from embedgan.documents import tables
-from embedgan.documents.claims import clause
+from embedgan.documents.claims import clauses
 from embedgan.documents.study import Study
 from embedgan.evaluation.catalogue import METRICS, columns, number
-from embedgan.evaluation.intervals import binomial_interval, difference
+from embedgan.evaluation.intervals import binomial_interval
 
 TEST_NOTE = (
     "A difference is stated only where its test admits it at 95%: Welch's t between two arms' "
@@ -61,13 +60,6 @@ def arms_table(study: Study, roles: dict[str, str]) -> list[str]:
     return tables.table(header, rows)
 
 
-def admitted(study: Study, roles: dict[str, str], comparison: Comparison) -> list[str]:
-    """What the test admits of `comparison`'s arms: a clause per metric of the arms table."""
-    before, after = (tables.row(study, roles[role]) for role in (comparison.before, comparison.after))
-    said = (clause(key, before.values(key), after.values(key)) for key in columns("arms"))
-    return [text for text in said if text]
-
-
 def unconverged(study: Study, roles: dict[str, str], comparison: Comparison) -> list[str]:
     return [
         roles[role] for role in (comparison.before, comparison.after)
@@ -76,16 +68,11 @@ def unconverged(study: Study, roles: dict[str, str], comparison: Comparison) -> 
 
 
 def comparison_text(study: Study, name: str, comparison: Comparison) -> str:
-    """One set of arms' part of a comparison's sentence (without a difference, the test that
-    admitted none: with one seed a side, none can be made)."""
+    """One set of arms' part of a comparison's sentence: what the test admits of `after`
+    against `before` on each metric of the arms table (documents.claims.clauses)."""
     roles = study.arms[name]
-    found = admitted(study, roles, comparison)
-    if found:
-        text = f"on {name}, " + "; ".join(found)
-    else:
-        before, after = (tables.row(study, roles[role]) for role in (comparison.before, comparison.after))
-        key = columns("arms")[0]
-        text = f"on {name}, no difference the test admits ({difference(before.values(key), after.values(key)).test})"
+    before, after = (tables.row(study, roles[role]) for role in (comparison.before, comparison.after))
+    text = f"on {name}, {clauses(columns('arms'), before, after)}"
     still = unconverged(study, roles, comparison)
     return text + (f" (not converged: {', '.join(still)})" if still else "")
 
