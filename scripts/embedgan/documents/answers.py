@@ -15,7 +15,7 @@ from statistics import fmean
 from embedgan.config.runs import details_page
 from embedgan.documents import tables
 from embedgan.documents.claims import claim, clauses
-from embedgan.documents.prose import QUESTION
+from embedgan.documents.prose import PICTURES_NOTE, QUESTION
 from embedgan.documents.study import Study
 from embedgan.evaluation.catalogue import METRICS, columns
 from embedgan.evaluation.intervals import binomial_interval
@@ -199,7 +199,7 @@ def details_header(study: Study) -> list[str]:
         "# Results in full: every experiment, the ladders, the ablation",
         "",
         f"The second page of [the results]({study.link(study.page)}), from the same run: the numbers of every "
-        "experiment, each beside a perfect generator's.",
+        f"experiment, each beside a perfect generator's. {PICTURES_NOTE}",
         "",
     ]
 

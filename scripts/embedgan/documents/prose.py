@@ -7,6 +7,11 @@ QUESTION = (
     "input is such an embedding (with `noise_dim` > 0, followed by Gaussian noise; without "
     "it, one class gives exactly one image)."
 )
+# How every picture is drawn: what looks wrong in one is the generator's, not the drawing's.
+PICTURES_NOTE = (
+    "Pictures show the generator's output pixels, mapped linearly from [-1, 1] to 0-255 (no "
+    "per-image contrast stretching)."
+)
 METRICS_NOTE = (
     "Generated images are judged by a reference classifier per data set, trained on the real "
     "training split, in its 128-d feature space (a classifier-feature space, not Inception's). "

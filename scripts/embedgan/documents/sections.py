@@ -12,6 +12,7 @@ from embedgan.documents.prose import (
     INCEPTION_ABSENT,
     LADDER_NOTE,
     METRICS_NOTE,
+    PICTURES_NOTE,
     QUESTION,
 )
 from embedgan.documents.study import Study
@@ -351,7 +352,7 @@ def report_header(study: Study) -> list[str]:
         "",
         QUESTION,
         "",
-        f"Written {datetime.datetime.now().isoformat(timespec='seconds')} by the embedgan "
-        "workflow. Pictures show the stored pixels, mapped linearly from [-1, 1] to 0-255.",
+        f"Written {datetime.datetime.now().isoformat(timespec='seconds')} by the embedgan workflow. "
+        + PICTURES_NOTE,
         "",
     ]
