@@ -6,6 +6,7 @@ from embedgan.documents.render import arms_figure
 from embedgan.runtime import log_to
 
 with log_to(snakemake.log[0]):
-    roles = snakemake.params.roles
-    panels = [(f"{ROLES[role]}\n{exp}", sheet) for (role, exp), sheet in zip(roles.items(), snakemake.input.sheets, strict=True)]
-    arms_figure(panels, f"{snakemake.wildcards.arms}: ten draws of every class (one column per class)", snakemake.output.figure)
+    arms = snakemake.params.roles.items()
+    panels = [(f"{ROLES[role]}\n{exp}", sheet) for (role, exp), sheet in zip(arms, snakemake.input.sheets, strict=True)]
+    title = f"{snakemake.wildcards.arms}: ten draws of every class (one column per class)"
+    arms_figure(panels, title, snakemake.output.figure)

@@ -2,7 +2,8 @@
 each the control with one source of randomness changed, and the comparisons between them that
 change one thing. The config names each set of arms (one per data set or conditioning) and the
 experiment of each role it has (`arms: {mnist: {noise: ..., embedding: ...}}`); the roles, what
-they are and what each comparison may change are known here only. Light (no torch): checked when the workflow starts."""
+they are and what each comparison may change are known here only. Light (no torch): checked
+when the workflow starts."""
 
 from __future__ import annotations
 

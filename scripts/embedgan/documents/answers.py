@@ -102,9 +102,10 @@ def experiments_answer(study: Study) -> list[str]:
         real = study.classifiers[entry["settings"].dataset]["test_accuracy"]
         classes = len(metrics["per_class"])
         distinct = ""
-        if not metrics["has_noise"]:  # one image per class: its accuracy rests on those few images
-            share, low, high = binomial_interval(recognised, classes)
-            distinct = f" ({recognised} of its {classes} distinct images: 95% interval {low:.0%}-{high:.0%})"
+        counted = tables.distinct_images([metrics])
+        if counted:  # one image per class: its accuracy rests on those few images
+            _, low, high = binomial_interval(*counted)
+            distinct = f" ({counted[0]} of its {counted[1]} distinct images: 95% interval {low:.0%}-{high:.0%})"
         lines.append(
             f"- {name}: {metrics['accuracy']:.0%} of its generated images are classified as "
             f"the intended class{distinct}, {recognised} of {classes} classes in at least half their draws "

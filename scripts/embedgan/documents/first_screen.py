@@ -22,20 +22,9 @@ TEST_NOTE = (
 )
 
 
-def distinct_images(study: Study, exp: str) -> tuple[int, int] | None:
-    """(right, drawn) over the distinct images of a generator without noise, one per class and
-    seed (its draws of a class are one image: right or wrong together); None for one with noise
-    or conditioning augmentation."""
-    metrics = study.experiments[exp]["metrics"]
-    if metrics[0]["has_noise"]:
-        return None
-    right = sum(round(c["accuracy"]) for run in metrics for c in run["per_class"])
-    return right, sum(len(run["per_class"]) for run in metrics)
-
-
 def arm_cell(study: Study, exp: str, key: str) -> str:
     row = tables.row(study, exp)
-    counted = distinct_images(study, exp) if key == "accuracy" else None
+    counted = tables.distinct_images(study.experiments[exp]["metrics"]) if key == "accuracy" else None
     if counted is None:
         return row.cell(key, short=True)
     share, low, high = binomial_interval(*counted)
@@ -61,10 +50,9 @@ def arms_table(study: Study, roles: dict[str, str]) -> list[str]:
 
 
 def unconverged(study: Study, roles: dict[str, str], comparison: Comparison) -> list[str]:
-    return [
-        roles[role] for role in (comparison.before, comparison.after)
-        if converged(study, roles[role])[0] < converged(study, roles[role])[1]
-    ]
+    """The arms of `comparison` with a run that has not converged."""
+    exps = (roles[comparison.before], roles[comparison.after])
+    return [exp for exp in exps if not all(curve["converged"] for curve in study.experiments[exp]["curves"])]
 
 
 def comparison_text(study: Study, name: str, comparison: Comparison) -> str:
@@ -111,9 +99,10 @@ def answer_section(study: Study) -> list[str]:
     for sentence in answer_sentences(study):
         lines += [f"- {sentence}"]
     lines += ["", TEST_NOTE, ""]
-    if without_arms(study):
+    missing = without_arms(study)
+    if missing:
         lines += [
-            f"No arms in this run for {', '.join(without_arms(study))}: the question is not asked of its "
+            f"No arms in this run for {', '.join(missing)}: the question is not asked of its "
             "positive control here (config/README.md lists the presets that add arms).",
             "",
         ]

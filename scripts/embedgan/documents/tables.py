@@ -77,6 +77,16 @@ class Row:
         return text
 
 
+def distinct_images(runs: list[dict]) -> tuple[int, int] | None:
+    """(right, drawn) over the distinct images of a generator without noise, one per class and
+    run (its draws of a class are one image, so a class's accuracy is 0 or 1); None for one with
+    noise or conditioning augmentation. Its accuracy rests on these few images: their binomial
+    interval (intervals.binomial_interval) is the one to give."""
+    if runs[0]["has_noise"]:
+        return None
+    return sum(c["accuracy"] >= 0.5 for run in runs for c in run["per_class"]), sum(len(run["per_class"]) for run in runs)
+
+
 def row(study: Study, name: str, first_run_only: bool = False) -> Row:
     entry = study.experiments[name]
     dataset = entry["settings"].dataset
