@@ -64,19 +64,26 @@ def scale_section(study: Study) -> list[str]:
 def wall_time_section(study: Study) -> list[str]:
     """Training: the loop's own time over every attempt (a resumed job's benchmark holds its
     last attempt only), with the host it trained on; other jobs: Snakemake's benchmark files."""
-    rows = []
+    rows = []  # [job, seconds, host]
     for run, history in (item for entry in study.experiments.values() for item in entry["histories"].items()):
         threads = f", {history['threads']} thread{'s' * (history['threads'] > 1)}" if "threads" in history else ""
-        rows.append([f"train {run} (training loop, all attempts)", tables.format_seconds(history["wall_time_s"]),
+        rows.append([f"train {run} (training loop, all attempts)", history["wall_time_s"],
                      f"{history.get('host', history['device_name'])}{threads}, {history.get('precision', 'fp32')}"])
     for name, summary in study.classifiers.items():
-        rows.append([f"train_classifier {name} (training loop, all attempts)",
-                     tables.format_seconds(summary["wall_time_s"]), summary["device"]])
+        rows.append([f"train_classifier {name} (training loop, all attempts)", summary["wall_time_s"],
+                     summary["device"]])
     for job, path in study.benchmarks.items():
         seconds = benchmark_seconds(path)
         if seconds is not None:
-            rows.append([job, tables.format_seconds(seconds), ""])
-    return ["## Wall time of each job", "", *tables.table(["job", "wall time", "host"], rows), ""]
+            rows.append([job, seconds, ""])
+    table = tables.table(["job", "wall time", "host"],
+                         [[job, tables.format_seconds(seconds), host] for job, seconds, host in rows])
+    # The run's own clock is not recorded (it may span sittings, and jobs overlap): the sum is
+    # what the run costs one core per job.
+    total = tables.format_seconds(sum(seconds for _, seconds, _ in rows))
+    return ["## Wall time of each job", "", *table, "",
+            f"All jobs together: {total} (the sum of the rows; jobs that ran side by side overlap "
+            "in the run's own clock).", ""]
 
 
 def results_table(study: Study) -> list[str]:
