@@ -15,7 +15,9 @@ import yaml
 from PIL import Image
 
 from conftest import OFFLINE_ENCODER, copy_workflow, write_keras_npz
+from embedgan.config import runs
 from embedgan.documents import publish
+from embedgan.documents.answers import benchmark_seconds
 from embedgan.documents.tables import format_seconds
 
 EXPERIMENTS = ["exp1", "exp2", "exp3", "exp4", "exp5"]
@@ -262,13 +264,12 @@ def test_publish_writes_the_results_page_and_remaking_it_changes_no_byte(finishe
     assert ran == rows, (ran ^ rows)
     assert {"captions exp2", "morph exp2", "prompts exp2", "morph exp4_ca", "plot_arms mnist"} <= rows
     # Their sum: the trainings' loops, the reference classifiers' and every other job's benchmark.
-    classifiers = [path for path in (workdir / "results" / "classifiers").glob("*.json")
-                   if not path.name.endswith("_cas_real.json")]
+    classifiers = [workdir / runs.classifier_file(dataset, "summary") for dataset in ("mnist", "cifar10")]
     loops = [*(workdir / "results").rglob("history.json"), *classifiers]
     others = [tsv for tsv in (workdir / "benchmarks").rglob("*.tsv")
               if tsv.relative_to(workdir / "benchmarks").parts[0] not in ("train", "train_classifier")]
     seconds = [json.loads(path.read_text())["wall_time_s"] for path in loops]
-    seconds += [float(tsv.read_text().splitlines()[-1].split("\t")[0]) for tsv in others]
+    seconds += [benchmark_seconds(tsv) for tsv in others]
     assert len(seconds) == len(rows)
     assert f"\nAll jobs together: {format_seconds(sum(seconds))} (the sum of the rows;" in wall
     snakemake(workdir, "publish", "--forcerun", "publish", *args)
