@@ -29,11 +29,18 @@ def test_the_kl_and_its_gradient_by_hand():
     kl = kl_to_standard_normal(mu, log_variance)
     kl.backward()
     m, v = mu.detach(), log_variance.detach()
-    # 0.5 * sum over dimensions (mu^2 + e^v - 1 - v), mean over the 2 rows
-    expected = 0.5 * (m**2 + v.exp() - 1 - v).sum() / 2
+    # 0.5 * (mu^2 + e^v - 1 - v), mean over the 2 rows and the 2 dimensions (StackGAN's KL_loss)
+    expected = 0.5 * (m**2 + v.exp() - 1 - v).sum() / 4
     assert kl.item() == pytest.approx(expected.item(), rel=1e-12)
-    torch.testing.assert_close(mu.grad, m / 2)  # d/dmu = mu / rows
-    torch.testing.assert_close(log_variance.grad, 0.5 * (v.exp() - 1) / 2)
+    torch.testing.assert_close(mu.grad, m / 4)  # d/dmu = mu / (rows * dimensions)
+    torch.testing.assert_close(log_variance.grad, 0.5 * (v.exp() - 1) / 4)
+
+
+def test_the_kl_is_per_dimension_whatever_the_codes_width():
+    """A code of 4 or 400 dimensions, each N(1, 1) against N(0, 1): 0.5 nats per dimension."""
+    for width in (4, 400):
+        ones = torch.ones(3, width, dtype=torch.float64)
+        assert kl_to_standard_normal(ones, torch.zeros_like(ones)).item() == pytest.approx(0.5, rel=1e-12)
 
 
 def test_augmentation_draws_around_the_mean_with_its_variance():
@@ -44,8 +51,8 @@ def test_augmentation_draws_around_the_mean_with_its_variance():
     draws, kl = augmentation(torch.zeros(20_000, 3, dtype=torch.float64), torch.Generator().manual_seed(0))
     torch.testing.assert_close(draws.mean(0), torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64), atol=0.05, rtol=0)
     torch.testing.assert_close(draws.std(0), torch.tensor([1.0, 2.0, 1.0], dtype=torch.float64), atol=0.05, rtol=0)
-    # KL of N((1, 2, 3), diag(1, 4, 1)): 0.5 * (1 + 4 + 9 + (4 - 1 - ln 4))
-    assert kl.item() == pytest.approx(0.5 * (14 + 3 - np.log(4)), rel=1e-12)
+    # KL of N((1, 2, 3), diag(1, 4, 1)): 0.5 * (1 + 4 + 9 + (4 - 1 - ln 4)), per dimension (3)
+    assert kl.item() == pytest.approx(0.5 * (14 + 3 - np.log(4)) / 3, rel=1e-12)
 
 
 def test_the_total_variation_of_a_constant_image_is_zero_and_by_hand():
@@ -126,6 +133,10 @@ def test_held_out_captions_never_repeat_a_training_caption():
     assert sets["synonyms"] == [("kitten", 3), ("a photo of a kitten", 3), ("boat", 8), ("a photo of a boat", 8)]
     seen = {caption for caption, _ in sets["seen"]}
     assert not seen & {c for c, _ in sets["unseen_templates"] + sets["synonyms"]}
+
+
+def test_the_kl_weight_defaults_to_stackgans():
+    assert Settings.of({**TRAIN_SETTINGS, "conditioning_augmentation": {}}).conditioning_augmentation.kl_weight == 2.0
 
 
 def test_the_options_are_off_by_default():

@@ -85,6 +85,30 @@ def test_mode_seeking_draws_each_code_twice_and_adds_its_weighted_term(monkeypat
         trainer_for("exp4", **{**CONTROL, "noise_dim": 0}, mode_seeking=2.0)
 
 
+def test_without_mode_seeking_two_noise_draws_give_the_same_generator_batch(monkeypatch):
+    """The arm without mode seeking draws each code twice as the control does, its loss the mean
+    of the two draws' and no term: mode seeking is the only change between them."""
+    assert Settings.of({"dataset": "mnist", "objective": "hinge", "batch_size": 8, "epochs": 1, **CONTROL,
+                        "mode_seeking": 1.0}).noise_draws == 2
+    assert Settings.of({"dataset": "mnist", "objective": "hinge", "batch_size": 8, "epochs": 1, **CONTROL}).noise_draws == 1
+    trainer = trainer_for("exp4", **CONTROL, noise_draws=2)
+    seen = []
+    trainer.nets.generator.register_forward_hook(lambda m, inputs, out: seen.append(out.detach()))
+    monkeypatch.setattr("embedgan.training.train.mode_seeking_term", lambda *pair: torch.tensor(5.0))
+    real = trainer.images[:8].float().div(127.5).sub(1)
+    labels = trainer.labels[:8]
+    loss = trainer.train_step(real, labels, "generator")["loss_g"]
+    assert len(seen) == 2 and not torch.allclose(*seen)
+    d = trainer.nets.discriminator
+    with torch.no_grad():
+        by_hand = [-d(fake, labels).mean().item() for fake in seen]
+    assert loss.item() == pytest.approx((by_hand[0] + by_hand[1]) / 2, rel=1e-5)
+    with pytest.raises(ConfigError, match="noise_draws 2 needs noise"):
+        trainer_for("exp4", **{**CONTROL, "noise_dim": 0}, noise_draws=2)
+    with pytest.raises(ConfigError, match="mode_seeking 1.0 compares two noise draws: noise_draws must be 2"):
+        trainer_for("exp4", **CONTROL, mode_seeking=1.0, noise_draws=1)
+
+
 def test_the_moving_average_covers_the_conditioner_and_the_sampler_draws_from_it():
     trainer = trainer_for("exp4", **CONTROL, g_ema=0.5)
     live, average = trainer.nets.conditioner, trainer.nets.conditioner_ema.average

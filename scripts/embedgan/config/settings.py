@@ -28,7 +28,7 @@ TEXT_KEYS = (
 )
 # Options that act on the noise (Settings checks that they have some): a run without noise has
 # them off, so turning the noise off turns them off too (a noise pair, embedgan.config.plan).
-NOISE_OPTIONS = ("mode_seeking", "scale_codes")
+NOISE_OPTIONS = ("mode_seeking", "noise_draws", "scale_codes")
 
 
 # The workflow's own folder (the package lives in its scripts/): its default config and schema.
@@ -265,9 +265,10 @@ class Optimizer:
 
 @dataclass(frozen=True)
 class Augmentation:
-    """Conditioning augmentation (StackGAN): the generator's loss adds kl_weight * KL."""
+    """Conditioning augmentation (StackGAN): the generator's loss adds kl_weight * KL, the KL in
+    nats per dimension of the code (networks.inputs); StackGAN's weight is 2.0."""
 
-    kl_weight: float = 1.0
+    kl_weight: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -315,6 +316,10 @@ class Settings:
     # The positive control's remedies for a generator that ignores its noise:
     generator_conditioning: str = "input"  # dcgan: the code at the input, or in its BatchNorms
     mode_seeking: float = 0.0  # weight of MSGAN's mode-seeking term in the generator's loss
+    # Noise draws per code in a generator step, its loss their mean: mode seeking compares two, so
+    # an arm without it that draws two too sees the same generator batch (None: 2 with mode
+    # seeking, else 1).
+    noise_draws: int | None = None
     # Text conditioning: BERT's state pooled at [CLS] (the notebook) or over the tokens; each
     # code rescaled to the noise's expected norm; the discriminator judging with the caption
     # code (the generator's projection) or with the encoder's states (a projection of its own).
@@ -341,6 +346,8 @@ class Settings:
         return cls(**values)
 
     def __post_init__(self):
+        if self.noise_draws is None:  # frozen: the resolved default set once, here
+            object.__setattr__(self, "noise_draws", 2 if self.mode_seeking else 1)
         check_settings(self)  # every rule between settings (embedgan.config.rules)
 
     @property

@@ -11,7 +11,9 @@ class ConditioningAugmentation(nn.Module):
     """StackGAN's conditioning augmentation (Zhang et al. 2017): a code is turned into the mean
     and log-variance of a Gaussian, and the generator gets a draw mu + sigma * eps from it, so
     one class is a distribution of inputs, not a point. Linear(dim, 2 * dim), no activation
-    (StackGAN puts a ReLU before the split, which keeps every sigma >= 1)."""
+    (StackGAN puts a ReLU before the split, which keeps every sigma >= 1). Its KL term is
+    StackGAN's: averaged over the rows and the code's dimensions (kl_to_standard_normal), so a
+    code of any width feels the same pressure per dimension."""
 
     def __init__(self, dim: int):
         super().__init__()
@@ -20,15 +22,17 @@ class ConditioningAugmentation(nn.Module):
     def forward(
         self, codes: torch.Tensor, rng: torch.Generator | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """(a draw per row, KL(N(mu, sigma^2) || N(0, I)) per row, averaged over the rows)."""
+        """(a draw per row, KL(N(mu, sigma^2) || N(0, I)) in nats per dimension, averaged over
+        the rows)."""
         mu, log_variance = self.linear(codes).chunk(2, dim=1)
         eps = gaussian(mu.shape, mu.device, rng)
         return mu + (0.5 * log_variance).exp() * eps, kl_to_standard_normal(mu, log_variance)
 
 
 def kl_to_standard_normal(mu: torch.Tensor, log_variance: torch.Tensor) -> torch.Tensor:
-    """KL(N(mu, exp(log_variance)) || N(0, I)), summed over dimensions, mean over rows."""
-    return 0.5 * (mu.square() + log_variance.exp() - 1 - log_variance).sum(dim=1).mean()
+    """KL(N(mu, exp(log_variance)) || N(0, I)) in nats per dimension: the mean over rows and
+    dimensions, as StackGAN's KL_loss takes it (its weight, 2.0 there, multiplies this mean)."""
+    return 0.5 * (mu.square() + log_variance.exp() - 1 - log_variance).mean()
 
 
 def gaussian(shape, device: torch.device, rng: torch.Generator | None = None) -> torch.Tensor:

@@ -245,25 +245,31 @@ class Trainer:
             self.g_optimizer.zero_grad(set_to_none=True)
             with frozen(nets.discriminator):  # G's loss must not touch D
                 loss_g = objective.generator_loss(discriminator, fake, real, targets)
-                if self.settings.mode_seeking:
-                    loss_g = self.seek_modes(loss_g, generator, discriminator, codes, inputs, fake, real, targets)
+                if self.settings.noise_draws == 2:
+                    loss_g = self.second_draw(loss_g, generator, discriminator, codes, inputs, fake, real, targets)
                 loss_g = with_penalties(loss_g, fake, kl, self.settings)
                 loss_g.backward()
             self.g_optimizer.step()
             nets.update_averages()
             losses["loss_g"] = loss_g.detach()
+        if kl is not None and update_g:
+            losses["kl"] = kl.detach()  # nats per dimension of the code: what the KL weight reached
         return losses
 
-    def seek_modes(self, loss_g, generator, discriminator, codes, inputs, fake, real, targets) -> torch.Tensor:
-        """Mode seeking (MSGAN, Mao et al. 2019): a second draw of the same codes with other
-        noise; the generator's loss is the mean of the two draws' and mode_seeking times the
-        inverse of their image distance per noise distance."""
+    def second_draw(self, loss_g, generator, discriminator, codes, inputs, fake, real, targets) -> torch.Tensor:
+        """A second draw of the same codes with other noise: the generator's loss is the mean of
+        the two draws' (the same generator batch with or without mode seeking), plus, with mode
+        seeking (MSGAN, Mao et al. 2019), mode_seeking times the inverse of their image
+        distance per noise distance."""
         noise_dim = self.settings.noise_dim
         second, _ = self.nets.draw_inputs(codes)
         fake_2 = generator(second)
         loss_2 = self.objective.generator_loss(discriminator, fake_2, real, targets)
+        loss_g = (loss_g + loss_2) / 2
+        if not self.settings.mode_seeking:
+            return loss_g
         term = mode_seeking_term(fake, fake_2, inputs[:, -noise_dim:], second[:, -noise_dim:])
-        return (loss_g + loss_2) / 2 + self.settings.mode_seeking * term
+        return loss_g + self.settings.mode_seeking * term
 
     def step_batch(self, real: torch.Tensor, labels: torch.Tensor, kind: str) -> dict:
         """train_step, replayed from a CUDA graph where capture is on (full batches only; eager
@@ -394,6 +400,13 @@ def write_snapshots(path: str, state: TrainState, made_for: dict) -> None:
             )
 
 
+def kl_reached(loss_history: list[dict]) -> float | None:
+    """Conditioning augmentation's KL in nats per dimension over the last quarter of training
+    (the mean of its logged rows there), None for a run without it."""
+    rows = [row["kl"] for row in loss_history if "kl" in row]
+    return float(np.mean(rows[-max(1, len(rows) // 4) :])) if rows else None
+
+
 def history_record(name: str, settings: dict, trainer: Trainer, made_for: dict) -> dict:
     """history.json: where and how long the run trained, and its losses."""
     device = trainer.device
@@ -416,6 +429,7 @@ def history_record(name: str, settings: dict, trainer: Trainer, made_for: dict) 
         "cuda_graph_failed": sorted(p for p, step in trainer.graphed.items() if step.failed),
         "graph_capture": bool(trainer.graphed),
         "loss": trainer.state.loss_history,
+        "kl_per_dimension": kl_reached(trainer.state.loss_history),
     }
 
 
