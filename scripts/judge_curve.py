@@ -1,5 +1,7 @@
-"""Snakemake script: a run's curve (accuracy, Frechet distance, recall at each point of its
-generation record) and whether it converged, into curve.json."""
+"""Snakemake script: a run's curve (accuracy, per-class recall, Frechet distance, recall at each
+point of its generation record) and whether it converged by the trend test, into curve.json."""
+
+import json
 
 import numpy as np
 import torch
@@ -8,7 +10,7 @@ from embedgan.config.runs import Run, check_made_for, npz_run
 from embedgan.datasets import data
 from embedgan.datasets.images import nhwc_to_nchw
 from embedgan.evaluation.classifier import load_classifier
-from embedgan.evaluation.curves import LAST_SHARE, TOLERANCE, convergence, judge_points
+from embedgan.evaluation.curves import convergence, deterministic, judge_points
 from embedgan.machine.devices import select_device
 from embedgan.runtime import log_to, write_json
 
@@ -20,6 +22,8 @@ with log_to(snakemake.log[0]):
         check_made_for(snakemake.input.snapshots, npz_run(snapshots), run)
         curve, steps = snapshots["curve"], snapshots["steps"].tolist()
     dataset = data.load(snakemake.input.images)
+    with open(snakemake.input.classifier_summary) as handle:
+        perfect_accuracy = json.load(handle)["test_accuracy"]
     points = []
     if len(curve):  # none where the run's curve_samples is 0
         points = judge_points(
@@ -29,9 +33,14 @@ with log_to(snakemake.log[0]):
             torch.from_numpy(dataset.y_test).to(device),
             len(dataset.classes),
         )
-    judged = convergence(points, steps)  # no points: not converged
+    has_noise = not deterministic(curve)
+    perfect = {"accuracy": perfect_accuracy, "class_recall": points[-1]["class_recall_perfect"] if points else None}
+    judged = convergence(points, steps, perfect, len(dataset.classes), has_noise)  # no points: too few
     write_json(snakemake.output.curve, {
-        "run": snakemake.params.run, "steps": steps, "points": points, **judged,
-        "tolerance": TOLERANCE, "last_share": LAST_SHARE,
+        "run": snakemake.params.run, "steps": steps, "points": points, "has_noise": has_noise,
+        "perfect": perfect, **judged,
     })
-    print(f"{len(points)} points; converged: {judged['converged']} ({judged['ranges']})")
+    print(f"{len(points)} points; {judged['status']}: " + ", ".join(
+        f"{key} {t['verdict']} ({t['change']:+.3g} over another third, [{t['low']:+.3g}, {t['high']:+.3g}])"
+        for key, t in judged["trends"].items()
+    ))

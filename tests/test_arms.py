@@ -16,7 +16,8 @@ from embedgan.evaluation.catalogue import PRDC
 
 ARMS = {
     "control": {"based_on": "exp4", "noise_dim": 8, "mode_seeking": 1.0},
-    "no_ms": {"based_on": "control", "mode_seeking": 0},
+    "no_ms": {"based_on": "control", "mode_seeking": 0, "noise_draws": 2},  # the control's generator batch
+    "no_ms_one_draw": {"based_on": "control", "mode_seeking": 0},
     "embedding": {"based_on": "control", "noise_dim": 0, "mode_seeking": 0},
     "ca": {"based_on": "embedding", "conditioning_augmentation": {"kl_weight": 1.0}},
     "ca_longer": {"based_on": "ca", "epochs": 60},
@@ -45,6 +46,8 @@ def test_arms_that_change_one_thing_each_are_kept_in_the_roles_order():
                                         r"\(embedding\) in conditioning_augmentation only; it also changes epochs"),
         ({"noise": "embedding"}, r"control \(noise_mode_seeking\) must differ from embedding \(noise\) in "
                                  r"mode_seeking only; it also changes noise_dim"),
+        ({"noise": "no_ms_one_draw"}, r"control \(noise_mode_seeking\) must differ from no_ms_one_draw \(noise\) "
+                                      r"in mode_seeking only; it also changes noise_draws"),
         ({"chaos": "ca"}, r"arms.mnist.chaos is no role; roles: notebook, noise_mode_seeking"),
         ({"noise": "nowhere"}, r"arms.mnist.noise names unknown experiment 'nowhere'"),
         ({"notebook": "cifar"}, r"arms.mnist trains on several data sets: cifar10, mnist"),
@@ -56,20 +59,22 @@ def test_arms_that_would_credit_one_ingredient_with_anothers_effect_are_refused(
 
 
 def run_metrics(accuracy: float, recall: float, has_noise: bool = True) -> dict:
-    """A run's metrics.json as the first screen reads it (a generator without noise: its 10
-    classes right or wrong, `accuracy` of them right)."""
+    """A run's metrics.json as the first screen reads it: `recall` within every class (a
+    generator without noise: its 10 classes right or wrong, `accuracy` of them right)."""
+    perfect = {key: {"mean": 0.95, "std": 0.01} for key in PRDC}
+    within = {"precision": 0.9, "recall": recall, "density": 1.0, "coverage": recall * 0.8, "perfect": perfect}
     return {
         "accuracy": accuracy, "frechet_distance": 40.0, "frechet_floor": 8.0, "frechet_floor_std": 0.5,
-        "prdc": {"precision": 0.9, "recall": recall, "density": 1.0, "coverage": 0.7,
-                 "perfect": {key: {"mean": 0.95, "std": 0.01} for key in PRDC}},
+        "prdc": {"precision": 0.9, "recall": recall, "density": 1.0, "coverage": 0.7, "perfect": perfect},
         "cas": 0.8, "diversity": 18.0, "diversity_real": 20.0, "has_noise": has_noise,
-        "per_class": [{"accuracy": float(c < round(accuracy * 10))} for c in range(10)],
+        "per_class": [{"accuracy": float(c < round(accuracy * 10)), "prdc": within} for c in range(10)],
     }
 
 
-# Known answers: the noise raises recall (0.90 against 0.10 over three seeds each: Welch's t
-# admits it) and leaves accuracy as it is; mode seeking changes nothing; the embedding as a
-# distribution gets recall back from the embedding alone, but its runs have not converged.
+# Known answers: the noise raises per-class recall (0.90 against 0.10 over three seeds each:
+# Welch's t admits it) and leaves accuracy as it is; mode seeking changes nothing; the embedding
+# as a distribution gets per-class recall back from the embedding alone, but its runs have not
+# converged.
 SEEDS = {
     "exp4": [run_metrics(0.3, 0.0, has_noise=False)],
     "control": [run_metrics(a, r) for a, r in ((0.90, 0.91), (0.92, 0.89), (0.94, 0.90))],
@@ -79,11 +84,15 @@ SEEDS = {
 }
 
 
+def curve(name: str) -> dict:
+    return {"status": "moving" if name == "ca" else "converged", "converged": name != "ca"}
+
+
 @pytest.fixture
 def study(tmp_path: Path) -> Study:
     experiments = {
         name: {"metrics": runs, "settings": SimpleNamespace(dataset="mnist", conditioning="label"),
-               "curves": [{"converged": name != "ca"} for _ in runs]}
+               "curves": [curve(name) for _ in runs]}
         for name, runs in SEEDS.items()
     }
     return Study(
@@ -93,26 +102,38 @@ def study(tmp_path: Path) -> Study:
     )
 
 
-def test_the_answer_says_what_the_test_admits_of_each_comparison_and_nothing_else(study):
-    sentences = first_screen.answer_sentences(study)
-    assert len(sentences) == 4
-    mode_seeking, noise, inside, back = sentences
+def test_the_answer_says_per_data_set_what_each_arm_draws_and_which_is_nearest_perfect(study):
+    answer, *_ = first_screen.answer_sentences(study)
+    assert answer.startswith("**mnist**: with noise and mode seeking, 92% of its images are of the intended class "
+                             "(perfect: 99%), per-class recall 0.90 (perfect: 0.95);")
+    assert "fed the embedding alone, it draws one image per class (28 of 30 of the intended class)" in answer
+    assert "per-class recall 0.50 (perfect: 0.95)" in answer and "little variety" not in answer.split("; ")[3]
+    assert answer.endswith("nearest a perfect generator in both class fidelity and variety within a class: "
+                           "embedding + noise (no_ms).")
+
+
+def test_each_comparison_says_what_the_corrected_test_admits_and_nothing_else(study):
+    _, mode_seeking, noise, inside, reaches = first_screen.answer_sentences(study)
     assert mode_seeking.startswith("**What mode seeking adds to the noise** (embedding + noise, mode seeking "
-                                   "against embedding + noise): on mnist, no difference the test admits (Welch's t).")
-    assert "on mnist, higher recall (better): +0.80 (+0.7" in noise and "95%, Welch's t" in noise
-    assert "accuracy" not in noise  # 0.92 against 0.93: the interval holds 0
-    assert "higher recall (better): +0.40 (" in inside and inside.endswith("(not converged: ca).")
-    assert "lower recall (worse): -0.40 (" in back
+                                   "against embedding + noise): on mnist, no difference that matters is admitted "
+                                   "(CAS: both arms' seeds identical: no test).")
+    assert "on mnist, per-class recall higher by +0.80 (+0.7" in noise and noise.count("higher by") == 2
+    assert "no difference that matters in accuracy, CAS" in noise  # 0.92 against 0.93: nothing admitted
+    assert "per-class recall higher by +0.40 (" in inside and inside.endswith("(not converged by the trend test: ca).")
+    assert "per-class recall lower by -0.40 (" in reaches and ", worse" in reaches
+    assert "one-sample t" not in "".join(first_screen.answer_sentences(study))
 
 
-def test_the_arms_table_gives_intervals_and_a_generator_without_noise_its_distinct_images(study):
+def test_the_arms_table_gives_intervals_inside_the_range_and_a_generator_without_noise_its_distinct_images(study):
     lines = first_screen.answer_section(study)
     table = {line.split(" | ")[1]: line for line in lines if line.startswith("| ")}
-    assert "| 0.92 [0.87, 0.97] (0.99) |" in table["control"] and table["control"].endswith("| 3 of 3 |")
+    assert "| 0.92 [0.85, 0.96] (0.99) |" in table["control"]  # on the logit scale (plain t: [0.87, 0.97])
+    assert table["control"].count("[") == 4 and table["control"].endswith("| 3 of 3 |")
     # 28 of 30 distinct images right: the exact binomial interval of 28/30
     assert "| 0.93 [0.78, 0.99] (28 of 30 images; 0.99) |" in table["embedding"]
-    assert table["ca"].endswith("| 0 of 3 |") and "](arms_mnist.png)" in "\n".join(lines)
+    assert table["ca"].endswith("| 0 of 3, 3 moving |") and "](arms_mnist.png)" in "\n".join(lines)
     assert not any(line.startswith("No arms") for line in lines)
+    assert any("Holm's method" in line and "accuracy 0.02" in line for line in lines)
 
 
 def test_the_page_says_which_data_sets_have_no_arms(study):

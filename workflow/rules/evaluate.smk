@@ -79,12 +79,14 @@ rule captions:
         "../../scripts/evaluate_captions.py"
 
 
-# A run's curve: accuracy, Frechet distance and recall at each point of its generation record.
+# A run's curve: accuracy, per-class recall, Frechet distance and recall at each point of its
+# generation record, and whether it converged (a trend test).
 rule curve:
     input:
         package_modules("judge_curve.py"),
         snapshots=runs.pattern("snapshots"),
         classifier=classifier_file("model"),
+        classifier_summary=classifier_file("summary"),
         images=dataset_file("images"),
     output:
         curve=runs.pattern("curve"),

@@ -28,6 +28,7 @@ rule plot_metrics:
     params:
         runs=STUDY["runs"],
         probes=PROBES,
+        study={key: STUDY[key] for key in ("ladders", "arms", "ablations")},
     script:
         "../../scripts/plot_metrics.py"
 

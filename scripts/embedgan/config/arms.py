@@ -18,31 +18,45 @@ ROLES = {
     "noise_mode_seeking": "embedding + noise, mode seeking",
     "noise": "embedding + noise",
     "embedding": "the embedding alone",
-    "distribution": "the embedding as a distribution (conditioning augmentation)",
+    "distribution": "the embedding as a distribution (conditioning augmentation, no noise)",
+    "distribution_noise": "the embedding as a distribution + noise, mode seeking (conditioning augmentation beside the noise)",
 }
+# The roles whose conditioning augmentation's KL weight a sweep picks (config `kl_sweeps`).
+AUGMENTED_ROLES = ("distribution", "distribution_noise")
 
 
 @dataclass(frozen=True)
 class Comparison:
     """`after` against `before`, which differ in `changed` only (dotted settings keys by their
-    first part), and the question the difference answers."""
+    first part), the question the difference answers, and a role whose presence makes the
+    comparison redundant (`unless`: a better reference is there)."""
 
     before: str
     after: str
     changed: frozenset[str]
     question: str
+    unless: str | None = None
 
 
+NOISE = frozenset({"noise_dim", *NOISE_OPTIONS})
 COMPARISONS = (
     Comparison("noise", "noise_mode_seeking", frozenset({"mode_seeking"}), "what mode seeking adds to the noise"),
-    Comparison("embedding", "noise", frozenset({"noise_dim", *NOISE_OPTIONS}), "what the noise gives"),
+    Comparison("embedding", "noise", NOISE, "what the noise gives"),
     Comparison(
         "embedding", "distribution", frozenset({"conditioning_augmentation"}),
         "what randomness inside the embedding gives",
     ),
     Comparison(
-        "noise", "distribution", frozenset({"noise_dim", "conditioning_augmentation", *NOISE_OPTIONS}),
-        "whether randomness inside the embedding gives back what the noise gave",
+        "noise_mode_seeking", "distribution", NOISE | {"conditioning_augmentation"},
+        "whether randomness inside the embedding reaches what the noise with mode seeking reaches",
+    ),
+    Comparison(
+        "noise", "distribution", NOISE | {"conditioning_augmentation"},
+        "whether randomness inside the embedding reaches what the noise reaches", unless="noise_mode_seeking",
+    ),
+    Comparison(
+        "noise_mode_seeking", "distribution_noise", frozenset({"conditioning_augmentation"}),
+        "what randomness inside the embedding adds beside the noise",
     ),
 )
 
@@ -82,5 +96,5 @@ def check_arms(config: dict, resolved: dict[str, Experiment]) -> dict[str, dict[
 
 
 def comparisons(roles: dict[str, str]) -> list[Comparison]:
-    """The comparisons whose two roles both have an arm."""
-    return [c for c in COMPARISONS if c.before in roles and c.after in roles]
+    """The comparisons whose two roles both have an arm (and whose better reference has none)."""
+    return [c for c in COMPARISONS if c.before in roles and c.after in roles and c.unless not in roles]

@@ -296,7 +296,7 @@ class Settings:
     train_per_class: int | None = None
     optimizer: Optimizer = field(default_factory=Optimizer)
     seed: int = 0
-    history_points: int = 8
+    history_points: int = 13  # the generation record's rows; the curve's trend test needs 12
     curve_samples: int = 50  # images per class at each point of the record, judged for the run's curve
     noise_dim: int = 0  # Gaussian noise values appended to the class code; 0: the notebook
     caption: str = "{name}"

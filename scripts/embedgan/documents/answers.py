@@ -14,7 +14,7 @@ from statistics import fmean
 
 from embedgan.config.runs import details_page
 from embedgan.documents import tables
-from embedgan.documents.claims import claim, clauses
+from embedgan.documents.claims import judge, nothing_admitted, said
 from embedgan.documents.prose import PICTURES_NOTE, QUESTION
 from embedgan.documents.study import Study
 from embedgan.evaluation.catalogue import METRICS, columns
@@ -40,13 +40,13 @@ def scale_section(study: Study) -> list[str]:
         steps = scale and scale["epochs"] * math.ceil(scale["images"] / scale["batch_size"])
         theirs = ["not in the notebook", "", "", ""] if scale is None else [
             f"{scale['images']:,}", scale["batch_size"], scale["epochs"], f"{steps:,}"]
-        converged = entry["curves"][0]["converged"]
+        status = entry["curves"][0]["status"]
         rows.append([name, f"{history['train_images']:,}", settings.batch_size, settings.epochs,
-                     f"{history['steps']:,}", *theirs, "yes" if converged else "no"])
+                     f"{history['steps']:,}", *theirs, status])
         if scale is not None and history["steps"] < steps:
-            (settled if converged else changing).append(name)
+            (settled if status == "converged" else changing).append(name)
     header = ["experiment", "training images", "batch", "epochs", "steps", "notebook: images", "batch", "epochs",
-              "steps", "converged (see Convergence)"]
+              "steps", "trend test (see Convergence)"]
     return [
         "## Scale of each experiment, beside the notebook's",
         "",
@@ -54,9 +54,10 @@ def scale_section(study: Study) -> list[str]:
         "",
         "Trained for fewer steps than the notebook:",
         "",
-        f"- converged (flat over the last quarter of training, see \"Convergence\"), so more steps "
-        f"would change little: {', '.join(settled) or 'none'};",
-        f"- still changing when stopped (shortened for time): {', '.join(changing) or 'none'}.",
+        f"- converged by the trend test (see \"Convergence\"), so more steps would change little: "
+        f"{', '.join(settled) or 'none'};",
+        f"- not converged when stopped (still moving, too noisy to tell, stalled far from perfect, or "
+        f"too few points; shortened for time): {', '.join(changing) or 'none'}.",
         "",
     ]
 
@@ -148,7 +149,7 @@ def experiments_answer(study: Study) -> list[str]:
             "What the embedding alone keeps and loses beside the embedding + noise (the positive "
             "controls' pairs first), alone / with noise (a perfect generator's):",
             "",
-            *(noise_pair_line(study, alone, noisy) for alone, noisy in study.noise_pairs),
+            *noise_pair_lines(study),
         ]
     lines += ["", "Is any generated image a copy of a training image?", ""]
     for name, entry in experiments.items():
@@ -166,19 +167,25 @@ def experiments_answer(study: Study) -> list[str]:
     return [*lines, ""]
 
 
-def noise_pair_line(study: Study, alone: str, noisy: str) -> str:
-    """One noise pair's numbers (means over their seeds), and what the claim rule admits of
-    their differences."""
-    without, with_noise = (tables.row(study, name) for name in (alone, noisy))
-    cells, said = [], []
-    for key in columns("compare"):
-        values = " / ".join(tables.fmt(key, run.value(key), short=True) for run in (without, with_noise))
-        cells.append(f"{METRICS[key].label} {values} ({tables.fmt(key, with_noise.perfect(key)[0], short=True)})")
-        said.append(claim(key, alone, without.values(key), noisy, with_noise.values(key)))
-    noise = study.experiments[noisy]["settings"].noise_dim
-    seeds = f"{len(without.runs)} / {len(with_noise.runs)} seeds"
-    admitted = "; ".join(s for s in said if s) or "No difference the test admits"
-    return f"- {alone} / {noisy} ({noise}-d noise, {seeds}): {', '.join(cells)}. {admitted}."
+def noise_pair_lines(study: Study) -> list[str]:
+    """Each noise pair's numbers (means over their seeds), and what the claim rule admits of
+    their differences, the pairs judged as one family."""
+    keys = columns("compare")
+    pairs = [tuple(tables.row(study, name) for name in pair) for pair in study.noise_pairs]
+    claims = iter(judge([(key, without.values(key), noisy.values(key)) for without, noisy in pairs for key in keys]))
+    lines = []
+    for (alone, noisy), (without, with_noise) in zip(study.noise_pairs, pairs, strict=True):
+        cells = []
+        for key in keys:
+            values = " / ".join(tables.fmt(key, run.value(key), short=True) for run in (without, with_noise))
+            cells.append(f"{METRICS[key].label} {values} ({tables.fmt(key, with_noise.perfect(key)[0], short=True)})")
+        found = [next(claims) for _ in keys]
+        noise = study.experiments[noisy]["settings"].noise_dim
+        seeds = f"{len(without.runs)} / {len(with_noise.runs)} seeds"
+        admitted = said(found, than=f" than {alone}")
+        verdict = f"{noisy} has {admitted}" if admitted else nothing_admitted(found).capitalize()
+        lines.append(f"- {alone} / {noisy} ({noise}-d noise, {seeds}): {', '.join(cells)}. {verdict}.")
+    return lines
 
 
 def page_header(study: Study) -> list[str]:
@@ -214,8 +221,8 @@ def details_header(study: Study) -> list[str]:
 
 def ladder_answer(study: Study) -> list[str]:
     """Per ladder, what each rung changes against the rung below, in the claim rule's clauses
-    (documents.claims: which way, the 95% interval, the test; nothing the test does not admit:
-    with one run per rung no test can admit anything, and the line says so)."""
+    (documents.claims: which way, the 95% interval; each ladder one family; nothing the test
+    does not admit: with one run per rung no test can be made, and the line says so)."""
     lines = []
     keys = columns("ladder_gains")
     for name, rungs in study.ladders.items():
@@ -227,20 +234,24 @@ def ladder_answer(study: Study) -> list[str]:
             for key in keys
         )
         lines.append(f"- {name}: from {names[0]} to {names[-1]}, {moves}.")
-        for below, rung in itertools.pairwise(rungs):
-            before, after = tables.row(study, below["experiment"]), tables.row(study, rung["experiment"])
+        steps = list(itertools.pairwise(rungs))
+        pairs = [(tables.row(study, below["experiment"]), tables.row(study, rung["experiment"])) for below, rung in steps]
+        claims = iter(judge([(key, before.values(key), after.values(key)) for before, after in pairs for key in keys]))
+        for below, rung in steps:
+            found = [next(claims) for _ in keys]
             changed = ", ".join(change["key"] for change in rung["changes"])
             lines.append(
                 f"  - {rung['experiment']} against {below['experiment']} (changing {changed}): "
-                f"{clauses(keys, before, after)}."
+                f"{said(found) or nothing_admitted(found)}."
             )
     return lines
 
 
 def ablation_answer(study: Study) -> list[str]:
     """Per ablation, what putting each ingredient back changes, in the claim rule's sentences
-    (documents.claims: which way, the 95% interval, the test; nothing the test does not
-    admit), rows with most such changes first, and the rows that change nothing it admits."""
+    (documents.claims: which way, the 95% interval; the ablation one family; nothing the test
+    does not admit), rows with most such changes first, and the rows that change nothing it
+    admits."""
     lines = []
     for name, ablation in study.ablations.items():
         numbers = tables.ablation_numbers(study, name)
@@ -248,17 +259,18 @@ def ablation_answer(study: Study) -> list[str]:
         if len(control.runs) < 2:
             lines.append(f"- {name}: the full control has one seed, so no test can admit a difference.")
             continue
-        lines.append(f"- {name}, against {ablation['control']} over {len(control.runs)} seeds:")
+        tests = sum(claim.found.tested for entry in numbers["rows"] for claim in entry["claims"].values())
+        lines.append(f"- {name}, against {ablation['control']} over {len(control.runs)} seeds (Holm over {tests} tests):")
         rows = sorted(numbers["rows"], key=lambda entry: -len(entry["beyond"]))
         for entry in (entry for entry in rows if entry["beyond"]):
-            said = (claim(key, ablation["control"], control.values(key), entry["experiment"], entry["row"].values(key))
-                    for key in entry["beyond"])
+            found = [entry["claims"][key] for key in entry["beyond"]]
             lines.append(
-                f"  - putting back {'; '.join(map(tables.format_change, entry['changes']))}: " + "; ".join(said) + "."
+                f"  - putting back {'; '.join(map(tables.format_change, entry['changes']))}: "
+                f"{entry['experiment']} has {said(found, than=' than ' + ablation['control'])}."
             )
         within = [entry["experiment"] for entry in rows if not entry["beyond"]]
         if within:
-            lines.append(f"  - no difference the test admits on any number: {', '.join(within)}.")
+            lines.append(f"  - no difference that matters the test admits on any number: {', '.join(within)}.")
     return lines
 
 

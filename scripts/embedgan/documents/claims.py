@@ -1,49 +1,131 @@
-"""The one rule by which a document says that two runs differ: from a metric's values over the
-seeds of each (embedgan.evaluation.intervals), a sentence that says which way the difference
-goes, with its 95% interval and the test that admits it; and nothing where the interval holds 0
-or no test can be made."""
+"""The one rule by which a document says that two runs differ. From a metric's values over the
+seeds of each (embedgan.evaluation.intervals), every comparison of a family (the first screen's,
+one ablation's, one ladder's) is tested; the family is corrected for its number of tests by
+Holm's method; and a difference is claimed only where its Holm-adjusted p-value is below 5% and
+it is at least the metric's smallest difference that matters (the catalogue). A claim says which
+way the difference goes, by how much, with its 95% interval; nothing is said otherwise."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
 from embedgan.evaluation.catalogue import METRICS
-from embedgan.evaluation.intervals import Difference, difference
+from embedgan.evaluation.intervals import ALPHA, Difference, difference, holm
 
 # How a difference reads, by the metric's direction (catalogue.Metric.better): "real" metrics
 # (nearest the real images' value is best) are said to be higher or lower only.
 VERDICT = {"higher": ("better", "worse"), "lower": ("worse", "better")}
 
-
-def claim(key: str, a: str, a_values, b: str, b_values) -> str | None:
-    """`b`'s metric `key` against `a`'s, in one sentence, or None where the test admits no
-    difference."""
-    said = clause(key, a_values, b_values, than=f" than {a}")
-    return None if said is None else f"{b} has {said}"
-
-
-def clause(key: str, a_values, b_values, than: str = "") -> str | None:
-    """`b`'s metric `key` against `a`'s: "higher accuracy{than} (better): +0.34 (+0.30 to
-    +0.38, 95%, Welch's t)", or None where the test admits no difference."""
-    found = difference(a_values, b_values)
-    if not found.admitted:
-        return None
-    metric = METRICS[key]
-    way = "higher" if found.value > 0 else "lower"
-    verdict = VERDICT.get(metric.better)
-    judged = f" ({verdict[0] if found.value > 0 else verdict[1]})" if verdict else ""
-    return f"{way} {metric.label}{than}{judged}: {interval_text(key, found)}"
+TEST_NOTE = (
+    "A difference is claimed only where its test, corrected for the number of comparisons in its "
+    "family by Holm's method, admits it at 5%, and where it is at least the metric's smallest "
+    "difference that matters ({smallest}). The tests: Welch's t between two arms' seeds; where one "
+    "arm's seeds are all equal, a one-sample t of the other's against that value (said so); one "
+    "run against several seeds: the seeds' t prediction interval. Intervals of a difference are "
+    "95%, of a mean the 95% t interval taken on the logit scale (a share) or the log scale (a "
+    "positive number) and mapped back, so that it stays inside the metric's range; for a "
+    "generator without noise, accuracy is the share of its distinct images (one per class and "
+    "seed) with its exact binomial interval."
+)
 
 
-def clauses(keys, before, after) -> str:
-    """What the test admits of `after` against `before` (each with `values(key)`: a metric over
-    its seeds) on each of `keys`, in clauses; where it admits nothing, says so with the test
-    (with one seed a side, none can be made)."""
-    said = [text for key in keys if (text := clause(key, before.values(key), after.values(key)))]
-    if said:
-        return "; ".join(said)
-    return f"no difference the test admits ({difference(before.values(keys[0]), after.values(keys[0])).test})"
+def smallest_differences(keys: Sequence[str]) -> str:
+    """The smallest difference that matters of each metric, in words."""
+    return ", ".join(
+        f"{METRICS[key].label} {METRICS[key].smallest_difference:.0%} of the value compared against"
+        if METRICS[key].relative else f"{METRICS[key].label} {METRICS[key].smallest_difference:g}"
+        for key in keys
+    )
 
 
-def interval_text(key: str, found: Difference) -> str:
-    form = METRICS[key].short
-    signed = form.replace("{:", "{:+")
-    return f"{signed.format(found.value)} ({signed.format(found.low)} to {signed.format(found.high)}, 95%, {found.test})"
+def test_note(keys: Sequence[str]) -> str:
+    return TEST_NOTE.format(smallest=smallest_differences(keys))
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One tested difference of metric `key`, b against a, within its family."""
+
+    key: str
+    found: Difference
+    against: float  # a's mean: what a relative smallest difference is a share of
+    adjusted_p: float  # Holm-adjusted within the family (NaN: no test)
+    family: int  # tests in the family
+
+    @property
+    def matters(self) -> bool:
+        return METRICS[self.key].matters(self.found.value, self.against)
+
+    @property
+    def admitted(self) -> bool:
+        return not math.isnan(self.adjusted_p) and self.adjusted_p < ALPHA and self.matters
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """The 95% interval, inside the range a difference of the metric can take."""
+        low, high = METRICS[self.key].bounds
+        width = high - low
+        return max(self.found.low, -width), min(self.found.high, width)
+
+    def direction(self) -> tuple[str, str]:
+        """("higher" or "lower", "better"/"worse" or "" for a metric whose best is the real value)."""
+        way = "higher" if self.found.value > 0 else "lower"
+        verdict = VERDICT.get(METRICS[self.key].better)
+        return way, (verdict[0] if self.found.value > 0 else verdict[1]) if verdict else ""
+
+    def clause(self, than: str = "") -> str | None:
+        """"higher accuracy{than} (better): +0.34 (+0.30 to +0.38)", or None where not admitted."""
+        if not self.admitted:
+            return None
+        way, verdict = self.direction()
+        judged = f" ({verdict})" if verdict else ""
+        return f"{way} {METRICS[self.key].label}{than}{judged}: {self.amount()}"
+
+    def readable(self) -> str:
+        """"per-class recall higher by +0.45 (+0.30 to +0.60), better"."""
+        way, verdict = self.direction()
+        return f"{METRICS[self.key].label} {way} by {self.amount()}" + (f", {verdict}" if verdict else "")
+
+    def amount(self) -> str:
+        signed = METRICS[self.key].short.replace("{:", "{:+")
+        low, high = self.interval
+        note = f"; {self.found.test}" if self.found.test.startswith("one-sample") else ""
+        return f"{signed.format(self.found.value)} ({signed.format(low)} to {signed.format(high)}{note})"
+
+    def why_not(self) -> str:
+        """Why the claim is not made, in a few words."""
+        if not self.found.tested:
+            return self.found.test
+        if not self.matters:
+            return f"inside the smallest difference that matters ({METRICS[self.key].label})"
+        return f"Holm-adjusted p = {self.adjusted_p:.2f}"
+
+
+def judge(tests: Sequence[tuple[str, Sequence[float], Sequence[float]]]) -> list[Claim]:
+    """A family of tests, each (metric key, a's values, b's values), judged together: each one's
+    Difference, with its p-value Holm-adjusted over the family."""
+    found = [difference(a, b) for _, a, b in tests]
+    adjusted = holm([d.p for d in found])
+    size = sum(d.tested for d in found)
+    return [
+        Claim(key, d, float(np.mean(a)), p, size)
+        for (key, a, _), d, p in zip(tests, found, adjusted, strict=True)
+    ]
+
+
+def said(claims: Sequence[Claim], than: str = "") -> str | None:
+    """The admitted claims as clauses joined by semicolons, or None where none is admitted."""
+    clauses = [text for claim in claims if (text := claim.clause(than))]
+    return "; ".join(clauses) if clauses else None
+
+
+def nothing_admitted(claims: Sequence[Claim]) -> str:
+    """What to say where a comparison's claims admit nothing: why, from its first test."""
+    first = claims[0]
+    if not first.found.tested:
+        return f"no test can be made ({first.found.test})"
+    return f"no difference that matters the test admits ({first.found.test}, Holm over {first.family} tests)"

@@ -1,25 +1,29 @@
 """The results page's first screen: the notebook's question answered from the positive control's
-arms (embedgan.config.arms). The answer is one sentence per comparison, written by the claim
-rule (embedgan.documents.claims) from the arms' seeds; the README quotes the same sentences. Per
-set of arms: its figure and a table of the arms with their 95% intervals and convergence."""
+arms (embedgan.config.arms). First one sentence per set of arms that answers the question, written
+by rule from the arms' numbers; then one sentence per comparison, from the claims of one family
+(embedgan.documents.claims: every comparison of every set of arms on every class-aware metric,
+Holm-corrected together); the test named once below them. The README quotes the same sentences.
+Per set of arms: its figure and a table of the arms with their 95% intervals and convergence."""
 
 from __future__ import annotations
 
-from embedgan.config.arms import COMPARISONS, ROLES, Comparison, comparisons
+from embedgan.config.arms import ROLES, Comparison, comparisons
 from embedgan.documents import tables
-from embedgan.documents.claims import clauses
+from embedgan.documents.claims import Claim, judge, test_note
 from embedgan.documents.study import Study
 from embedgan.evaluation.catalogue import METRICS, columns, number
 from embedgan.evaluation.intervals import binomial_interval
 
-TEST_NOTE = (
-    "A difference is stated only where its test admits it at 95%: Welch's t between two arms' "
-    "seeds (its 95% interval of the difference excludes 0; an arm of one seed against another's "
-    "seeds: the 95% t prediction interval of those seeds); nothing is said where the interval "
-    "holds 0. Cells: the mean over seeds [its 95% t interval] (a perfect generator's on the same "
-    "work); for a generator without noise, accuracy is the share of its distinct images (one per "
-    "class and seed) with its exact binomial interval."
-)
+# How each arm is named in the answer's sentence (what the generator is fed).
+FED = {
+    "notebook": "as the notebook trains it",
+    "noise_mode_seeking": "with noise and mode seeking",
+    "noise": "with noise (no mode seeking)",
+    "embedding": "fed the embedding alone",
+    "distribution": "fed the embedding as a distribution (conditioning augmentation, no noise)",
+    "distribution_noise": "with the embedding as a distribution beside the noise and mode seeking",
+}
+LITTLE_VARIETY = 0.5  # per-class recall below this share of a perfect generator's: little variety within a class
 
 
 def arm_cell(study: Study, exp: str, key: str) -> str:
@@ -33,51 +37,111 @@ def arm_cell(study: Study, exp: str, key: str) -> str:
     return f"{form.format(share)} [{form.format(low)}, {form.format(high)}] ({counted[0]} of {counted[1]} images; {perfect})"
 
 
-def converged(study: Study, exp: str) -> tuple[int, int]:
-    """(converged runs, runs) of an experiment (embedgan.evaluation.curves)."""
-    curves = study.experiments[exp]["curves"]
-    return sum(curve["converged"] for curve in curves), len(curves)
+def convergence_cell(study: Study, exp: str) -> str:
+    """How many of an experiment's runs the trend test calls converged, and what the others are."""
+    statuses = [curve["status"] for curve in study.experiments[exp]["curves"]]
+    others = {status: statuses.count(status) for status in dict.fromkeys(statuses) if status != "converged"}
+    rest = "".join(f", {count} {status}" for status, count in others.items())
+    return f"{statuses.count('converged')} of {len(statuses)}{rest}"
 
 
 def arms_table(study: Study, roles: dict[str, str]) -> list[str]:
     keys = columns("arms")
     rows = []
     for role, exp in roles.items():
-        done, runs = converged(study, exp)
-        rows.append([ROLES[role], exp, runs, *(arm_cell(study, exp, key) for key in keys), f"{done} of {runs}"])
-    header = ["arm", "experiment", "seeds", *(METRICS[key].heading for key in keys), "converged"]
+        runs = len(study.experiments[exp]["metrics"])
+        rows.append([ROLES[role], exp, runs, *(arm_cell(study, exp, key) for key in keys), convergence_cell(study, exp)])
+    header = ["arm", "experiment", "seeds", *(METRICS[key].heading for key in keys), "converged (trend test)"]
     return tables.table(header, rows)
 
 
 def unconverged(study: Study, roles: dict[str, str], comparison: Comparison) -> list[str]:
-    """The arms of `comparison` with a run that has not converged."""
+    """The arms of `comparison` with a run the trend test does not call converged."""
     exps = (roles[comparison.before], roles[comparison.after])
     return [exp for exp in exps if not all(curve["converged"] for curve in study.experiments[exp]["curves"])]
 
 
-def comparison_text(study: Study, name: str, comparison: Comparison) -> str:
-    """One set of arms' part of a comparison's sentence: what the test admits of `after`
-    against `before` on each metric of the arms table (documents.claims.clauses)."""
-    roles = study.arms[name]
-    before, after = (tables.row(study, roles[role]) for role in (comparison.before, comparison.after))
-    text = f"on {name}, {clauses(columns('arms'), before, after)}"
-    still = unconverged(study, roles, comparison)
-    return text + (f" (not converged: {', '.join(still)})" if still else "")
+def family(study: Study) -> dict[tuple[str, Comparison], list[Claim]]:
+    """The first screen's claims, one family: per (set of arms, comparison) its claims on each
+    metric of the arms table, Holm-corrected over all of them."""
+    keys = columns("arms")
+    pairs = [(name, c) for c in dict.fromkeys(c for roles in study.arms.values() for c in comparisons(roles))
+             for name, roles in study.arms.items() if c in comparisons(roles)]
+    tests = []
+    for name, comparison in pairs:
+        before, after = (tables.row(study, study.arms[name][role]) for role in (comparison.before, comparison.after))
+        tests += [(key, before.values(key), after.values(key)) for key in keys]
+    claims = iter(judge(tests))
+    return {pair: [next(claims) for _ in keys] for pair in pairs}
 
 
-def answer_sentences(study: Study) -> list[str]:
-    """The answer: per comparison that some set of arms has, one sentence over every such set,
-    `after` against `before`, written by the claim rule."""
+def comparison_text(study: Study, name: str, comparison: Comparison, claims: list[Claim]) -> str:
+    """One set of arms' part of a comparison's sentence: what changes, which way, by how much,
+    and the metrics where no difference that matters is admitted."""
+    admitted = [claim.readable() for claim in claims if claim.admitted]
+    if not any(claim.found.tested for claim in claims):
+        text = f"on {name}, no test can be made ({claims[0].found.test})"
+    else:
+        rest = [METRICS[claim.key].label for claim in claims if not claim.admitted]
+        text = f"on {name}, " + ("; ".join(admitted) if admitted else "no difference that matters is admitted")
+        if admitted and rest:
+            text += f"; no difference that matters in {', '.join(rest)}"
+    identical = [f"{METRICS[claim.key].label}: {claim.found.test}" for claim in claims
+                 if not claim.admitted and claim.found.test.startswith(("one-sample", "both"))]
+    if identical:
+        text += f" ({'; '.join(identical)})"
+    still = unconverged(study, study.arms[name], comparison)
+    return text + (f" (not converged by the trend test: {', '.join(still)})" if still else "")
+
+
+def comparison_sentences(study: Study) -> list[str]:
+    """Per comparison that some set of arms has, one sentence over every such set, `after`
+    against `before`, from the first screen's family of claims."""
+    found = family(study)
     sentences = []
-    for comparison in COMPARISONS:
-        names = [name for name, roles in study.arms.items() if comparison in comparisons(roles)]
-        if names:
-            parts = "; ".join(comparison_text(study, name, comparison) for name in names)
-            sentences.append(
-                f"**{comparison.question.capitalize()}** ({ROLES[comparison.after]} against "
-                f"{ROLES[comparison.before]}): {parts}."
-            )
+    for comparison in dict.fromkeys(c for _, c in found):
+        parts = "; ".join(comparison_text(study, name, c, claims) for (name, c), claims in found.items() if c == comparison)
+        sentences.append(
+            f"**{comparison.question.capitalize()}** ({ROLES[comparison.after]} against "
+            f"{ROLES[comparison.before]}): {parts}."
+        )
     return sentences
+
+
+def arm_phrase(study: Study, role: str, exp: str) -> str:
+    """What one arm's generator draws, from its numbers beside a perfect generator's."""
+    row = tables.row(study, exp)
+    counted = tables.distinct_images(study.experiments[exp]["metrics"])
+    if counted is not None:
+        return f"{FED[role]}, it draws one image per class ({counted[0]} of {counted[1]} of the intended class)"
+    accuracy, perfect_accuracy = row.value("accuracy"), row.perfect("accuracy")[0]
+    recall, perfect_recall = row.value("class_recall"), row.perfect("class_recall")[0]
+    phrase = (f"{FED[role]}, {accuracy:.0%} of its images are of the intended class (perfect: {perfect_accuracy:.0%}), "
+              f"per-class recall {recall:.2f} (perfect: {perfect_recall:.2f})")
+    if recall < LITTLE_VARIETY * perfect_recall:
+        phrase += ": little variety within a class"
+    return phrase
+
+
+def nearest_perfect(study: Study, roles: dict[str, str]) -> str | None:
+    """The arm with noise or augmentation whose worse share of a perfect generator's accuracy
+    and per-class recall is highest (the arm nearest the perfect corner of the trade-off)."""
+    scores = {}
+    for role, exp in roles.items():
+        row = tables.row(study, exp)
+        if role == "notebook" or tables.distinct_images(study.experiments[exp]["metrics"]) is not None:
+            continue
+        scores[role] = min(row.value(key) / row.perfect(key)[0] for key in ("accuracy", "class_recall"))
+    return max(scores, key=scores.get) if scores else None
+
+
+def answer_sentence(study: Study, name: str, roles: dict[str, str]) -> str:
+    """The question answered for one set of arms, in one sentence by rule."""
+    phrases = [arm_phrase(study, role, exp) for role, exp in roles.items() if role != "notebook"]
+    best = nearest_perfect(study, roles)
+    ending = (f"; nearest a perfect generator in both class fidelity and variety within a class: "
+              f"{ROLES[best]} ({roles[best]})") if best else ""
+    return f"**{name}**: " + "; ".join(phrases) + ending + "."
 
 
 def kind(study: Study, exp: str) -> tuple[str, str]:
@@ -92,13 +156,18 @@ def without_arms(study: Study) -> list[str]:
     return [f"{dataset} with {conditioning} conditioning" for dataset, conditioning in found if (dataset, conditioning) not in asked]
 
 
+def answer_sentences(study: Study) -> list[str]:
+    """The answer per set of arms, then one sentence per comparison (the README quotes both)."""
+    return [answer_sentence(study, name, roles) for name, roles in study.arms.items()] + comparison_sentences(study)
+
+
 def answer_section(study: Study) -> list[str]:
     if not study.arms:
         return []
     lines = ["## The answer", ""]
     for sentence in answer_sentences(study):
         lines += [f"- {sentence}"]
-    lines += ["", TEST_NOTE, ""]
+    lines += ["", test_note(columns("arms")), ""]
     missing = without_arms(study)
     if missing:
         lines += [

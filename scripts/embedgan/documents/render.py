@@ -112,46 +112,52 @@ def loss_curve(history: dict, title: str, out_path: str) -> None:
 
 
 def metrics_chart(metrics: dict[str, Row], out_path: str) -> None:
-    """Bars per experiment (mean ± std over its seeds), each beside what a perfect generator
-    scores on the same sample sizes (± its spread over draws or seeds): classifier accuracy;
-    the Frechet distance (with class-mean points); recall and the classification accuracy score."""
+    """Horizontal bars, a row per experiment (mean ± std over its seeds), each beside what a
+    perfect generator scores on the same sample sizes (± its spread over draws or seeds): the
+    class-aware numbers (classifier accuracy; per-class recall and the classification accuracy
+    score), then the Frechet distance (with class-mean points). The width is the page's, the
+    height grows with the experiments."""
     names = list(metrics)
-    x = np.arange(len(names))
-    figure, (left, middle, right) = plt.subplots(1, 3, figsize=(max(9, 1.9 * len(names) + 4), 3.8))
+    y = np.arange(len(names))
+    figure, (left, middle, right) = plt.subplots(
+        1, 3, figsize=(12, 0.32 * len(names) + 1.8), sharey=True, gridspec_kw={"width_ratios": [1, 1.3, 1.3]}
+    )
 
-    def bars(axes, key, offset, width, label, color, hatch=None, perfect=False):
+    def bars(axes, key, offset, height, label, color, hatch=None, perfect=False):
         if perfect:
             values = [metrics[n].perfect(key) for n in names]
         else:
             values = [(metrics[n].value(key), metrics[n].spread(key) or 0.0) for n in names]
         values = [(0.0, 0.0) if np.isnan(mean) else (mean, spread) for mean, spread in values]
         errors = [spread for _, spread in values]
-        axes.bar(x + offset, [mean for mean, _ in values], width, yerr=errors if any(errors) else None,
-                 capsize=3, label=label, color=color, hatch=hatch)
+        axes.barh(y + offset, [mean for mean, _ in values], height, xerr=errors if any(errors) else None,
+                  capsize=2, label=label, color=color, hatch=hatch)
 
-    bars(left, "accuracy", 0, 0.6, "generated", "tab:blue")
-    left.set_ylim(0, 1)
-    left.set_ylabel("classifier accuracy")
-    bars(middle, "frechet_distance", -0.27, 0.27, "generated", "tab:orange")
-    bars(middle, "frechet_distance", 0, 0.27, "perfect generator (± std over draws)", "tab:gray", perfect=True)
-    bars(middle, "frechet_class_means", 0.27, 0.27, "class-mean points", "tab:olive")
-    middle.set_yscale("log")  # MNIST and CIFAR-10 distances differ by orders of magnitude
-    middle.set_ylabel("Frechet distance to the reference")
-    middle.legend(fontsize=7)
-    bars(right, "recall", -0.3, 0.2, "recall", "tab:green")
-    bars(right, "recall", -0.1, 0.2, "recall, perfect generator", "tab:gray", perfect=True)
-    bars(right, "cas", 0.1, 0.2, "CAS", "tab:purple")
-    bars(right, "cas", 0.3, 0.2, "CAS, real images", "tab:gray", "//", perfect=True)
-    right.set_ylim(0, 1)
-    right.set_ylabel("recall; classification accuracy score")
-    right.legend(fontsize=7)
+    bars(left, "accuracy", -0.2, 0.4, "generated", "tab:blue")
+    bars(left, "accuracy", 0.2, 0.4, "real images", "tab:gray", perfect=True)
+    left.set_xlim(0, 1)
+    left.set_xlabel("classifier accuracy")
+    bars(middle, "class_recall", -0.3, 0.2, "per-class recall", "tab:green")
+    bars(middle, "class_recall", -0.1, 0.2, "per-class recall, perfect", "tab:gray", perfect=True)
+    bars(middle, "cas", 0.1, 0.2, "CAS", "tab:purple")
+    bars(middle, "cas", 0.3, 0.2, "CAS, real images", "tab:gray", "//", perfect=True)
+    middle.set_xlim(0, 1)
+    middle.set_xlabel("per-class recall; classification accuracy score")
+    bars(right, "frechet_distance", -0.27, 0.27, "generated", "tab:orange")
+    bars(right, "frechet_distance", 0, 0.27, "perfect generator (± std over draws)", "tab:gray", perfect=True)
+    bars(right, "frechet_class_means", 0.27, 0.27, "class-mean points", "tab:olive")
+    right.set_xscale("log")  # MNIST and CIFAR-10 distances differ by orders of magnitude
+    right.set_xlabel("Frechet distance to the reference")
+    left.set_yticks(y)
+    left.set_yticklabels(names, fontsize=7)
+    left.invert_yaxis()
     for axes in (left, middle, right):
-        axes.set_xticks(x)
-        axes.set_xticklabels(names, rotation=30, fontsize=8)
-        axes.grid(axis="y", alpha=0.3)
+        axes.grid(axis="x", alpha=0.3)
+        axes.tick_params(axis="x", labelsize=7)
+        axes.legend(fontsize=6, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     figure.suptitle(
-        "Generated images judged by each data set's reference classifier, beside a perfect "
-        "generator on the same sample sizes (error bars on generated: std over seeds)",
+        "Generated images judged by each data set's reference classifier, beside a perfect generator "
+        "on the same sample sizes (error bars on generated: std over seeds)",
         fontsize=9,
     )
     figure.tight_layout()
@@ -159,33 +165,68 @@ def metrics_chart(metrics: dict[str, Row], out_path: str) -> None:
     plt.close(figure)
 
 
-def curves_chart(curves: dict[str, dict[str, dict]], out_path: str) -> None:
-    """A row per data set (curves: data set -> experiment -> its curve.json): accuracy, Frechet
-    distance and recall at each point of training, against the share of its steps done, with a
-    perfect generator's (grey, dashed) where it has one."""
-    rows = list(curves)
-    figure, axes = plt.subplots(len(rows), 3, figsize=(13, 3.4 * len(rows)), squeeze=False)
-    for row, dataset in enumerate(rows):
-        for column, (key, perfect, label) in enumerate((
-            ("accuracy", None, "classifier accuracy"),
-            ("frechet_distance", "frechet_floor", "Frechet distance"),
-            ("recall", "recall_perfect", "recall"),
-        )):
+LINES_PER_PANEL = 8  # distinct colours and markers per panel of the curves
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+def curve_families(study: dict, curves: dict[str, dict]) -> list[tuple[str, list[str]]]:
+    """The panels of the curves chart: each family of runs of the study (`study`: the plan's
+    study params) with a curve, each ladder, set of arms and ablation, then the experiments of
+    none, by data set; at most LINES_PER_PANEL runs a panel (a larger family over several)."""
+    families = [(f"ladder {name}", [rung["experiment"] for rung in rungs]) for name, rungs in study["ladders"].items()]
+    families += [(f"arms {name}", list(roles.values())) for name, roles in study["arms"].items()]
+    families += [(f"ablation {name}", [a["control"], *(r["experiment"] for r in a["rows"])])
+                 for name, a in study["ablations"].items()]
+    placed = {exp for _, members in families for exp in members}
+    by_dataset: dict[str, list[str]] = {}
+    for exp, curve in curves.items():
+        if exp not in placed:
+            by_dataset.setdefault(curve["run"]["dataset"], []).append(exp)
+    families += [(f"other {dataset}", members) for dataset, members in by_dataset.items()]
+    panels = []
+    for title, members in families:
+        members = [exp for exp in members if exp in curves]
+        chunks = [members[i : i + LINES_PER_PANEL] for i in range(0, len(members), LINES_PER_PANEL)]
+        panels += [(title if len(chunks) == 1 else f"{title} ({i + 1} of {len(chunks)})", chunk)
+                   for i, chunk in enumerate(chunks)]
+    return panels
+
+
+def curves_chart(curves: dict[str, dict], families: list[tuple[str, list[str]]], out_path: str) -> None:
+    """Small multiples: a row per family of runs (curve_families; curves: experiment -> its first
+    run's curve.json), a column per metric (accuracy, per-class recall, Frechet distance) against
+    the share of its steps done, each run in its own colour and marker, a perfect generator's
+    (grey, dashed) where it has one; a run the trend test does not call converged is marked."""
+    metrics = (
+        ("accuracy", None, "classifier accuracy"),
+        ("class_recall", "class_recall_perfect", "per-class recall"),
+        ("frechet_distance", "frechet_floor", "Frechet distance"),
+    )
+    figure, axes = plt.subplots(len(families), 3, figsize=(12, 2.6 * len(families)), squeeze=False)
+    colours = plt.get_cmap("tab10").colors
+    for row, (title, members) in enumerate(families):
+        for column, (key, perfect, label) in enumerate(metrics):
             ax = axes[row][column]
-            for name, curve in curves[dataset].items():
-                if curve["points"]:
-                    done = [step / max(curve["steps"][-1], 1) for step in curve["steps"]]
-                    values = [np.nan if p[key] is None else p[key] for p in curve["points"]]
-                    ax.plot(done, values, marker="o", markersize=3, label=name + ("" if curve["converged"] else " *"))
-                    if perfect:
-                        ax.plot(done, [np.nan if p[perfect] is None else p[perfect] for p in curve["points"]],
-                                color="0.6", linestyle="--", linewidth=0.8)
+            for i, name in enumerate(members):
+                curve = curves[name]
+                if not curve["points"]:
+                    continue
+                done = [step / max(curve["steps"][-1], 1) for step in curve["steps"]]
+                values = [np.nan if p.get(key) is None else p[key] for p in curve["points"]]
+                status = "" if curve["status"] == "converged" else f" ({curve['status']})"
+                ax.plot(done, values, marker=MARKERS[i], markersize=3, linewidth=1, color=colours[i],
+                        label=name + status)
+                if perfect and i == 0:
+                    ax.plot(done, [np.nan if p.get(perfect) is None else p[perfect] for p in curve["points"]],
+                            color="0.6", linestyle="--", linewidth=0.8, label="perfect generator")
             if key == "frechet_distance":
                 ax.set_yscale("log")
-            ax.set_title(f"{dataset}: {label}", fontsize=9)
-            ax.set_xlabel("share of the run's steps", fontsize=8)
+            ax.set_title(f"{title}: {label}", fontsize=8)
+            ax.tick_params(labelsize=7)
             ax.grid(alpha=0.3)
-        axes[row][0].legend(fontsize=6, ncol=2, title="* not converged", title_fontsize=6)
+        axes[row][-1].legend(fontsize=6, loc="center left", bbox_to_anchor=(1.02, 0.5))
+    for ax in axes[-1]:
+        ax.set_xlabel("share of the run's steps", fontsize=8)
     figure.tight_layout()
     figure.savefig(out_path, dpi=100)
     plt.close(figure)

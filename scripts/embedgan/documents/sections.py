@@ -307,39 +307,56 @@ def ablation_section(study: Study) -> list[str]:
     return lines
 
 
+STATUS_WORDS = {
+    "converged": "converged",
+    "stalled": "stalled: flat, but no better than halfway from chance to perfect",
+    "moving": "no: still moving",
+    "undecided": "undecided: too noisy to tell",
+    "too few points": "not judged: too few points",
+}
+
+
 def convergence_cells(curve: dict) -> list[str]:
-    """A run's curve over its last quarter: each metric from the window's first point to its
-    last, and the verdict."""
-    points, steps = curve["points"], curve["steps"]
-    if not points:
-        return ["–", "–", "–", "no curve (curve_samples: 0)"]
-    start = steps.index(curve["from_step"])
-    cells = [f"{fmt(key, points[start][key], short=True)} -> {fmt(key, points[-1][key], short=True)}"
-             for key in ("accuracy", "frechet_distance", "recall")]
-    return [*cells, "yes" if curve["converged"] else "no: still changing"]
+    """A run's trend test (evaluation.curves): per judged metric its change extrapolated over
+    another third of training with its 95% interval, and the verdict."""
+    if not curve["points"]:
+        return ["–", "no curve (curve_samples: 0)"]
+    trends = curve.get("trends") or {}
+    said = "; ".join(
+        f"{METRICS[key].label} {t['change']:+.3g} [{t['low']:+.3g}, {t['high']:+.3g}] ({t['verdict']})"
+        for key, t in trends.items()
+    )
+    return [said or "–", STATUS_WORDS[curve["status"]]]
 
 
 def convergence_section(study: Study) -> list[str]:
-    """Each run's curve (evaluation.curves): its numbers over the last quarter of training and
-    whether it converged, and the curves of every experiment."""
+    """Each run's curve (evaluation.curves): the trend test over its last third and whether it
+    converged, and the curves of every experiment."""
     curve = next(iter(study.experiments.values()))["curves"][0]  # the criterion each curve.json names
-    tolerance = curve["tolerance"]
     rows = [
-        [name, entry["history"]["steps"], *convergence_cells(entry["curves"][0])]
+        [name, entry["history"]["steps"], len(entry["curves"][0]["points"]), *convergence_cells(entry["curves"][0])]
         for name, entry in study.experiments.items()
     ]
+    smallest = ", ".join(
+        f"{METRICS[key].label} {METRICS[key].smallest_difference:.0%} of its value" if METRICS[key].relative
+        else f"{METRICS[key].label} {METRICS[key].smallest_difference:g}"
+        for key in ("accuracy", "class_recall", "frechet_distance")
+    )
     return [
         "## Convergence",
         "",
         f"Each run's sampler drew the same noise at every point of its generation record; those "
-        f"images are judged like the final ones. A run counts as converged where, over the last "
-        f"{curve['last_share']:.0%} of its steps, accuracy and recall move by at most "
-        f"{tolerance['accuracy']:.2f} and the Frechet distance by at most "
-        f"{tolerance['frechet_distance']:.0%} of its last value. A comparison of runs that "
-        "have not converged compares points of training, not recipes.",
+        f"images are judged like the final ones. The trend test: over the last "
+        f"{curve['last_share']:.0%} of a run's steps, the least-squares slope of each metric with "
+        f"its 95% interval, extrapolated over another {curve['ahead_share']:.0%} of training. A "
+        f"metric is flat where that whole interval stays within its smallest difference that "
+        f"matters ({smallest}); a run has converged where every metric is flat and it is not "
+        f"stalled (flat, but no better than halfway from chance to a perfect generator in accuracy "
+        f"or per-class recall). A generator without noise is judged on its accuracy (its distinct "
+        f"images) alone; a run needs {curve['min_points']} points. A comparison of runs that have "
+        "not converged compares points of training, not recipes.",
         "",
-        *table(["experiment", "steps", "accuracy, last quarter", "FD, last quarter", "recall, last quarter",
-                "converged"], rows),
+        *table(["experiment", "steps", "points", "change over another third [95%]", "converged"], rows),
         "",
         f"![curves]({study.link(study.curves_png)})",
         "",

@@ -1,8 +1,9 @@
 """The documents' tables: the one markdown table helper, and the metric tables of every section:
 a row per experiment (or class), the columns a table takes from the catalogue of metrics
 (embedgan.evaluation.catalogue.TABLES), each cell the metric (over several seeds: their mean and,
-in square brackets, its 95% t interval) and, in round brackets, a perfect generator's on the same
-work (± its spread over draws or seeds where it has one)."""
+in square brackets, its 95% interval by the one rule of intervals.mean_interval, inside the
+metric's range) and, in round brackets, a perfect generator's on the same work (± its spread over
+draws or seeds where it has one)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from embedgan.documents.claims import judge
 from embedgan.documents.study import Study
 from embedgan.evaluation.catalogue import METRICS, columns, number
-from embedgan.evaluation.intervals import difference, mean_interval
+from embedgan.evaluation.intervals import mean_interval
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
@@ -68,8 +70,8 @@ class Row:
         metric = METRICS[key]
         form = metric.short if short else metric.form
         text = number(self.value(key), form)
-        _, low, high = mean_interval(self.values(key))
-        if not math.isnan(low):  # several seeds: the 95% t interval of their mean
+        _, low, high = mean_interval(self.values(key), metric.bounds)
+        if not math.isnan(low):  # several seeds: the 95% interval of their mean
             text += f" [{form.format(low)}, {form.format(high)}]"
         perfect, drawn = self.perfect(key)
         if reference and not math.isnan(perfect):
@@ -141,15 +143,16 @@ def format_change(change: dict) -> str:
 
 def ablation_numbers(study: Study, name: str) -> dict:
     """An ablation's numbers: the full control over its seeds, and per row (a Row over its own
-    seeds) its differences from the control's mean and the metrics whose difference its test
-    admits (intervals.difference: Welch's t where the row has several seeds, else whether it
-    lies outside the 95% t prediction interval of the control's; none without the control's)."""
+    seeds) its claims against the control on each compared metric, judged as one family
+    (documents.claims.judge: Holm over the ablation's tests), and the metrics whose claim is
+    admitted (`beyond`)."""
     ablation = study.ablations[name]
     control = row(study, ablation["control"])
-    rows = []
-    for entry in ablation["rows"]:
-        metrics = row(study, entry["experiment"])
-        found = {key: difference(control.values(key), metrics.values(key)) for key in columns("compare")}
-        beyond = [key for key, test in found.items() if test.admitted]
-        rows.append({**entry, "row": metrics, "difference": {k: t.value for k, t in found.items()}, "beyond": beyond})
+    keys = columns("compare")
+    rows = [{**entry, "row": row(study, entry["experiment"])} for entry in ablation["rows"]]
+    claims = iter(judge([(key, control.values(key), entry["row"].values(key)) for entry in rows for key in keys]))
+    for entry in rows:
+        entry["claims"] = {key: next(claims) for key in keys}
+        entry["difference"] = {key: claim.found.value for key, claim in entry["claims"].items()}
+        entry["beyond"] = [key for key, claim in entry["claims"].items() if claim.admitted]
     return {"control": control, "rows": rows}
