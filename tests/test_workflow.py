@@ -23,7 +23,9 @@ from embedgan.documents.tables import format_seconds
 EXPERIMENTS = ["exp1", "exp2", "exp3", "exp4", "exp5"]
 PICTURES = ["{exp}_fake.png", "{exp}_real.png", "{exp}_samples.png", "{exp}.png", "{exp}_loss.png", "nearest.png"]
 # The reading order: the notebook's experiments in order, each followed by its variants.
-READING_ORDER = ["exp1", "exp2", "exp3", "exp4", "exp4_ca", "exp4_noise", "cgan", "exp5"]
+SWEEP = ["exp4_dist_kl0p01", "exp4_dist_kl0p1", "exp4_dist_kl1", "exp4_dist_kl10"]  # the KL sweep's runs
+READING_ORDER = ["exp1", "exp2", "exp3", "exp4", "exp4_ca", "exp4_dist", *SWEEP, "exp4_noise", "cgan", "exp5"]
+SIDE_RUNS = ["exp4_ca", "exp4_dist", *SWEEP]  # made for the ablation, the arms or the sweep alone
 
 # Small enough for 12 training images per class; every experiment keeps its own model.
 # exp4 beside a noise variant: the noise table is run too (replicates over seeds: the module
@@ -43,8 +45,10 @@ TINY = {
     # An ablation of runs made anyway (no repeats: its rows are shown, none judged); exp4_ca,
     # in no ladder, stands for a run made for the ablation alone (the page: its sheet only).
     "ablations": {"mnist": ["exp4", "exp4_noise", "exp4_ca"]},
-    # The noise question's arms: exp4_noise over two seeds of its own against exp4.
-    "arms": {"mnist": {"embedding": "exp4", "noise": "exp4_noise"}},
+    # The noise question's arms: exp4_noise over two seeds of its own against exp4, and exp4 as a
+    # distribution (conditioning augmentation) with its KL sweep on a seed of its own.
+    "arms": {"mnist": {"embedding": "exp4", "noise": "exp4_noise", "distribution": "exp4_dist"}},
+    "kl_sweeps": {"mnist": {"seed": 5, "weights": [0.01, 0.1, 1.0, 10.0]}},
     "experiment_defaults": {"history_points": 3},
     "experiments": {
         "exp1": {"epochs": 1, "batch_size": 8},
@@ -65,6 +69,7 @@ TINY = {
             "based_on": "exp4_noise", "generator": "dcgan", "discriminator": "projection",
             "spectral_norm": True, "objective": "hinge", "g_ema": 0.9, "width": 4, "d_steps": 2,
         },
+        "exp4_dist": {"based_on": "exp4", "conditioning_augmentation": {}},  # StackGAN's weight
         "exp4_ca": {
             "based_on": "exp4",
             "conditioning_augmentation": {"kl_weight": 1.0},
@@ -210,25 +215,31 @@ def test_publish_writes_the_results_page_and_remaking_it_changes_no_byte(finishe
     page = (docs / "results.md").read_text()
     details = (docs / "results-details.md").read_text()
     written = {path: path.read_bytes() for path in [*docs.rglob("*"), workdir / "README.md"] if path.is_file()}
-    # the two pages, 6 pictures of each of 7 experiments, exp4_ca's sheet, 3 probe pictures, the
-    # two charts (metrics, curves), the arms' figure; the README
-    assert len(written) == 2 + 7 * 6 + 1 + 3 + 2 + 1 + 1
+    # the two pages, 6 pictures of each of 7 experiments, the side runs' sheets, 3 probe pictures,
+    # the two charts (metrics, curves), the arms' two figures (sheets, trade-off); the README
+    assert len(written) == 2 + 7 * 6 + len(SIDE_RUNS) + 3 + 2 + 2 + 1
     # The first page: the answer from the arms, and a link to the second.
     assert re.findall(r"^## (.+)$", page, re.M) == ["The answer"] and "](results-details.md)" in page
     sentences = re.findall(r"^- (\*\*.+)$", page, re.M)
-    assert len(sentences) == 1 and sentences[0].startswith(
-        "**What the noise gives** (embedding + noise against the embedding alone): on mnist, ")
+    assert len(sentences) == 4 and sentences[0].startswith("**mnist**: with noise (no mode seeking), ")
+    assert "fed the embedding alone, it draws one image per class (" in sentences[0]
+    assert sentences[1].startswith("**What the noise gives** (embedding + noise against the embedding alone): on mnist, ")
+    assert sentences[2].startswith("**What randomness inside the embedding gives** (")
+    assert "Holm's method" in page
     arms = page.split("### mnist")[1]
-    assert "](results/arms_mnist.png)" in arms
+    assert "](results/arms_mnist.png)" in arms and "](results/tradeoff_mnist.png)" in arms
+    # The KL sweep: a row per weight, and the rule's verdict (2 images a class: no per-class recall).
+    assert "The KL sweep on seed 5 (one run per weight" in arms and "| 10 | exp4_dist_kl10 |" in arms
+    assert "The rule cannot pick a weight for exp4_dist" in arms
     assert re.search(r"\| the embedding alone \| exp4 \| 1 \| [01]\.\d\d \[[01]\.\d\d, [01]\.\d\d\] "
                      r"\(\d+ of 10 images; [01]\.\d\d\) \|", arms)
     assert re.search(r"\| embedding \+ noise \| exp4_noise \| 2 \| [01]\.\d\d \[", arms)  # two seeds: an interval
     # The second page: every experiment, the ladder, the ablation, scale and wall times.
-    assert [h for h in re.findall(r"^## (\w+): ", details, re.M)] == [e for e in READING_ORDER if e != "exp4_ca"]
+    assert [h for h in re.findall(r"^## (\w+): ", details, re.M)] == [e for e in READING_ORDER if e not in SIDE_RUNS]
     assert table_shapes(page) == [] and table_shapes(details) == []
     assert "## Beyond the notebook" in details and "](results/exp4_ca_morph.png)" in details
     difference = details.split("## Which change makes the difference")[1].split("\n## ")[0]
-    assert re.search(r"- mnist: from exp4 to cgan, accuracy [01]\.\d\d -> [01]\.\d\d, recall ", difference)
+    assert re.search(r"- mnist: from exp4 to cgan, accuracy [01]\.\d\d -> [01]\.\d\d, per-class recall ", difference)
     assert "  - exp4_noise against exp4 (changing noise_dim): " in difference and "## The ladder" in details
     assert re.search(r"  - cgan against exp4_noise \(changing d_steps, discriminator, .*\): ", difference)
     assert "- mnist: the full control has one seed" in difference
@@ -247,7 +258,7 @@ def test_publish_writes_the_results_page_and_remaking_it_changes_no_byte(finishe
     assert re.search(r"\n    snakemake publish --configfile \S+tiny.yaml --config mirror=", page)
     assert "| exp4 | 60 | 8 | 1 | 8 | 60,000 | 4 | 50 | 750,000 |" in details
     assert "| exp4_noise | 60 | 8 | 1 | 8 | not in the notebook |  |  |  |" in details
-    assert re.search(r"\| exp4 \| 60 \| .* \| 750,000 \| (yes|no) \|\n", details)
+    assert re.search(r"\| exp4 \| 60 \| .* \| 750,000 \| too few points \|\n", details)  # 3 record points
     shortened = details.split("Trained for fewer steps than the notebook:")[1].split("\n## ")[0]
     assert shortened.count("exp4") == 1 and "exp4_noise" not in shortened  # in one list; not in the notebook
     answer = details.split("## Every experiment")[1].split("\n## ")[0]
@@ -303,12 +314,13 @@ def test_a_noise_variant_is_compared_with_its_embedding_only_experiment(finished
     assert not plain["has_noise"] and plain["diversity"] == 0
     report = (results / "report.md").read_text()
     section = report.split("## The noise question")[1].split("\n## ")[0]
-    # accuracy, FD, precision, recall, coverage, CAS, diversity, each beside a perfect generator's
+    # accuracy, FD, precision, recall, coverage, per-class recall and coverage, CAS, diversity, each
+    # beside a perfect generator's
     # (± its spread over draws or seeds, where it has one; a PRDC set too small: "–")
     # (exp4_noise over its two seeds: each mean with its 95% interval)
     seeds = r"(?: \[-?[\d.]+, -?[\d.]+\])?"
     cells = (rf" \| [01]\.\d{{3}}{seeds} \([01]\.\d{{3}}\) \| [\d.]+{seeds} \([\d.]+ ± [\d.]+\)"
-             + rf" \| (–|[01]\.\d\d{seeds} \([01]\.\d\d ± [01]\.\d\d\))" * 3)
+             + rf" \| (–|[01]\.\d\d{seeds} \([01]\.\d\d ± [01]\.\d\d\))" * 5)
     cas = rf" \| [01]\.\d{{3}}{seeds} \([01]\.\d{{3}} ± [01]\.\d{{3}}\)"
     assert re.search(r"\| exp4 \| none" + cells + cas + r" \| 0\.000 \(", section)
     assert re.search(r"\| exp4_noise \| 8" + cells + cas + r" \| [\d.]+ \[", section)

@@ -27,8 +27,10 @@ validate(config, schema="../schemas/config.schema.yaml")
 
 PACKAGE = Path(embedgan.__file__).parent
 
-# The notebook's experiments in its order, each followed by its variants (those `run_only` names).
+# The notebook's experiments in its order, each followed by its variants (those `run_only` names);
+# the KL sweeps' runs (config `kl_sweeps`) are experiments too, each based on its arm.
 try:
+    config["experiments"].update(arms.sweep_experiments(config))
     EXPERIMENTS = experiment_settings.experiments_run(config, list(plan.NOTEBOOK))
 except ExpectedError as err:
     sys.exit(f"error: {err}")
@@ -69,14 +71,27 @@ def resolve_config():
         ladders = experiment_settings.check_ladders(config)
         ablations = experiment_settings.check_ablations(config)
         arms_of = arms.check_arms(config, resolved)
+        sweeps = {
+            name: sweep
+            for name, sweep in arms.sweep_runs(config).items()
+            if name in arms_of
+            and all(e in resolved for w in sweep["runs"].values() for e in w.values())
+        }
     except ExpectedError as err:
         sys.exit(f"error: {err}")
-    return resolved, datasets, ladders, ablations, arms_of
+    return resolved, datasets, ladders, ablations, arms_of, sweeps
 
 
-RESOLVED, DATASETS, LADDERS, ABLATIONS, ARMS = resolve_config()
+RESOLVED, DATASETS, LADDERS, ABLATIONS, ARMS, SWEEPS = resolve_config()
 PROBES = {exp: probes_of(experiment) for exp, experiment in RESOLVED.items()}
 PAGE = "docs/results.md"  # the publish target's results page
+
+
+def tradeoff_experiments(name):
+    """The experiments of a set of arms' trade-off figure: its arms, then its KL sweep's runs."""
+    sweep = SWEEPS.get(name, {"runs": {}})
+    swept = [e for by_weight in sweep["runs"].values() for e in by_weight.values()]
+    return [*ARMS[name].values(), *swept]
 
 
 def report_group(wildcards):
@@ -190,7 +205,7 @@ def run_command():
 
 
 # What both documents are written from: the plan of the study, and the files they read.
-STUDY = plan.study_params(RESOLVED, RUNS_OF, PROBES, LADDERS, ABLATIONS, ARMS)
+STUDY = plan.study_params(RESOLVED, RUNS_OF, PROBES, LADDERS, ABLATIONS, ARMS, SWEEPS)
 DOCUMENT_INPUTS = plan.document_inputs(RUNS_OF, PROBES, DATASETS, list(ARMS))
 
 

@@ -33,19 +33,34 @@ rule plot_metrics:
         "../../scripts/plot_metrics.py"
 
 
-# A set of arms side by side (config `arms`): the sample sheet of each arm's first run.
+# A set of arms side by side (config `arms`): the sample sheet of each arm's first run; and its
+# trade-off: class fidelity against variety within a class, each arm's seeds and its KL sweep.
 rule plot_arms:
     input:
         package_modules("plot_arms.py"),
         sheets=lambda w: [
             RUNS_OF[exp][0].path("sheet") for exp in ARMS[w.arms].values()
         ],
+        metrics=lambda w: [
+            run.path("metrics")
+            for exp in tradeoff_experiments(w.arms)
+            for run in RUNS_OF[exp]
+        ],
+        classifier=lambda w: runs.classifier_file(
+            RESOLVED[next(iter(ARMS[w.arms].values()))].settings.dataset, "summary"
+        ),
     output:
         figure=report(
             runs.ARMS_FIGURE,
             caption="../report/arms.rst",
             category="0. The report",
             labels={"picture": "arms {arms}"},
+        ),
+        tradeoff=report(
+            runs.TRADEOFF_FIGURE,
+            caption="../report/tradeoff.rst",
+            category="0. The report",
+            labels={"picture": "trade-off {arms}"},
         ),
     log:
         runs.log_file("plot_arms", "{arms}"),
@@ -55,6 +70,11 @@ rule plot_arms:
         "../../environment.yaml"
     params:
         roles=lambda w: ARMS[w.arms],
+        sweep=lambda w: STUDY["kl_sweeps"].get(w.arms, {}),
+        runs=lambda w: {
+            exp: [run.record() for run in RUNS_OF[exp]]
+            for exp in tradeoff_experiments(w.arms)
+        },
     script:
         "../../scripts/plot_arms.py"
 

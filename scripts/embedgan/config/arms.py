@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from embedgan.config.settings import NOISE_OPTIONS, Experiment, changes
+from embedgan.config.settings import NOISE_OPTIONS, Experiment, changes, merged_experiment
 from embedgan.errors import ConfigError
 
 # Each role: what the generator is fed (the page's words), in the order the page shows them.
@@ -98,3 +98,60 @@ def check_arms(config: dict, resolved: dict[str, Experiment]) -> dict[str, dict[
 def comparisons(roles: dict[str, str]) -> list[Comparison]:
     """The comparisons whose two roles both have an arm (and whose better reference has none)."""
     return [c for c in COMPARISONS if c.before in roles and c.after in roles and c.unless not in roles]
+
+
+def sweep_name(exp: str, weight: float) -> str:
+    """The experiment of an arm at one weight of its KL sweep: cgan_mnist_ca_kl0p2."""
+    return f"{exp}_kl{weight:g}".replace(".", "p").replace("+", "")
+
+
+def sweep_runs(config: dict) -> dict[str, dict]:
+    """The KL sweeps (config `kl_sweeps`: a set of arms -> the sweep's seed and weights): per set,
+    its `seed` and its `runs`: per role with conditioning augmentation, weight -> its experiment
+    (sweep_experiments). A
+    ConfigError names a sweep of no set of arms or of one without such a role, weights that span
+    less than two decades, and a seed that is one of the arm's own (the rule that picks the
+    weight reads the sweep's seed only, none of the seeds the arm is then judged on)."""
+    found = {}
+    for name, sweep in (config.get("kl_sweeps") or {}).items():
+        roles = (config.get("arms") or {}).get(name)
+        if roles is None:
+            raise ConfigError(f"config: kl_sweeps.{name} names no set of arms (no arms.{name})")
+        augmented = [role for role in AUGMENTED_ROLES if role in roles]
+        if not augmented:
+            raise ConfigError(f"config: kl_sweeps.{name}: arms.{name} has no {' or '.join(AUGMENTED_ROLES)} arm")
+        weights = sorted(sweep["weights"])
+        if weights[0] <= 0 or weights[-1] < 100 * weights[0]:
+            raise ConfigError(
+                f"config: kl_sweeps.{name}.weights {weights} must be positive and span at least two decades "
+                "(the largest at least 100 times the smallest)"
+            )
+        found[name] = {"seed": sweep["seed"], "runs": {}}
+        for role in augmented:
+            exp = roles[role]
+            own = config["experiments"][exp].get("seeds") or [merged_experiment(config, exp).get("seed", 0)]
+            if sweep["seed"] in own:
+                raise ConfigError(
+                    f"config: kl_sweeps.{name}.seed {sweep['seed']} is one of {exp}'s seeds {own}: the sweep "
+                    "picks the weight on a seed of its own"
+                )
+            found[name]["runs"][role] = {float(w): sweep_name(exp, w) for w in weights}
+    return found
+
+
+def sweep_experiments(config: dict) -> dict[str, dict]:
+    """The KL sweeps' runs as config entries: each based on its arm, at one weight, trained once
+    on the sweep's seed."""
+    entries = {}
+    for name, sweep in sweep_runs(config).items():
+        seed = sweep["seed"]
+        for role, by_weight in sweep["runs"].items():
+            exp = (config["arms"][name])[role]
+            for weight, sweep_exp in by_weight.items():
+                if sweep_exp in config["experiments"]:
+                    raise ConfigError(f"config: experiments.{sweep_exp} is the name of a KL sweep's run")
+                entries[sweep_exp] = {
+                    "based_on": exp, "seed": seed, "conditioning_augmentation": {"kl_weight": weight},
+                    "title": f"{exp} at KL weight {weight:g} (the {name} KL sweep, seed {seed})",
+                }
+    return entries

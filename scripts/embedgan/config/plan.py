@@ -123,13 +123,15 @@ def ablation_rows(resolved: dict[str, Experiment], ablations: dict[str, list[str
 
 
 def side_runs(
-    ladders: dict[str, list[str]], ablations: dict[str, list[str]], arms: dict[str, dict[str, str]]
+    ladders: dict[str, list[str]], ablations: dict[str, list[str]], arms: dict[str, dict[str, str]],
+    sweeps: dict[str, dict] | None = None,
 ) -> list[str]:
-    """The runs made for an ablation or the arms alone (neither one of the notebook's
-    experiments nor a ladder's rung): the results page shows them in those sections only, by
-    their sample sheets."""
+    """The runs made for an ablation, the arms or a KL sweep alone (neither one of the
+    notebook's experiments nor a ladder's rung): the results page shows them in those sections
+    only, by their sample sheets."""
     shown = {*NOTEBOOK, *(exp for rungs in ladders.values() for exp in rungs)}
     made = [exp for rows in ablations.values() for exp in rows] + [e for roles in arms.values() for e in roles.values()]
+    made += [e for sweep in (sweeps or {}).values() for by_weight in sweep["runs"].values() for e in by_weight.values()]
     return [exp for exp in dict.fromkeys(made) if exp not in shown]
 
 
@@ -140,11 +142,13 @@ def study_params(
     ladders: dict[str, list[str]],
     ablations: dict[str, list[str]] | None = None,
     arms: dict[str, dict[str, str]] | None = None,
+    sweeps: dict[str, dict] | None = None,
 ) -> dict:
     """What both documents are written from besides the files they read (the rules' params):
     each experiment's presentation in reading order, its runs, its probes, the noise pairs
-    (the positive controls' first), the ladders, the ablations and the arms (data set -> role
-    -> experiment, embedgan.config.arms)."""
+    (the positive controls' first), the ladders, the ablations, the arms (data set -> role
+    -> experiment, embedgan.config.arms) and their KL sweeps (set of arms -> its seed, and per
+    role its [weight, experiment] pairs, lightest first)."""
     return {
         "experiments": {
             exp: {
@@ -161,8 +165,16 @@ def study_params(
         ),
         "ladders": ladder_rungs(resolved, ladders),
         "ablations": ablation_rows(resolved, ablations or {}),
-        "side_runs": side_runs(ladders, ablations or {}, arms or {}),
+        "side_runs": side_runs(ladders, ablations or {}, arms or {}, sweeps),
         "arms": arms or {},
+        "kl_sweeps": {
+            name: {
+                "seed": sweep["seed"],
+                "runs": {role: [[weight, exp] for weight, exp in by_weight.items()]
+                         for role, by_weight in sweep["runs"].items()},
+            }
+            for name, sweep in (sweeps or {}).items()
+        },
     }
 
 
@@ -183,6 +195,7 @@ def document_inputs(
         "metrics_png": runs.METRICS_CHART,
         "curves_png": runs.CURVES_CHART,
         "arms_png": [runs.arms_figure(name) for name in arms],
+        "tradeoff_png": [runs.tradeoff_figure(name) for name in arms],
         "pictures": [run.path(picture) for run in first_runs for picture in runs.PICTURES],
         "probes": [run.path(probe) for run in first_runs for probe in probes[run.experiment]],
     }

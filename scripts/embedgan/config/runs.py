@@ -26,6 +26,8 @@ REPORT_PAGE = f"{RESULTS}/report.html"  # the report as one page, for Snakemake'
 METRICS_CHART = f"{RESULTS}/metrics.png"
 CURVES_CHART = f"{RESULTS}/curves.png"
 ARMS_FIGURE = RESULTS + "/arms_{arms}.png"  # a set of arms' sample sheets side by side (config `arms`)
+# A set of arms' class fidelity against variety within a class, with its KL sweep (config `kl_sweeps`).
+TRADEOFF_FIGURE = RESULTS + "/tradeoff_{arms}.png"
 # The standard FID Inception-v3 weights (torch-fidelity's), for inception_metrics: true.
 INCEPTION_WEIGHTS = "resources/inception/weights-inception-2015-12-05-6726825d.pth"
 # A data set's reference classifier and its real-image CAS, under results/classifiers/.
@@ -102,14 +104,16 @@ def page_files(
     """Every file the publish target writes: the page, its second page (details_page), then
     their pictures (in the folder named after the page): each experiment's, its probes'
     (probes: experiment -> those its config asks for; a run made for an ablation or the arms
-    alone: its sheet only), the charts (metrics, curves) and each set of arms' figure."""
+    alone: its sheet only), the charts (metrics, curves) and each set of arms' figures (its
+    sheets, its trade-off)."""
     folder = Path(page).with_suffix("")
     names = [
         picture_name(key, exp)
         for exp in experiments
         for key in page_pictures(probes.get(exp, []), exp in side_runs)
     ]
-    charts = [Path(chart).name for chart in (METRICS_CHART, CURVES_CHART, *map(arms_figure, arms))]
+    charts = [Path(chart).name for chart in (METRICS_CHART, CURVES_CHART, *map(arms_figure, arms),
+                                              *map(tradeoff_figure, arms))]
     return [page, details_page(page), *(str(folder / name) for name in [*names, *charts])]
 
 
@@ -120,6 +124,10 @@ def details_page(page: str) -> str:
 
 def arms_figure(name: str) -> str:
     return ARMS_FIGURE.format(arms=name)
+
+
+def tradeoff_figure(name: str) -> str:
+    return TRADEOFF_FIGURE.format(arms=name)
 
 
 def log_file(rule: str, job: str | None = None) -> str:

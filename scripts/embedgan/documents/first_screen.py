@@ -11,8 +11,9 @@ from embedgan.config.arms import ROLES, Comparison, comparisons
 from embedgan.documents import tables
 from embedgan.documents.claims import Claim, judge, test_note
 from embedgan.documents.study import Study
+from embedgan.documents.sweep import sweep_section
 from embedgan.evaluation.catalogue import METRICS, columns, number
-from embedgan.evaluation.intervals import binomial_interval
+from embedgan.evaluation.intervals import binomial_interval, difference
 
 # How each arm is named in the answer's sentence (what the generator is fed).
 FED = {
@@ -24,6 +25,7 @@ FED = {
     "distribution_noise": "with the embedding as a distribution beside the noise and mode seeking",
 }
 LITTLE_VARIETY = 0.5  # per-class recall below this share of a perfect generator's: little variety within a class
+STABLE_POINTS = 3  # a claim is stable where it holds at each of the runs' last record points
 
 
 def arm_cell(study: Study, exp: str, key: str) -> str:
@@ -75,10 +77,35 @@ def family(study: Study) -> dict[tuple[str, Comparison], list[Claim]]:
     return {pair: [next(claims) for _ in keys] for pair in pairs}
 
 
+def stable(study: Study, before: str, after: str, claim: Claim) -> bool | None:
+    """Whether a claim holds, with its sign and its 95% interval excluding 0, at each of the last
+    STABLE_POINTS points of the two arms' curves (their seeds' values there); None where the
+    metric is not on the curves or a curve is too short."""
+    curves = [study.experiments[exp]["curves"] for exp in (before, after)]
+    points = [[curve["points"] for curve in runs] for runs in curves]
+    if any(len(p) < STABLE_POINTS or claim.key not in p[-1] for runs in points for p in runs):
+        return None
+    for i in range(-STABLE_POINTS, 0):
+        a, b = ([p[i][claim.key] for p in runs] for runs in points)
+        if any(v is None for v in (*a, *b)):
+            return None
+        found = difference(a, b)
+        if not found.excludes_zero or (found.value > 0) != (claim.found.value > 0):
+            return False
+    return True
+
+
+def claim_text(study: Study, roles: dict[str, str], comparison: Comparison, claim: Claim) -> str:
+    """A claim in words, and whether it is stable over the curves' last points."""
+    held = stable(study, roles[comparison.before], roles[comparison.after], claim)
+    note = {True: "stable", False: "not stable over the last record points", None: "stability not measured"}[held]
+    return f"{claim.readable()} [{note}]"
+
+
 def comparison_text(study: Study, name: str, comparison: Comparison, claims: list[Claim]) -> str:
     """One set of arms' part of a comparison's sentence: what changes, which way, by how much,
-    and the metrics where no difference that matters is admitted."""
-    admitted = [claim.readable() for claim in claims if claim.admitted]
+    whether it is stable, and the metrics where no difference that matters is admitted."""
+    admitted = [claim_text(study, study.arms[name], comparison, claim) for claim in claims if claim.admitted]
     if not any(claim.found.tested for claim in claims):
         text = f"on {name}, no test can be made ({claims[0].found.test})"
     else:
@@ -184,4 +211,10 @@ def answer_section(study: Study) -> list[str]:
             *arms_table(study, roles),
             "",
         ]
+        if name in study.tradeoff_png:
+            lines += [
+                f"![{name}: class fidelity against variety within a class]({study.link(study.tradeoff_png[name])})",
+                "",
+            ]
+        lines += sweep_section(study, name)
     return lines

@@ -35,10 +35,11 @@ def copy_pictures(study: Study, picture_dir: Path) -> None:
         target = picture_dir / Path(getattr(study, chart)).name
         shutil.copyfile(getattr(study, chart), target)
         setattr(study, chart, str(target))
-    for name, figure in study.arms_png.items():
-        target = picture_dir / Path(figure).name
-        shutil.copyfile(figure, target)
-        study.arms_png[name] = str(target)
+    for figures in (study.arms_png, study.tradeoff_png):  # each set of arms' figures
+        for name, figure in figures.items():
+            target = picture_dir / Path(figure).name
+            shutil.copyfile(figure, target)
+            figures[name] = str(target)
 
 
 PAGE = (answers.page_header, first_screen.answer_section, answers.details_link)

@@ -251,3 +251,35 @@ def arms_figure(panels: list[tuple[str, str]], title: str, out_path: str) -> Non
     figure.tight_layout()
     figure.savefig(out_path, dpi=100)
     plt.close(figure)
+
+
+def tradeoff_figure(arms: dict[str, list[tuple[float, float]]], sweep: dict[str, list[tuple[float, float, float]]],
+                    picked: dict[str, float], title: str, out_path: str) -> None:
+    """Class fidelity against variety within a class, each as a share of a perfect generator's
+    (arms: an arm's label -> a point per seed; sweep: an arm's label -> (weight, x, y) per KL
+    weight, the `picked` weight ringed), the perfect generator's corner (1, 1) marked."""
+    figure, ax = plt.subplots(figsize=(7.5, 5.5))
+    colours = plt.get_cmap("tab10").colors
+    for i, (label, points) in enumerate(arms.items()):
+        xs, ys = zip(*points, strict=True)
+        ax.scatter(xs, ys, s=18, color=colours[i], marker=MARKERS[i], alpha=0.7, label=label)
+        ax.scatter([np.mean(xs)], [np.mean(ys)], s=90, color=colours[i], marker=MARKERS[i], edgecolors="black")
+    for j, (label, points) in enumerate(sweep.items()):
+        colour = colours[len(arms) + j]
+        weights, xs, ys = zip(*points, strict=True)
+        ax.plot(xs, ys, color=colour, linestyle="--", marker="o", markersize=4, label=f"{label}: KL sweep")
+        for weight, x, y in points:
+            ax.annotate(f"{weight:g}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7, color=colour)
+            if weight == picked.get(label):
+                ax.scatter([x], [y], s=160, facecolors="none", edgecolors=colour, linewidths=1.5)
+    ax.scatter([1], [1], marker="*", s=200, color="gold", edgecolors="black", label="a perfect generator", zorder=5)
+    ax.set_xlim(0, 1.1)
+    ax.set_ylim(0, 1.1)
+    ax.set_xlabel("variety within a class: per-class recall / a perfect generator's")
+    ax.set_ylabel("class fidelity: accuracy / a perfect generator's")
+    ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=6, loc="lower left")
+    figure.tight_layout()
+    figure.savefig(out_path, dpi=100)
+    plt.close(figure)

@@ -5,6 +5,7 @@ none where it does not apply."""
 from __future__ import annotations
 
 import datetime
+import math
 
 from embedgan.documents.prose import (
     ABLATION_NOTE,
@@ -291,8 +292,9 @@ def ablation_section(study: Study) -> list[str]:
             ["a perfect generator", "", *(fmt(key, control.perfect(key)[0], short=True) for key in keys), ""],
         ]
         for entry in numbers["rows"]:
-            cells = [  # rounded first: float noise would show as -0.00
-                f"{entry['row'].cell(key, short=True, reference=False)} ({round(entry['difference'][key], 9) + 0.0:+.2f})"
+            cells = [  # rounded first: float noise would show as -0.00; no number: no difference
+                entry["row"].cell(key, short=True, reference=False)
+                + ("" if math.isnan(entry["difference"][key]) else f" ({round(entry['difference'][key], 9) + 0.0:+.2f})")
                 for key in keys
             ]
             seeds = len(entry["row"].runs)

@@ -28,10 +28,12 @@ class Study:
     folder: Path
     curves_png: str = ""  # every experiment's curve, by data set
     arms_png: dict[str, str] = field(default_factory=dict)  # a set of arms -> its figure
+    tradeoff_png: dict[str, str] = field(default_factory=dict)  # a set of arms -> its trade-off figure
     cas_real: dict[str, dict] = field(default_factory=dict)
     ladders: dict[str, list[dict]] = field(default_factory=dict)  # rungs, bottom first: experiment, changes
     ablations: dict[str, dict] = field(default_factory=dict)  # control, rows: experiment, changes
     arms: dict[str, dict[str, str]] = field(default_factory=dict)  # a set of arms -> role -> experiment
+    kl_sweeps: dict[str, dict] = field(default_factory=dict)  # a set of arms -> seed, runs: role -> [weight, experiment]
     side_runs: list[str] = field(default_factory=list)
     notebook: dict[str, dict | None] = field(default_factory=dict)
     benchmarks: dict[str, str] = field(default_factory=dict)
@@ -93,6 +95,7 @@ def read_study(plan: dict, inputs, folder: Path, page: dict | None = None) -> St
     return Study(
         experiments, classifiers, plan["noise_pairs"], inputs.metrics_png, folder, inputs.curves_png,
         cas_real=read_cas_real(inputs.cas_real), ladders=plan["ladders"], ablations=plan["ablations"],
-        side_runs=plan["side_runs"], arms=plan["arms"],
-        arms_png=dict(zip(plan["arms"], inputs.arms_png, strict=True)), on_page=page is not None, **extra,
+        side_runs=plan["side_runs"], arms=plan["arms"], kl_sweeps=plan.get("kl_sweeps", {}),
+        arms_png=dict(zip(plan["arms"], inputs.arms_png, strict=True)),
+        tradeoff_png=dict(zip(plan["arms"], inputs.tradeoff_png, strict=True)), on_page=page is not None, **extra,
     )
