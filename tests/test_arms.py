@@ -149,3 +149,16 @@ def test_the_page_says_which_data_sets_have_no_arms(study):
     assert said == ["No arms in this run for cifar10 with label conditioning, cifar10 with text conditioning: the "
                     "question is not asked of its positive control here (config/README.md lists the presets that "
                     "add arms)."]
+
+
+def test_a_claim_whose_sign_turns_at_the_last_record_points_is_not_stable(study):
+    """ca's per-class recall above the embedding's at the end (+0.40), but below it (0.01 against
+    about 0.10) at each of the last three record points: the claim is not stable."""
+    for curve in study.experiments["ca"]["curves"]:
+        for i, point in enumerate(curve["points"]):
+            point["class_recall"] = 0.01 + 0.001 * i
+    claims = first_screen.family(study)
+    comparison = next(c for (_, c) in claims if c.after == "distribution" and c.before == "embedding")
+    recall = next(claim for claim in claims[("mnist", comparison)] if claim.key == "class_recall")
+    assert recall.admitted and recall.found.value > 0
+    assert first_screen.stable(study, "embedding", "ca", recall) is False

@@ -59,8 +59,13 @@ def test_study_preset_plans_the_results_page_with_the_ladder_the_ablation_and_th
         for seed in ablation["experiments"].get(exp, {}).get("seeds", [0])
     }
     assert {"cgan_mnist_ca/seed2", "cgan_text_embedding/seed1"} <= runs and "abl_mnist_g_ema/seed1" not in runs
-    assert {exp for rule, exp in jobs if rule == "train"} == runs
-    assert {exp for rule, exp in jobs if rule == "cas"} == runs
+    # and the KL sweep trains each augmented MNIST arm once per weight, on its own seed
+    sweep = ablation["kl_sweeps"]["mnist"]
+    swept = {f"{ablation['arms']['mnist'][role]}_kl{w:g}".replace(".", "p")
+             for role in ("distribution", "distribution_noise") for w in sweep["weights"]}
+    assert {"cgan_mnist_ca_kl0p02", "cgan_mnist_ca_noise_kl20"} <= swept and len(swept) == 8
+    assert {exp for rule, exp in jobs if rule == "train"} == runs | swept
+    assert {exp for rule, exp in jobs if rule == "cas"} == runs | swept
     assert ("captions", "cgan_text") in jobs and ("fetch_inception", None) not in jobs
     assert ("publish", None) in jobs and ("report", None) not in jobs and ("plot_arms", None) in jobs
     # every rung of a ladder trains for the same number of steps (its gain is the recipe's)
