@@ -26,6 +26,7 @@ def run_metrics(accuracy: float, recall: float = 0.5) -> dict:
         "frechet_floor_std": 0.5,
         "prdc": prdc,
         "per_class": [{"prdc": prdc}, {"prdc": prdc}],
+        "has_noise": True,
         "cas": 0.8,
         "diversity": 18.0,
         "diversity_real": 20.0,
@@ -122,6 +123,9 @@ def test_the_noise_answer_says_what_the_test_admits_of_a_pair(study):
     assert "(8-d noise, 3 / 3 seeds): accuracy 0.50 / 0.92 (0.99)" in line
     assert "control has higher accuracy than worse (better): +0.42 (" in line
     assert "FD than" not in line  # the same in every run: no difference
+    study.arms = {"mnist": {"embedding": "worse", "noise": "control"}}  # the first page judges this pair
+    line, = answers.noise_pair_lines(study)
+    assert line.endswith(". Judged on the first page (the answer: what the noise gives).")
 
 
 def test_the_page_shows_an_ablations_runs_by_their_sheets_only(study, tmp_path):

@@ -19,6 +19,7 @@ from embedgan.config import runs
 from embedgan.documents import publish
 from embedgan.documents.answers import benchmark_seconds
 from embedgan.documents.tables import format_seconds
+from embedgan.evaluation.catalogue import METRICS
 
 EXPERIMENTS = ["exp1", "exp2", "exp3", "exp4", "exp5"]
 PICTURES = ["{exp}_fake.png", "{exp}_real.png", "{exp}_samples.png", "{exp}.png", "{exp}_loss.png", "nearest.png"]
@@ -174,6 +175,30 @@ def table_shapes(markdown: str) -> list[tuple[int, int]]:
     return bad
 
 
+def intervals_outside_their_range(markdown: str) -> list[str]:
+    """Every table cell "value [low, high]" of a metric (its column's heading names it) whose
+    interval leaves the metric's range (catalogue.Metric.bounds), and how many were checked."""
+    by_label = {metric.label: metric for metric in METRICS.values()}
+    bad, header, checked = [], None, 0
+    for line in markdown.splitlines():
+        if not line.startswith("| "):
+            header = None
+            continue
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if header is None:
+            header = cells
+            continue
+        for name, cell in zip(header, cells, strict=False):
+            metric = by_label.get(name.split(" (")[0])
+            found = re.match(r"^\*?\*?-?[\d.]+ \[(-?[\d.]+), (-?[\d.]+)\]", cell)
+            if metric and found:
+                checked += 1
+                low, high = float(found[1]), float(found[2])
+                if not metric.bounds[0] <= low <= high <= metric.bounds[1]:
+                    bad.append(f"{name}: {cell}")
+    return bad + [f"checked {checked}"]
+
+
 def test_every_table_row_is_as_wide_as_its_header(finished_run):
     workdir, _, _ = finished_run
     assert table_shapes((workdir / "results" / "report.md").read_text()) == []
@@ -237,6 +262,9 @@ def test_publish_writes_the_results_page_and_remaking_it_changes_no_byte(finishe
     # The second page: every experiment, the ladder, the ablation, scale and wall times.
     assert [h for h in re.findall(r"^## (\w+): ", details, re.M)] == [e for e in READING_ORDER if e not in SIDE_RUNS]
     assert table_shapes(page) == [] and table_shapes(details) == []
+    # every interval of a metric's mean sits inside the metric's range (the page's and the second's)
+    checked = intervals_outside_their_range(page + "\n\n" + details)
+    assert len(checked) == 1 and int(checked[0].split()[1]) > 10, checked[:5]
     assert "## Beyond the notebook" in details and "](results/exp4_ca_morph.png)" in details
     difference = details.split("## Which change makes the difference")[1].split("\n## ")[0]
     assert re.search(r"- mnist: from exp4 to cgan, accuracy [01]\.\d\d -> [01]\.\d\d, per-class recall ", difference)

@@ -169,21 +169,29 @@ def experiments_answer(study: Study) -> list[str]:
 
 def noise_pair_lines(study: Study) -> list[str]:
     """Each noise pair's numbers (means over their seeds), and what the claim rule admits of
-    their differences, the pairs judged as one family."""
+    their differences, the pairs judged as one family; a pair that is a set of arms' (embedding,
+    noise) is judged on the first page only, so that one comparison has one verdict."""
     keys = columns("compare")
-    pairs = [tuple(tables.row(study, name) for name in pair) for pair in study.noise_pairs]
-    claims = iter(judge([(key, without.values(key), noisy.values(key)) for without, noisy in pairs for key in keys]))
+    on_first_page = {(roles.get("embedding"), roles.get("noise")) for roles in study.arms.values()}
+    judged = [pair for pair in study.noise_pairs if tuple(pair) not in on_first_page]
+    rows = {name: tables.row(study, name) for pair in study.noise_pairs for name in pair}
+    claims = iter(judge([(key, rows[alone].values(key), rows[noisy].values(key)) for alone, noisy in judged
+                         for key in keys]))
     lines = []
-    for (alone, noisy), (without, with_noise) in zip(study.noise_pairs, pairs, strict=True):
+    for alone, noisy in study.noise_pairs:
+        without, with_noise = rows[alone], rows[noisy]
         cells = []
         for key in keys:
             values = " / ".join(tables.fmt(key, run.value(key), short=True) for run in (without, with_noise))
             cells.append(f"{METRICS[key].label} {values} ({tables.fmt(key, with_noise.perfect(key)[0], short=True)})")
-        found = [next(claims) for _ in keys]
         noise = study.experiments[noisy]["settings"].noise_dim
         seeds = f"{len(without.runs)} / {len(with_noise.runs)} seeds"
-        admitted = said(found, than=f" than {alone}")
-        verdict = f"{noisy} has {admitted}" if admitted else nothing_admitted(found).capitalize()
+        if (alone, noisy) in on_first_page:
+            verdict = "Judged on the first page (the answer: what the noise gives)"
+        else:
+            found = [next(claims) for _ in keys]
+            admitted = said(found, than=f" than {alone}")
+            verdict = f"{noisy} has {admitted}" if admitted else nothing_admitted(found).capitalize()
         lines.append(f"- {alone} / {noisy} ({noise}-d noise, {seeds}): {', '.join(cells)}. {verdict}.")
     return lines
 

@@ -12,8 +12,8 @@ from embedgan.documents import tables
 from embedgan.documents.claims import Claim, judge, test_note
 from embedgan.documents.study import Study
 from embedgan.documents.sweep import sweep_section
-from embedgan.evaluation.catalogue import METRICS, columns, number
-from embedgan.evaluation.intervals import binomial_interval, difference
+from embedgan.evaluation.catalogue import METRICS, columns
+from embedgan.evaluation.intervals import difference
 
 # How each arm is named in the answer's sentence (what the generator is fed).
 FED = {
@@ -29,14 +29,7 @@ STABLE_POINTS = 3  # a claim is stable where it holds at each of the runs' last 
 
 
 def arm_cell(study: Study, exp: str, key: str) -> str:
-    row = tables.row(study, exp)
-    counted = tables.distinct_images(study.experiments[exp]["metrics"]) if key == "accuracy" else None
-    if counted is None:
-        return row.cell(key, short=True)
-    share, low, high = binomial_interval(*counted)
-    form = METRICS[key].short
-    perfect = number(row.perfect(key)[0], form)
-    return f"{form.format(share)} [{form.format(low)}, {form.format(high)}] ({counted[0]} of {counted[1]} images; {perfect})"
+    return tables.row(study, exp).cell(key, short=True)
 
 
 def convergence_cell(study: Study, exp: str) -> str:

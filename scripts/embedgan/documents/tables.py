@@ -16,7 +16,7 @@ import numpy as np
 from embedgan.documents.claims import judge
 from embedgan.documents.study import Study
 from embedgan.evaluation.catalogue import METRICS, columns, number
-from embedgan.evaluation.intervals import mean_interval
+from embedgan.evaluation.intervals import binomial_interval, mean_interval
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
@@ -66,16 +66,30 @@ class Row:
     def perfect(self, key: str) -> tuple[float, float]:
         return METRICS[key].reference(self.runs[0], self.classifier, self.cas_real)
 
+    def interval(self, key: str) -> tuple[float, float, float, str]:
+        """(value, low, high, what it rests on) by the one interval rule of each number: for a
+        generator without noise its accuracy's share of right distinct images with the exact
+        binomial interval ("n of N images"), else the mean over the runs with intervals.mean_interval
+        (NaN bounds for one run)."""
+        counted = distinct_images(self.runs) if key == "accuracy" and "per_class" in self.runs[0] else None
+        if counted is not None:
+            share, low, high = binomial_interval(*counted)
+            return share, low, high, f"{counted[0]} of {counted[1]} images"
+        return (*mean_interval(self.values(key), METRICS[key].bounds), "")
+
     def cell(self, key: str, short: bool = False, reference: bool = True) -> str:
         metric = METRICS[key]
         form = metric.short if short else metric.form
-        text = number(self.value(key), form)
-        _, low, high = mean_interval(self.values(key), metric.bounds)
-        if not math.isnan(low):  # several seeds: the 95% interval of their mean
+        value, low, high, counted = self.interval(key)
+        text = number(value, form)
+        if not math.isnan(low):  # several seeds, or a generator's distinct images: the 95% interval
             text += f" [{form.format(low)}, {form.format(high)}]"
         perfect, drawn = self.perfect(key)
         if reference and not math.isnan(perfect):
-            text += f" ({form.format(perfect)}" + (f" ± {form.format(drawn)}" if metric.drawn else "") + ")"
+            text += f" ({counted + '; ' if counted else ''}{form.format(perfect)}" + (
+                f" ± {form.format(drawn)}" if metric.drawn else "") + ")"
+        elif counted:
+            text += f" ({counted})"
         return text
 
 
