@@ -212,9 +212,10 @@ def test_sample_evaluate_cas_and_curve_run_on_the_device(stages, exp):
         inputs=("images", "manifest"),
     )
     stages.model_stage(exp, "judge_curve.py", ("curve",), {"samples_per_class": stages.config["eval_samples_per_class"]},
-                       inputs=("snapshots", "classifier", "images"))
+                       inputs=("snapshots", "classifier", "classifier_summary", "images"))
     curve = json.loads(open(stages.path(stages.run(exp).path("curve"))).read())
     assert len(curve["points"]) == len(curve["steps"]) >= 2 and isinstance(curve["converged"], bool)
+    assert curve["status"] == "too few points"  # 2 record points: no trend test
     metrics = json.loads(open(stages.path(stages.run(exp).path("metrics"))).read())
     assert 0 <= metrics["accuracy"] <= 1 and metrics["frechet_distance"] >= 0
     assert metrics["prdc"]["perfect"] is not None

@@ -16,13 +16,17 @@ discriminator call on real and fake images, channels_last: each changes the last
 - AVX2, default speed-ups: recorded when the CPU speed-ups were turned on by default (all
   three runs changed: exp4_noise and exp3 by fused Adam and channels_last, exp1 by fused Adam,
   channels_last and the joint discriminator call).
-- AVX512, both parts: recorded on an AMD EPYC with AVX-512 (AVX512_BF16 too) at commit
+- AVX512 on AMD, both parts: recorded on an AMD EPYC with AVX-512 (AVX512_BF16 too) at commit
   e110a19, whose training code is that of the last AVX2 run of this test (passed), so these are
   the same trajectories computed with AVX-512 kernels.
-- Any other capability skips, saying so. To record its set, on such a host at a commit where
+- AVX512 on Intel: an Intel Xeon with AVX-512, AVX512_FP16 and AMX computes other last bits
+  than the AMD EPYC with the same capability (the libraries pick other kernels by vendor), so
+  the sets are kept per capability and vendor. Recorded at commit f6c870d (the code of the
+  last passing AMD run) and checked equal at e860cc6 and after.
+- Any other host kind skips, saying so. To record its set, on such a host at a commit where
   a recorded set passes (the same numbers), run
-  `PYTHONPATH=scripts .venv/bin/python tests/test_golden.py`: it trains the runs in a temporary
-  folder and prints the entry to add to DIGESTS.
+  `PYTHONPATH=scripts:tests .venv/bin/python tests/test_golden.py`: it trains the runs in a
+  temporary folder and prints the entry to add to DIGESTS.
 """
 
 import hashlib
@@ -34,6 +38,7 @@ import torch
 
 from conftest import EXPERIMENT_KINDS, write_keras_npz
 from embedgan.datasets import data
+from embedgan.machine.host import cpuinfo_field
 from test_train import fetched, run, settings  # noqa: F401  (fetched: a fixture)
 
 TORCH = "2.14.1+cu130"  # the build every recorded set is of
@@ -46,7 +51,7 @@ RUNS = {
 CPU_SPEEDUPS = ("fused_optimizer", "joint_discriminator", "channels_last")
 SWITCHES = {"speedups off": dict.fromkeys(CPU_SPEEDUPS, False), "default speedups": None}
 DIGESTS = {
-    "AVX2": {
+    "AVX2 AuthenticAMD": {
         "speedups off": {
             "exp4_noise": "d97c5b31f95dc67d2a1f04e6602f86c3e0cc83fc7b8d68997cb9c94f5c102096",
             "exp1": "2f9ec60376336c5e09ad54b8a43dbc93fbbca0a31f887b6ec5b125397494a81b",
@@ -58,7 +63,7 @@ DIGESTS = {
             "exp3": "9b1bebf22c3c4d521a3b041d2895552f6691bd2d6ea5a8cff67301542fafd77a",
         },
     },
-    "AVX512": {
+    "AVX512 AuthenticAMD": {
         "speedups off": {
             "exp4_noise": "54ca2ac9f0e47e66fb77f537781f823bb62b3b5d894d00615d4d2dfca2daad97",
             "exp1": "725012e4357a804435a7b8dfdeaa4894ed6f7d71f21889e638a8ee21f1d4ae4c",
@@ -70,8 +75,21 @@ DIGESTS = {
             "exp3": "ddf4fcbe9c17638fa8f35141f1861badfdcfae5ff2d632311072bb27d34c98da",
         },
     },
+    "AVX512 GenuineIntel": {
+        "speedups off": {
+            "exp4_noise": "47141012208f10e9ab0fb00e2c4e235a184dee6c3010513fd48230a7bc915b1b",
+            "exp1": "2525106aee4d3ea35b099160105f7084d580a549b817843ac4085b33a4538dcf",
+            "exp3": "95eab9d4b07f1ca752d0ed1c07e14470802b0ef12d6af0d45c3740b8f73f37f1",
+        },
+        "default speedups": {
+            "exp4_noise": "df779502787a68fa55ef392095ae722b4e642e7ba433babc2fe1350615580762",
+            "exp1": "4b0bfaf9eae3fca99b38b8cc27d22661242a798cc26aff2b7c5217b97f87ebec",
+            "exp3": "a02eac1b4ece11a7d32f659cca16f6a3ba4c958870193c5c7bb29abdaeaa31f5",
+        },
+    },
 }
-CAPABILITY = torch.backends.cpu.get_cpu_capability()
+# The kind of host a set is recorded for: torch's CPU capability and the CPU's vendor.
+CAPABILITY = f"{torch.backends.cpu.get_cpu_capability()} {cpuinfo_field('vendor_id') or 'unknown vendor'}"
 
 
 def digest(out) -> str:
@@ -91,8 +109,8 @@ def unrecorded_reason() -> str | None:
         return f"digests recorded with torch {TORCH}, this is {torch.__version__}"
     if CAPABILITY not in DIGESTS:
         return (
-            f"no digests recorded for CPU capability {CAPABILITY} (recorded: {', '.join(DIGESTS)}); "
-            "record them with `PYTHONPATH=scripts .venv/bin/python tests/test_golden.py` (see its docstring)"
+            f"no digests recorded for a {CAPABILITY} host (recorded: {', '.join(DIGESTS)}); "
+            "record them with `PYTHONPATH=scripts:tests .venv/bin/python tests/test_golden.py` (see its docstring)"
         )
     return None
 

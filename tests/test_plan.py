@@ -61,6 +61,7 @@ def test_an_ablation_has_its_control_and_what_each_row_puts_back(resolved):
         {"experiment": "control_embedding", "changes": [
             {"key": "mode_seeking", "old": 1.0, "new": 0},
             {"key": "noise_dim", "old": 8, "new": 0},
+            {"key": "noise_draws", "old": 2, "new": 1},  # mode seeking's two draws go with it
         ]},
         {"experiment": "control_plain_adam", "changes": [{"key": "optimizer.betas", "old": (0.5, 0.999), "new": (0.9, 0.999)}]},
     ]

@@ -31,6 +31,9 @@ BROKEN = [
      "schedule 'classifier_first' needs a discriminator that never sees fakes; objective 'bce_fake_zeros' trains it on fakes"),
     (rules.check_noise, {"mode_seeking": 1.0}, "mode_seeking 1.0 needs noise (noise_dim > 0)"),
     (rules.check_noise, {"scale_codes": True}, "scale_codes rescales the caption code to the noise's norm: it needs noise_dim > 0"),
+    (rules.check_noise, {"noise_draws": 2}, "noise_draws 2 needs noise (noise_dim > 0)"),
+    (rules.check_noise, {"noise_dim": 8, "mode_seeking": 1.0, "noise_draws": 1},
+     "mode_seeking 1.0 compares two noise draws: noise_draws must be 2"),
     (rules.check_text, {"discriminator_condition": "states"},
      "discriminator_condition 'states' needs text conditioning (the encoder's states); conditioning is 'label'"),
 ]

@@ -66,15 +66,22 @@ def check_discriminator(s) -> None:
         )
 
 
+def noise_draws(s) -> int:
+    """The noise draws per code of a generator step: as set, or by default 2 with mode seeking
+    (which compares two draws), else 1."""
+    return s.noise_draws if s.noise_draws is not None else (2 if s.mode_seeking else 1)
+
+
 def check_noise(s) -> None:
     """The options that act on the noise need noise."""
+    draws = noise_draws(s)
     if s.mode_seeking and not s.noise_dim:
         raise ConfigError(f"mode_seeking {s.mode_seeking} needs noise (noise_dim > 0): it compares two noise draws")
-    if s.noise_draws not in (1, 2):
-        raise ConfigError(f"noise_draws {s.noise_draws}: a generator step draws the noise once or twice")
-    if s.noise_draws > 1 and not s.noise_dim:
-        raise ConfigError(f"noise_draws {s.noise_draws} needs noise (noise_dim > 0): without it the draws are one")
-    if s.mode_seeking and s.noise_draws != 2:
+    if draws not in (1, 2):
+        raise ConfigError(f"noise_draws {draws}: a generator step draws the noise once or twice")
+    if draws > 1 and not s.noise_dim:
+        raise ConfigError(f"noise_draws {draws} needs noise (noise_dim > 0): without it the draws are one")
+    if s.mode_seeking and draws != 2:
         raise ConfigError(f"mode_seeking {s.mode_seeking} compares two noise draws: noise_draws must be 2")
     if s.scale_codes and not s.noise_dim:
         raise ConfigError("scale_codes rescales the caption code to the noise's norm: it needs noise_dim > 0")

@@ -9,7 +9,7 @@ import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from embedgan.config.rules import check_probes, check_settings
+from embedgan.config.rules import check_probes, check_settings, noise_draws
 from embedgan.errors import ConfigError
 
 # Keys a merged experiment must have; the config schema checks their types and values.
@@ -346,8 +346,7 @@ class Settings:
         return cls(**values)
 
     def __post_init__(self):
-        if self.noise_draws is None:  # frozen: the resolved default set once, here
-            object.__setattr__(self, "noise_draws", 2 if self.mode_seeking else 1)
+        object.__setattr__(self, "noise_draws", noise_draws(self))  # frozen: its default resolved once, here
         check_settings(self)  # every rule between settings (embedgan.config.rules)
 
     @property
