@@ -52,6 +52,8 @@ def measure(workdir: Path, run: str, dataset: str, samples_per_class: int, devic
         classifier, record["curve"][:, :, :samples_per_class], nhwc_to_nchw(images.x_test).to(device),
         torch.from_numpy(images.y_test).to(device), len(images.classes),
     )
+    if not points:
+        raise SystemExit(f"{run}: no curve points (curve_samples 0?): nothing to measure")
     perfect = {"accuracy": summary["test_accuracy"], "class_recall": points[-1]["class_recall_perfect"]}
     has_noise = not deterministic(record["curve"])
     classes = len(images.classes)
@@ -71,7 +73,8 @@ def measure(workdir: Path, run: str, dataset: str, samples_per_class: int, devic
         result["converged_at"] = {
             "step": step, "minutes": step * seconds_per_step / 60,
             **{key: points[index][key] for key in ("accuracy", "class_recall")},
-            **{f"{key}_of_perfect": points[index][key] / perfect[key] for key in ("accuracy", "class_recall")},
+            **{f"{key}_of_perfect": points[index][key] / perfect[key] for key in ("accuracy", "class_recall")
+               if points[index][key] is not None and perfect[key]},
         }
     return result
 
@@ -87,15 +90,18 @@ def main() -> None:
     torch.set_num_threads(1)
     results = [measure(args.workdir, run, args.dataset, args.samples_per_class, torch.device("cpu"))
                for run in args.runs]
+    def number(value) -> str:
+        return "–" if value is None else f"{value:.3f}"
+
     for result in results:
         where = result.get("converged_at")
         said = (f"converged by step {where['step']:,} ({where['minutes']:.0f} min): accuracy {where['accuracy']:.3f} "
-                f"({where['accuracy_of_perfect']:.2f} of perfect), per-class recall {where['class_recall']:.3f} "
+                f"({where['accuracy_of_perfect']:.2f} of perfect), per-class recall {number(where['class_recall'])} "
                 f"({where['class_recall_of_perfect']:.2f} of perfect)") if where else "not converged yet"
         print(f"{result['run']}: {result['steps_done']:,} steps in {result['minutes_done']:.0f} min, "
               f"{result['points']} points, now {result['now']}; {said}; last accuracy "
-              f"{result['last']['accuracy']:.3f}, per-class recall {result['last']['class_recall']:.3f} "
-              f"(perfect {result['perfect']['accuracy']:.3f}, {result['perfect']['class_recall']:.3f})")
+              f"{result['last']['accuracy']:.3f}, per-class recall {number(result['last']['class_recall'])} "
+              f"(perfect {result['perfect']['accuracy']:.3f}, {number(result['perfect']['class_recall'])})")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1) + "\n")
 

@@ -109,6 +109,19 @@ def test_without_mode_seeking_two_noise_draws_give_the_same_generator_batch(monk
         trainer_for("exp4", **CONTROL, mode_seeking=1.0, noise_draws=1)
 
 
+def test_with_conditioning_augmentation_mode_seeking_measures_the_whole_random_input(monkeypatch):
+    """The augmented code differs between the two draws as the noise does: the term's input
+    distance covers both (without augmentation, the noise alone: the codes are equal)."""
+    seen = []
+    monkeypatch.setattr("embedgan.training.train.mode_seeking_term", lambda *pair: seen.append(pair) or torch.tensor(0.0))
+    for augmentation, width in ((None, 8), ({"kl_weight": 2.0}, 100 + 8)):
+        trainer = trainer_for("exp4", **CONTROL, mode_seeking=1.0, conditioning_augmentation=augmentation)
+        real = trainer.images[:8].float().div(127.5).sub(1)
+        trainer.train_step(real, trainer.labels[:8], "generator")
+        _, _, first, second = seen.pop()
+        assert first.shape[1] == width and not torch.allclose(first, second)
+
+
 def test_the_moving_average_covers_the_conditioner_and_the_sampler_draws_from_it():
     trainer = trainer_for("exp4", **CONTROL, g_ema=0.5)
     live, average = trainer.nets.conditioner, trainer.nets.conditioner_ema.average

@@ -50,8 +50,9 @@ def test_the_interval_of_a_mean_stays_inside_its_metrics_range():
     # A positive number: on the log scale.
     mean, low, high = mean_interval([10.0, 20.0, 40.0], (0.0, math.inf))
     assert mean == pytest.approx(23.3333, abs=1e-4) and (low, high) == pytest.approx((3.5746, 111.8999), abs=1e-3)
-    # Values at a bound stay at it; one value has no interval.
-    assert mean_interval([0.0, 0.0, 0.0], (0.0, 1.0))[1:] == pytest.approx((0.001, 0.001))
+    # Seeds that agree: the interval is the value (at a bound too); one value has no interval.
+    assert mean_interval([0.0, 0.0, 0.0], (0.0, 1.0)) == (0.0, 0.0, 0.0)
+    assert mean_interval([1.0, 1.0, 0.98], (0.0, 1.0))[2] <= 1.0
     assert math.isnan(mean_interval([0.5], (0.0, 1.0))[1])
     assert binomial_interval(5, 10) == pytest.approx((0.5, 0.187086, 0.812914), abs=1e-6)
     assert binomial_interval(0, 10)[1:] == pytest.approx((0.0, 0.308497), abs=1e-6)
@@ -94,6 +95,12 @@ def test_a_difference_inside_the_smallest_that_matters_is_never_claimed():
     fd_small, fd_large = judge([("frechet_distance", [100.0, 101.0, 102.0], [108.0, 109.0, 110.0]),
                                 ("frechet_distance", [100.0, 101.0, 102.0], [112.0, 113.0, 114.0])])
     assert not fd_small.admitted and fd_large.admitted  # 8 and 12 against 10% of 101
+
+
+def test_a_missing_value_makes_no_test():
+    found = difference([0.5, float("nan"), 0.6], [0.9, 0.8, 0.85])
+    assert found.test == "a value missing: no test" and not found.tested
+    assert math.isnan(mean_interval([0.5, float("nan")], (0.0, 1.0))[1])
 
 
 def test_seeds_without_spread_are_said_to_be_so():

@@ -26,8 +26,8 @@ def test_a_sweep_adds_one_run_per_weight_of_each_augmented_arm_on_its_own_seed()
     assert found == {"mnist": {"seed": 9, "runs": {"distribution": {
         0.02: "ca_kl0p02", 0.2: "ca_kl0p2", 2.0: "ca_kl2", 20.0: "ca_kl20"}}}}
     entries = sweep_experiments(config({"mnist": SWEEP}))
-    assert entries["ca_kl0p2"] == {"based_on": "ca", "seed": 9, "conditioning_augmentation": {"kl_weight": 0.2},
-                                   "title": "ca at KL weight 0.2 (the mnist KL sweep, seed 9)"}
+    assert entries["ca_kl0p2"] == {"based_on": "ca", "seed": 9, "seeds": [9], "conditioning_augmentation": {
+        "kl_weight": 0.2}, "title": "ca at KL weight 0.2 (the mnist KL sweep, seed 9)"}
 
 
 @pytest.mark.parametrize(
@@ -39,12 +39,19 @@ def test_a_sweep_adds_one_run_per_weight_of_each_augmented_arm_on_its_own_seed()
         ({"mnist": {"seed": 9, "weights": [0.5, 1.0, 2.0, 40.0]}}, ROLES,
          r"weights \[0.5, 1.0, 2.0, 40.0\] must be positive and span at least two decades"),
         ({"mnist": {"seed": 0, "weights": SWEEP["weights"]}}, ROLES,
-         r"kl_sweeps.mnist.seed 0 is one of ca's seeds \[0\]: the sweep picks the weight on a seed of its own"),
+         r"kl_sweeps.mnist.seed 0 is one of exp4's seeds \[0\]: the sweep picks the weight on a seed none of the arms"),
     ],
 )
 def test_a_sweep_that_cannot_pick_fairly_is_refused(sweeps, roles, message):
     with pytest.raises(ConfigError, match=message):
         sweep_runs(config(sweeps, roles))
+
+
+def test_the_sweeps_seed_is_checked_against_the_configs_seeds_too():
+    every = load_config(overrides={"experiments": ARMS, "arms": {"mnist": ROLES}, "seeds": [7, 9],
+                                   "kl_sweeps": {"mnist": SWEEP}})
+    with pytest.raises(ConfigError, match=r"kl_sweeps.mnist.seed 9 is one of exp4's seeds \[7, 9\]"):
+        sweep_runs(every)
 
 
 def test_the_rule_picks_the_weight_whose_weaker_side_is_strongest():

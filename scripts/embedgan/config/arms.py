@@ -100,6 +100,11 @@ def comparisons(roles: dict[str, str]) -> list[Comparison]:
     return [c for c in COMPARISONS if c.before in roles and c.after in roles and c.unless not in roles]
 
 
+def seeds_of(config: dict, exp: str) -> list[int]:
+    """The seeds an experiment trains on: its own `seeds`, else the config's, else its `seed`."""
+    return config["experiments"][exp].get("seeds") or config.get("seeds") or [merged_experiment(config, exp).get("seed", 0)]
+
+
 def sweep_name(exp: str, weight: float) -> str:
     """The experiment of an arm at one weight of its KL sweep: cgan_mnist_ca_kl0p2."""
     return f"{exp}_kl{weight:g}".replace(".", "p").replace("+", "")
@@ -110,8 +115,8 @@ def sweep_runs(config: dict) -> dict[str, dict]:
     its `seed` and its `runs`: per role with conditioning augmentation, weight -> its experiment
     (sweep_experiments). A
     ConfigError names a sweep of no set of arms or of one without such a role, weights that span
-    less than two decades, and a seed that is one of the arm's own (the rule that picks the
-    weight reads the sweep's seed only, none of the seeds the arm is then judged on)."""
+    less than two decades, and a seed that one of the set's arms trains on (the rule that picks
+    the weight reads the sweep's seed only, none of the seeds the arms are judged on)."""
     found = {}
     for name, sweep in (config.get("kl_sweeps") or {}).items():
         roles = (config.get("arms") or {}).get(name)
@@ -126,16 +131,18 @@ def sweep_runs(config: dict) -> dict[str, dict]:
                 f"config: kl_sweeps.{name}.weights {weights} must be positive and span at least two decades "
                 "(the largest at least 100 times the smallest)"
             )
-        found[name] = {"seed": sweep["seed"], "runs": {}}
-        for role in augmented:
-            exp = roles[role]
-            own = config["experiments"][exp].get("seeds") or [merged_experiment(config, exp).get("seed", 0)]
+        for exp in roles.values():
+            if exp not in config["experiments"]:
+                continue  # named by check_arms
+            own = seeds_of(config, exp)
             if sweep["seed"] in own:
                 raise ConfigError(
                     f"config: kl_sweeps.{name}.seed {sweep['seed']} is one of {exp}'s seeds {own}: the sweep "
-                    "picks the weight on a seed of its own"
+                    "picks the weight on a seed none of the arms uses"
                 )
-            found[name]["runs"][role] = {float(w): sweep_name(exp, w) for w in weights}
+        found[name] = {"seed": sweep["seed"], "runs": {}}
+        for role in augmented:
+            found[name]["runs"][role] = {float(w): sweep_name(roles[role], w) for w in weights}
     return found
 
 
@@ -150,8 +157,8 @@ def sweep_experiments(config: dict) -> dict[str, dict]:
             for weight, sweep_exp in by_weight.items():
                 if sweep_exp in config["experiments"]:
                     raise ConfigError(f"config: experiments.{sweep_exp} is the name of a KL sweep's run")
-                entries[sweep_exp] = {
-                    "based_on": exp, "seed": seed, "conditioning_augmentation": {"kl_weight": weight},
+                entries[sweep_exp] = {  # one run, on the sweep's seed alone (whatever the config's `seeds`)
+                    "based_on": exp, "seed": seed, "seeds": [seed], "conditioning_augmentation": {"kl_weight": weight},
                     "title": f"{exp} at KL weight {weight:g} (the {name} KL sweep, seed {seed})",
                 }
     return entries

@@ -7,6 +7,8 @@ Per set of arms: its figure and a table of the arms with their 95% intervals and
 
 from __future__ import annotations
 
+import math
+
 from embedgan.config.arms import ROLES, Comparison, comparisons
 from embedgan.documents import tables
 from embedgan.documents.claims import Claim, judge, test_note
@@ -26,6 +28,12 @@ FED = {
 }
 LITTLE_VARIETY = 0.5  # per-class recall below this share of a perfect generator's: little variety within a class
 STABLE_POINTS = 3  # a claim is stable where it holds at each of the runs' last record points
+STABLE_NOTE = (
+    f" A claim is marked stable where the same difference, on the curves' images (fewer a class than "
+    f"the final evaluation's, the same draws at every point), keeps its sign with its 95% interval "
+    f"(uncorrected) excluding 0 at each of the arms' last {STABLE_POINTS} record points; stability is "
+    "not measured for the metrics the curves do not judge (per-class coverage, CAS)."
+)
 
 
 def arm_cell(study: Study, exp: str, key: str) -> str:
@@ -151,7 +159,9 @@ def nearest_perfect(study: Study, roles: dict[str, str]) -> str | None:
         row = tables.row(study, exp)
         if role == "notebook" or tables.distinct_images(study.experiments[exp]["metrics"]) is not None:
             continue
-        scores[role] = min(row.value(key) / row.perfect(key)[0] for key in ("accuracy", "class_recall"))
+        score = min(row.value(key) / row.perfect(key)[0] for key in ("accuracy", "class_recall"))
+        if not math.isnan(score):
+            scores[role] = score
     return max(scores, key=scores.get) if scores else None
 
 
@@ -159,8 +169,8 @@ def answer_sentence(study: Study, name: str, roles: dict[str, str]) -> str:
     """The question answered for one set of arms, in one sentence by rule."""
     phrases = [arm_phrase(study, role, exp) for role, exp in roles.items() if role != "notebook"]
     best = nearest_perfect(study, roles)
-    ending = (f"; nearest a perfect generator in both class fidelity and variety within a class: "
-              f"{ROLES[best]} ({roles[best]})") if best else ""
+    ending = (f"; nearest a perfect generator by its weaker side (point estimates; the comparisons "
+              f"below say which differences the test admits): {ROLES[best]} ({roles[best]})") if best else ""
     return f"**{name}**: " + "; ".join(phrases) + ending + "."
 
 
@@ -187,7 +197,7 @@ def answer_section(study: Study) -> list[str]:
     lines = ["## The answer", ""]
     for sentence in answer_sentences(study):
         lines += [f"- {sentence}"]
-    lines += ["", test_note(columns("arms")), ""]
+    lines += ["", test_note(columns("arms")) + STABLE_NOTE, ""]
     missing = without_arms(study)
     if missing:
         lines += [

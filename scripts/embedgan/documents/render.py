@@ -273,8 +273,11 @@ def tradeoff_figure(arms: dict[str, list[tuple[float, float]]], sweep: dict[str,
             if weight == picked.get(label):
                 ax.scatter([x], [y], s=160, facecolors="none", edgecolors=colour, linewidths=1.5)
     ax.scatter([1], [1], marker="*", s=200, color="gold", edgecolors="black", label="a perfect generator", zorder=5)
-    ax.set_xlim(0, 1.1)
-    ax.set_ylim(0, 1.1)
+    shown = [v for points in arms.values() for p in points for v in p if np.isfinite(v)]
+    shown += [v for points in sweep.values() for _, x, y in points for v in (x, y) if np.isfinite(v)]
+    top = max([1.1, *(v + 0.05 for v in shown)])  # a share above a perfect generator's stays in view
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, top)
     ax.set_xlabel("variety within a class: per-class recall / a perfect generator's")
     ax.set_ylabel("class fidelity: accuracy / a perfect generator's")
     ax.set_title(title, fontsize=9)

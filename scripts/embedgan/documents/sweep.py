@@ -84,9 +84,9 @@ def sweep_section(study: Study, name: str) -> list[str]:
     header = ["arm", "KL weight", "run", "accuracy", "per-class recall", "weaker share of perfect",
               "KL reached (nats / dimension)", ""]
     return [
-        f"The KL sweep on seed {study.kl_sweeps[name]['seed']} (one run per weight, a seed none of the arms uses). The rule that picks the "
-        f"weight the arms with conditioning augmentation run at over their seeds, written before they ran: "
-        f"{PICK_RULE}.",
+        f"The KL sweep on seed {study.kl_sweeps[name]['seed']} (one run per weight, on a seed none of the arms "
+        "trains on). The rule that picks the weight the arms with conditioning augmentation run at over their "
+        f"seeds, written before they ran: {PICK_RULE}.",
         "",
         *tables.table(header, rows),
         "",

@@ -6,8 +6,9 @@ by a trend test.
 The trend test (`convergence`): over the last third of training, the least-squares slope of each
 judged metric with its 95% interval, extrapolated over another third of training. A metric is
 flat where that whole interval of the change stays within the metric's smallest difference that
-matters (the catalogue); moving where the change itself is beyond it; else undecided (too noisy
-to tell). A run has converged where every judged metric is flat and it is not stalled: stalled
+matters (the catalogue); moving where the whole interval lies beyond it; else undecided (too
+noisy to tell). Neighbouring points share their noise (the same draws at every point), so the
+slope's interval is, if anything, too narrow: "flat" is the claim to read with care. A run has converged where every judged metric is flat and it is not stalled: stalled
 where it is flat but no better than halfway from chance to a perfect generator (in accuracy,
 or, for a generator with noise, in per-class recall against none). A generator without noise
 draws one image per class, so it is judged on its accuracy (its distinct images) alone. A run
@@ -93,7 +94,7 @@ def trend(steps: list[int], values: list[float], key: str) -> dict:
     smallest = METRICS[key].minimum(float(y.mean()))
     if max(abs(low), abs(high)) <= smallest:
         verdict = "flat"
-    elif abs(change) > smallest:
+    elif low > smallest or high < -smallest:
         verdict = "moving"
     else:
         verdict = "undecided"
@@ -137,7 +138,8 @@ def convergence(points: list[dict], steps: list[int], perfect: dict, classes: in
 
 def first_converged(points: list[dict], steps: list[int], perfect: dict, classes: int, has_noise: bool = True):
     """The first point at which the trend test over the record up to it says converged (the run
-    stopped there would have converged), or None: (its index, its judgement)."""
+    stopped there would have converged), or None: (its index, its judgement). One look per
+    point: the first pass of many looks comes early, so read it as a lower bound."""
     for end in range(MIN_POINTS, len(points) + 1):
         judged = convergence(points[:end], steps[:end], perfect, classes, has_noise)
         if judged["converged"]:

@@ -88,11 +88,13 @@ def scale_name(bounds: tuple[float, float]) -> str:
 def mean_interval(values, bounds: tuple[float, float] = (-math.inf, math.inf)) -> tuple[float, float, float]:
     """(mean, low, high): the mean over seeds and the 95% t interval, taken on the scale that
     keeps it inside `bounds` (logit for a bounded metric, log for a positive one) and mapped
-    back; NaN bounds for one value."""
+    back; NaN bounds for one value or a missing one; the value itself where the seeds agree."""
     values = np.asarray(values, dtype=float)
     mean = float(values.mean())
-    if len(values) < 2:
+    if len(values) < 2 or np.isnan(values).any():
         return mean, math.nan, math.nan
+    if np.ptp(values) == 0:  # seeds without spread: the interval is the value (not moved off a bound)
+        return mean, mean, mean
     scaled = to_scale(values, bounds)
     centre, half = scaled.mean(), t_half(scaled)
     low, high = from_scale(np.array([centre - half, centre + half]), bounds)
@@ -115,6 +117,8 @@ def difference(a, b) -> Difference:
     """b's values against a's (each over seeds), by the tests of the module's docstring."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     value = float(b.mean() - a.mean())
+    if np.isnan(a).any() or np.isnan(b).any():
+        return Difference(value, math.nan, math.nan, "a value missing: no test")
     if len(a) > 1 and len(b) > 1:
         flat_a, flat_b = np.ptp(a) == 0, np.ptp(b) == 0
         if flat_a and flat_b:

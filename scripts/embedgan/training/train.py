@@ -268,7 +268,10 @@ class Trainer:
         loss_g = (loss_g + loss_2) / 2
         if not self.settings.mode_seeking:
             return loss_g
-        term = mode_seeking_term(fake, fake_2, inputs[:, -noise_dim:], second[:, -noise_dim:])
+        # The random part of the input: the noise, and with conditioning augmentation the drawn
+        # code too (both differ between the draws; without it the codes are equal and left out).
+        random = slice(None) if self.nets.augmentation is not None else slice(-noise_dim, None)
+        term = mode_seeking_term(fake, fake_2, inputs[:, random], second[:, random])
         return loss_g + self.settings.mode_seeking * term
 
     def step_batch(self, real: torch.Tensor, labels: torch.Tensor, kind: str) -> dict:
