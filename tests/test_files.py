@@ -5,6 +5,7 @@ import errno
 import logging
 import os
 import pathlib
+import stat
 
 import pytest
 import torch
@@ -167,3 +168,18 @@ def test_a_model_of_another_experiment_or_data_set_is_refused(tmp_path, fetched)
                          (Run("exp4", 1, "mnist", replicate=True), "exp4/seed1")):
         with pytest.raises(UnreadableFile, match=rf"{model} was written for run 'exp4' \(mnist, seed 0\), not for run '{named}'"):
             load_generator(str(model), CPU, other)
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_a_written_file_has_the_mode_a_plain_open_would_give(tmp_path, umask, mode):
+    """Atomic writes go through mkstemp (mode 600); the finished file gets the umask's mode."""
+    old = os.umask(umask)
+    try:
+        write_json(tmp_path / "metrics.json", {"accuracy": 0.5})
+        runtime.save_tensors(tmp_path / "model.pt", {"weights": torch.zeros(2)})
+        with open(tmp_path / "plain.txt", "w") as handle:
+            handle.write("x")
+    finally:
+        os.umask(old)
+    modes = {path.name: stat.S_IMODE(path.stat().st_mode) for path in tmp_path.iterdir()}
+    assert modes == {"metrics.json": mode, "model.pt": mode, "plain.txt": mode}

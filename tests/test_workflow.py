@@ -3,7 +3,9 @@ rebuilds. The dry runs and refused configs on fresh copies are tests/test_workfl
 so that the other xdist worker runs them while this file's run is made."""
 
 import json
+import os
 import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -90,6 +92,7 @@ def snakemake(workdir: Path, *args: str, check=True) -> subprocess.CompletedProc
         cwd=workdir,
         capture_output=True,
         text=True,
+        preexec_fn=lambda: os.umask(0o022),  # the usual umask, whatever the test process's
     )
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
@@ -200,6 +203,16 @@ def intervals_outside_their_range(markdown: str) -> list[str]:
                 if not metric.bounds[0] <= low <= high <= metric.bounds[1]:
                     bad.append(f"{name}: {cell}")
     return bad + [f"checked {checked}"]
+
+
+def test_a_finished_runs_files_are_readable_by_the_group_and_others(finished_run):
+    """Under umask 022 every file the workflow wrote (models, metrics, samples, pictures, the
+    report, the classifiers) is readable by a colleague and a web server, as open() would make it."""
+    workdir, _, _ = finished_run
+    written = [path for folder in ("results", "resources") for path in (workdir / folder).rglob("*") if path.is_file()]
+    private = [str(p.relative_to(workdir)) for p in written if stat.S_IMODE(p.stat().st_mode) & 0o044 != 0o044]
+    assert len(written) > 100 and private == []
+    assert any(p.name == "model.pt" for p in written) and any(p.name == "metrics.json" for p in written)
 
 
 def test_every_table_row_is_as_wide_as_its_header(finished_run):

@@ -17,10 +17,19 @@ import numpy as np
 from embedgan.errors import ExpectedError, UnreadableFile, WriteError
 
 
+def current_umask() -> int:
+    """The process's umask (read by setting it and setting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike):
     """Yield a temporary path beside `target`; it replaces `target` only on success, once its
-    bytes are on the disk (fsync: a node that dies after the rename keeps the whole file).
+    bytes are on the disk (fsync: a node that dies after the rename keeps the whole file), with
+    the mode a plain open() would give it under the process's umask (readable by the group and
+    others under the usual 022, as colleagues and a web server need).
     A write that fails (a full disk) leaves `target` as it was and no partial file, and ends
     with a WriteError naming `target` and the cause."""
     target = Path(target)
@@ -34,6 +43,7 @@ def atomic_path(target: str | os.PathLike):
         yield tmp
         with open(tmp, "rb") as written:
             os.fsync(written.fileno())
+        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp's 600 would hide the file from the group
         os.replace(tmp, target)
     except OSError as err:
         raise WriteError(
