@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import REPO
-from embedgan.evaluation.catalogue import CLASS_PRDC, METRICS, PRDC
+from embedgan.evaluation.catalogue import CLASS_PRDC, METRICS, PRDC, columns
 
 STUDY = REPO / "tests" / "data" / "tiny_study"
 
@@ -112,3 +112,33 @@ def test_a_new_entry_reaches_every_table_that_lists_metrics(monkeypatch, tmp_pat
     assert "| sharpness (real) |" in per_class[0] and "0.400 (0.600)" in per_class[2]
     assert any("sharpness 0.40 -> 0.40" in line for line in answers.ladder_answer(study))
     assert "| sharpness (real) |" in first_screen.arms_table(study, study.arms["mnist"])[0]
+
+
+# Each metric's direction, range, smallest difference that matters and class-awareness, written
+# out: a test that fails when any one of them flips.
+KNOWN = {
+    "accuracy": ("higher", (0.0, 1.0), 0.02, False, True),
+    "cross_entropy": ("lower", (0.0, math.inf), 0.1, True, False),
+    "frechet_distance": ("lower", (0.0, math.inf), 0.1, True, False),
+    "frechet_best_point": ("lower", (0.0, math.inf), 0.1, True, False),
+    "frechet_class_means": ("lower", (0.0, math.inf), 0.1, True, False),
+    "precision": ("higher", (0.0, 1.0), 0.05, False, False),
+    "recall": ("higher", (0.0, 1.0), 0.05, False, False),
+    "density": ("higher", (0.0, math.inf), 0.05, False, False),
+    "coverage": ("higher", (0.0, 1.0), 0.05, False, False),
+    "class_recall": ("higher", (0.0, 1.0), 0.05, False, True),
+    "class_coverage": ("higher", (0.0, 1.0), 0.05, False, True),
+    "cas": ("higher", (0.0, 1.0), 0.02, False, True),
+    "diversity": ("real", (0.0, math.inf), 0.1, True, False),
+    "nearest_train_distance": ("real", (0.0, math.inf), 0.1, True, False),
+    "total_variation": ("real", (0.0, math.inf), 0.1, True, False),
+}
+
+
+def test_each_metrics_direction_range_and_smallest_difference_read_back():
+    found = {key: (m.better, m.bounds, m.smallest_difference, m.relative, m.class_aware) for key, m in METRICS.items()}
+    assert found == KNOWN
+    assert METRICS["accuracy"].matters(0.02, 0.9) and not METRICS["accuracy"].matters(0.019, 0.9)
+    assert METRICS["frechet_distance"].matters(-5.0, 50.0) and not METRICS["frechet_distance"].matters(4.9, 50.0)
+    assert columns("arms") == ["accuracy", "class_recall", "class_coverage", "cas"]  # the headline: class-aware
+    assert all(METRICS[key].class_aware for key in columns("arms"))

@@ -158,3 +158,23 @@ def test_a_npz_of_your_own_is_fetched_like_a_mirror_file(tmp_path, monkeypatch):
     np.savez(path, x_train=x, y_train=np.arange(6) % 4, x_test=x[:3], y_test=np.arange(3))
     with pytest.raises(DataSourceError, match="labels outside 0-2"):
         data.fetch("three", tmp_path / "out.npz", tmp_path / "out.json", None, str(tmp_path))
+
+
+def test_a_grey_folder_is_fetched_grey_and_read_back_pixel_for_pixel(tmp_path, monkeypatch):
+    from embedgan.datasets import data
+
+    monkeypatch.setattr(data, "DEFINED", {})
+    root = write_folder(tmp_path / "grey", per_class=5, grey=True)
+    entry = {"folder": str(root), "test_share": 0.4}
+    data.define({"grey": entry})
+    record = data.fetch("grey", tmp_path / "out.npz", tmp_path / "out.json", None, str(tmp_path))
+    assert record["image_shape"] == [1, SIZE, SIZE]
+    fetched = data.load(tmp_path / "out.npz")
+    _, splits = custom.folder_splits("grey", entry)
+    for split in ("train", "test"):
+        images, labels = fetched.split(split)
+        assert images.shape == (len(splits[split]), SIZE, SIZE, 1)  # one channel, not three
+        for (path, label), image, stored_label in zip(splits[split], images, labels, strict=True):
+            with Image.open(path) as original:
+                np.testing.assert_array_equal(image[:, :, 0], np.asarray(original))
+            assert stored_label == label

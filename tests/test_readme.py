@@ -76,3 +76,20 @@ def test_every_sample_line_is_one_the_command_takes():
     for line in lines:
         args = parser().parse_args(shlex.split(line))
         assert args.command == "sample" and args.run.startswith("results/")
+
+
+def test_a_class_is_asked_by_its_index_where_the_names_are_not_digits():
+    """CIFAR-10's classes by index (the README: "--class takes an index or a class name"): 1 is
+    automobile, not airplane; a name wins where it is one; an index out of range is refused."""
+    import pytest
+
+    from embedgan.cli import SampleError, class_index
+    from embedgan.datasets.data import DATASETS
+
+    cifar = DATASETS["cifar10"].classes
+    assert [class_index(wanted, cifar) for wanted in ("1", "0", "9", "truck", "cat")] == [1, 0, 9, 9, 3]
+    assert class_index("3", DATASETS["mnist"].classes) == 3
+    digits_out_of_order = ("7", "3", "1")  # names that are digits: the name wins
+    assert class_index("1", digits_out_of_order) == 2 and class_index("0", digits_out_of_order) == 0
+    with pytest.raises(SampleError, match="--class 10: the run has 10 classes, 0-9"):
+        class_index("10", cifar)
