@@ -96,7 +96,8 @@ def test_embedgan_sample_takes_the_classes_by_name(own_run, tmp_path):
 
 def test_a_folder_is_described_from_its_files(tmp_path):
     described = custom.describe("squares", {"folder": str(write_folder(tmp_path / "c"))})
-    assert described == {"image_shape": (3, SIZE, SIZE), "classes": CLASSES, "full_train_images": 48}
+    assert described == {"image_shape": (3, SIZE, SIZE), "classes": CLASSES, "full_train_images": 48,
+                         "test_per_class": 4}  # 20 a class, a fifth held out
     grey = custom.describe("grey", {"folder": str(write_folder(tmp_path / "g", grey=True))})
     assert grey["image_shape"] == (1, SIZE, SIZE)
     split = tmp_path / "split"
@@ -110,7 +111,8 @@ def test_a_npz_with_any_class_count_is_described_with_its_class_names(tmp_path):
     x = np.zeros((8, 12, 12), np.uint8)
     np.savez(path, x_train=x, y_train=np.arange(8) % 4, x_test=x[:4], y_test=np.arange(4))
     described = custom.describe("four", {"npz": str(path), "classes": ["a", "b", "c", "d"]})
-    assert described == {"image_shape": (1, 12, 12), "classes": ("a", "b", "c", "d"), "full_train_images": 8}
+    assert described == {"image_shape": (1, 12, 12), "classes": ("a", "b", "c", "d"), "full_train_images": 8,
+                         "test_per_class": 1}
     assert custom.describe("four", {"npz": str(path)})["classes"] == ("0", "1", "2", "3")
     with pytest.raises(ConfigError, match=r"datasets.four.classes names 2 classes; .* has labels 0-3"):
         custom.describe("four", {"npz": str(path), "classes": ["a", "b"]})
@@ -140,6 +142,25 @@ def test_a_missing_folder_stops_the_dry_run_naming_the_key(workflow_copy, tmp_pa
     result = snakemake(workflow_copy, "-n", "--configfile", str(tmp_path / "own.yaml"), check=False)
     assert result.returncode != 0
     assert f"datasets.squares.folder: folder {tmp_path / 'nowhere'} does not exist" in result.stderr
+
+
+def test_a_data_set_too_small_for_the_evaluation_stops_the_dry_run_naming_the_setting(workflow_copy, tmp_path):
+    """A folder with 10 test images a class and the default eval_samples_per_class (100): the
+    dry run stops at once, before any training, naming the key and the numbers."""
+    split = tmp_path / "small"
+    write_folder(split / "train", per_class=12)
+    write_folder(split / "test", per_class=10)
+    config = {key: value for key, value in OWN.items() if key != "eval_samples_per_class"}
+    config["datasets"] = {"squares": {"folder": str(split)}}
+    (tmp_path / "own.yaml").write_text(yaml.safe_dump(config))
+    result = snakemake(workflow_copy, "-n", "--configfile", str(tmp_path / "own.yaml"), check=False)
+    assert result.returncode != 0
+    assert ("config: eval_samples_per_class 100 is more than data set squares can judge: its smallest class has "
+            "10 test images, so the held-out half the fair references draw from holds 5; set "
+            "eval_samples_per_class <= 5") in result.stderr
+    config["eval_samples_per_class"] = 5
+    (tmp_path / "own.yaml").write_text(yaml.safe_dump(config))
+    assert snakemake(workflow_copy, "-n", "--configfile", str(tmp_path / "own.yaml"), check=False).returncode == 0
 
 
 def test_a_npz_of_your_own_is_fetched_like_a_mirror_file(tmp_path, monkeypatch):

@@ -68,6 +68,7 @@ def resolve_config():
         datasets = sorted({e.settings.dataset for e in resolved.values()})
         for dataset in datasets:
             classifier_settings(dataset)
+            data.check_evaluation_size(dataset, config["eval_samples_per_class"])
         ladders = experiment_settings.check_ladders(config)
         ablations = experiment_settings.check_ablations(config)
         arms_of = arms.check_arms(config, resolved)

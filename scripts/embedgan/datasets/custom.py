@@ -108,24 +108,29 @@ def npz_labels(name: str, path: Path) -> list[np.ndarray]:
 
 
 def describe(name: str, entry: dict) -> dict:
-    """image_shape (C, H, W), classes and full_train_images of a data set of your own."""
+    """image_shape (C, H, W), classes, full_train_images and test_per_class (the fewest held-out
+    test images of a class) of a data set of your own."""
     if "folder" in entry:
         classes, splits = folder_splits(name, entry)
         shape = folder_shape(name, [f for split in SPLITS for f, _ in splits[split]])
         train_images = len(splits["train"])
+        test_labels = np.array([label for _, label in splits["test"]])
     else:
         path = Path(entry["npz"])
-        classes = npz_classes(name, entry, npz_labels(name, path))
+        labels = npz_labels(name, path)
+        classes = npz_classes(name, entry, labels)
         stored = npz_header(path, "x_train")
         shape = (1, *stored[1:3]) if len(stored) == 3 else (stored[3], stored[1], stored[2])
         train_images = stored[0]
+        test_labels = labels[1]
     channels, height, width = shape
     if height % 4 or width % 4 or channels not in (1, 3):
         raise DataSourceError(
             f"datasets.{name}: images of {height}x{width} with {channels} channel(s); the networks need "
             "sides divisible by 4 and grey (1) or colour (3) images: resize them"
         )
-    return {"image_shape": shape, "classes": classes, "full_train_images": int(train_images)}
+    fewest = int(np.bincount(test_labels.astype(np.int64), minlength=len(classes)).min())
+    return {"image_shape": shape, "classes": classes, "full_train_images": int(train_images), "test_per_class": fewest}
 
 
 def read_folder(name: str, entry: dict, shape: tuple[int, int, int]) -> dict[str, np.ndarray]:

@@ -37,8 +37,10 @@ class DatasetInfo:
     torchvision_class: str = ""
     mirror_files: tuple[str, ...] = ()
     torchvision_folder: str = ""
-    # A data set of your own: its entry under the config key `datasets` (custom.py).
+    # A data set of your own: its entry under the config key `datasets` (custom.py), and the
+    # fewest held-out test images of a class (None: known once fetched, as a mirror's subset).
     source: dict | None = None
+    test_per_class: int | None = None
 
     @property
     def stored_shape(self) -> tuple[int, int, int]:
@@ -106,6 +108,23 @@ def define(datasets: dict[str, dict]) -> None:
         if name in DATASETS:
             raise ConfigError(f"datasets.{name}: {name} is a built-in data set; give yours another name")
         DEFINED[name] = DatasetInfo(**custom.describe(name, entry), source=entry)
+
+
+def check_evaluation_size(name: str, samples_per_class: int) -> None:
+    """Refuse, when the workflow starts, an `eval_samples_per_class` larger than the held-out half
+    of a class's test images where the data set's size is known then (a data set of your own):
+    the evaluation's fair references draw real sets of that size from it, and would stop after
+    training."""
+    fewest = dataset_info(name).test_per_class
+    if fewest is None:
+        return
+    held_out = fewest - fewest // 2  # metrics.split_reference: the reference takes the smaller half
+    if samples_per_class > held_out:
+        raise ConfigError(
+            f"config: eval_samples_per_class {samples_per_class} is more than data set {name} can judge: its "
+            f"smallest class has {fewest} test images, so the held-out half the fair references draw from "
+            f"holds {held_out}; set eval_samples_per_class <= {held_out}"
+        )
 
 
 def remember(name: str, image_shape: tuple[int, int, int], classes: tuple[str, ...]) -> None:
