@@ -158,9 +158,11 @@ def test_a_data_set_too_small_for_the_evaluation_stops_the_dry_run_naming_the_se
     assert ("config: eval_samples_per_class 100 is more than data set squares can judge: its smallest class has "
             "10 test images, so the held-out half the fair references draw from holds 5; set "
             "eval_samples_per_class <= 5") in result.stderr
-    config["eval_samples_per_class"] = 5
-    (tmp_path / "own.yaml").write_text(yaml.safe_dump(config))
-    assert snakemake(workflow_copy, "-n", "--configfile", str(tmp_path / "own.yaml"), check=False).returncode == 0
+    for samples, refused in ((6, True), (5, False)):  # at the edge: the held-out half is 5 of 10
+        config["eval_samples_per_class"] = samples
+        (tmp_path / "own.yaml").write_text(yaml.safe_dump(config))
+        result = snakemake(workflow_copy, "-n", "--configfile", str(tmp_path / "own.yaml"), check=False)
+        assert (result.returncode != 0) == refused, result.stderr[-500:]
 
 
 def test_a_npz_of_your_own_is_fetched_like_a_mirror_file(tmp_path, monkeypatch):
