@@ -81,6 +81,9 @@ MUTANTS = (
            "tests/test_files.py", "outputs left at mkstemp's mode 600"),
     Mutant("datasets/data.py", "    if samples_per_class > held_out:", "    if samples_per_class > fewest:",
            "tests/test_own_dataset.py", "a data set too small for the evaluation let through"),
+    Mutant("machine/devices.py", "        time.sleep(CLAIM_POLL_S)", "        return 0",
+           "tests/test_devices.py::test_a_job_waits_while_every_gpu_is_held_and_takes_the_one_set_free",
+           "the GPU claim gives up after one poll and takes a held GPU"),
 )
 
 

@@ -104,6 +104,7 @@ torch.cuda.get_device_capability = lambda device=None: (9, 0)
 torch.cuda.get_arch_list = lambda: ["sm_90"]
 torch._C._cuda_setDevice = lambda index: None
 devices.LOCKS, devices.CLAIM_POLL_S = locks, 0.1
+chosen.with_suffix(".ready").write_text("imported")  # the slow part (torch) done: it claims now
 chosen.write_text(str(devices.select_device("auto")))
 while not release.exists():
     time.sleep(0.05)
@@ -143,7 +144,11 @@ def test_a_job_waits_while_every_gpu_is_held_and_takes_the_one_set_free(tmp_path
     try:
         assert chosen_device(*holder) == "cuda:0"
         waiting = start_job(tmp_path, 1, "waiting")
-        time.sleep(1.5)
+        deadline = time.monotonic() + 60
+        while not waiting[1].with_suffix(".ready").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)  # torch's import takes seconds: wait until the job claims
+        assert waiting[1].with_suffix(".ready").exists(), "the waiting job never got to its claim"
+        time.sleep(10 * 0.1)  # ten of its polls
         assert not waiting[1].exists()  # no GPU taken while the holder holds the only one
         (tmp_path / "release").touch()  # the holder ends, its lock with it
         holder[0].communicate(timeout=30)
