@@ -26,8 +26,9 @@ with log_to(snakemake.log[0]):
     labels = torch.arange(len(classes), device=device).repeat(per_class)
     dataset = data.load(snakemake.input.images)
     as_tensor = lambda x: nhwc_to_nchw(x).to(device)  # noqa: E731
+    classifier = load_classifier(snakemake.input.classifier, device, run.dataset)
     metrics = evaluate(
-        load_classifier(snakemake.input.classifier, device, run.dataset),
+        classifier,
         generated,
         labels,
         as_tensor(dataset.x_test),
@@ -51,6 +52,7 @@ with log_to(snakemake.log[0]):
     )
     metrics["classifier"] = json.loads(open(snakemake.input.classifier_summary).read())
     metrics["run"] = snakemake.params.run  # each metrics file names the run it judges
+    metrics["device"] = str(next(classifier.parameters()).device)  # where the judging computed
     write_json(snakemake.output.metrics, metrics)
 
     # First draw of each class above its nearest training image.

@@ -251,6 +251,9 @@ def run(bundle: Path) -> int:
     print("== versions: " + json.dumps(found), flush=True)
     stages: list[dict] = []
     write_results(folder, found, stages)
+    if not found["gpu_usable"]:  # every CUDA test would skip: that is no pass
+        print("== no CUDA GPU usable on this machine: the GPU check runs nothing and reports no pass", flush=True)
+        return 1
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / "gpu_check.log", "a", buffering=1) as log:
         for what, argv, limit_s in plan(bundle):
@@ -284,9 +287,14 @@ def workflow(bundle: Path, workdir: Path) -> int:
     code = subprocess.run(argv, cwd=workdir).returncode
     if code:
         return code
-    histories = sorted((workdir / "results").glob("exp*/history.json"))
-    devices = {h.parent.name: json.loads(h.read_text())["device"] for h in histories}
-    print(f"report: {(workdir / 'results' / 'report.md').stat().st_size} bytes; training devices: {devices}")
+    # Every stage's summary records where it computed: training, evaluation, CAS, the curve,
+    # the reference classifiers.
+    results = workdir / "results"
+    summaries = [path for pattern in ("exp*/history.json", "exp*/metrics.json", "exp*/cas.json", "exp*/curve.json")
+                 for path in sorted(results.glob(pattern))]
+    summaries += [path for path in sorted(results.glob("classifiers/*.json")) if not path.name.endswith("_cas_real.json")]
+    devices = {f"{path.parent.name}/{path.name}": json.loads(path.read_text())["device"] for path in summaries}
+    print(f"report: {(results / 'report.md').stat().st_size} bytes; devices: {devices}")
     return 0 if devices and all(d.startswith("cuda") for d in devices.values()) else 1
 
 

@@ -25,9 +25,10 @@ with log_to(snakemake.log[0]):
     with open(snakemake.input.classifier_summary) as handle:
         perfect_accuracy = json.load(handle)["test_accuracy"]
     points = []
+    classifier = load_classifier(snakemake.input.classifier, device, run.dataset)
     if len(curve):  # none where the run's curve_samples is 0
         points = judge_points(
-            load_classifier(snakemake.input.classifier, device, run.dataset),
+            classifier,
             curve[:, :, : snakemake.params.samples_per_class],
             nhwc_to_nchw(dataset.x_test).to(device),
             torch.from_numpy(dataset.y_test).to(device),
@@ -37,7 +38,8 @@ with log_to(snakemake.log[0]):
     perfect = {"accuracy": perfect_accuracy, "class_recall": points[-1]["class_recall_perfect"] if points else None}
     judged = convergence(points, steps, perfect, len(dataset.classes), has_noise)  # no points: too few
     write_json(snakemake.output.curve, {
-        "run": snakemake.params.run, "steps": steps, "points": points, "has_noise": has_noise,
+        "run": snakemake.params.run, "device": str(next(classifier.parameters()).device),
+        "steps": steps, "points": points, "has_noise": has_noise,
         "perfect": perfect, **judged,
     })
     print(f"{len(points)} points; {judged['status']}: " + ", ".join(

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGE = "scripts/embedgan"
+SCRIPTS = "scripts"
 
 
 @dataclass(frozen=True)
 class Mutant:
-    path: str  # under the package
+    path: str  # under scripts/
     old: str  # one line (or less), found exactly once
     new: str
     tests: str  # the tests that cover it (pytest node ids or files, space-separated)
@@ -30,66 +30,78 @@ class Mutant:
 
 
 MUTANTS = (
-    Mutant("evaluation/intervals.py", "min(1.0, (len(tested) - rank) * p)", "min(1.0, p)",
+    Mutant("embedgan/evaluation/intervals.py", "min(1.0, (len(tested) - rank) * p)", "min(1.0, p)",
            "tests/test_intervals.py", "Holm's correction left out"),
-    Mutant("evaluation/intervals.py", "result = stats.ttest_ind(b, a, equal_var=False)",
+    Mutant("embedgan/evaluation/intervals.py", "result = stats.ttest_ind(b, a, equal_var=False)",
            "result = stats.ttest_ind(b, a, equal_var=True)", "tests/test_intervals.py",
            "Welch's degrees of freedom replaced by the pooled n1 + n2 - 2"),
-    Mutant("evaluation/intervals.py", "several.std(ddof=1) * math.sqrt(1 + 1 / len(several))",
+    Mutant("embedgan/evaluation/intervals.py", "several.std(ddof=1) * math.sqrt(1 + 1 / len(several))",
            "several.std(ddof=1)", "tests/test_intervals.py", "the prediction interval without sqrt(1 + 1/n)"),
-    Mutant("evaluation/intervals.py", "several.std(ddof=1) * math.sqrt(1 + 1 / len(several))",
+    Mutant("embedgan/evaluation/intervals.py", "several.std(ddof=1) * math.sqrt(1 + 1 / len(several))",
            "several.std(ddof=0) * math.sqrt(1 + 1 / len(several))", "tests/test_intervals.py",
            "the prediction interval with ddof 0"),
-    Mutant("evaluation/intervals.py", "    scaled = to_scale(values, bounds)", "    scaled = values",
+    Mutant("embedgan/evaluation/intervals.py", "    scaled = to_scale(values, bounds)", "    scaled = values",
            "tests/test_intervals.py", "a mean's interval no longer kept inside the metric's range"),
-    Mutant("documents/claims.py",
+    Mutant("embedgan/documents/claims.py",
            "return not math.isnan(self.adjusted_p) and self.adjusted_p < ALPHA and self.matters",
            "return not math.isnan(self.adjusted_p) and self.adjusted_p < ALPHA", "tests/test_intervals.py",
            "a difference inside the smallest that matters claimed"),
-    Mutant("evaluation/curves.py", "    if max(abs(low), abs(high)) <= smallest:", "    if abs(change) <= smallest:",
+    Mutant("embedgan/evaluation/curves.py", "    if max(abs(low), abs(high)) <= smallest:", "    if abs(change) <= smallest:",
            "tests/test_curves.py", "flat judged on the slope without its interval"),
-    Mutant("evaluation/curves.py", "<= (1 / classes + accuracy) / 2", "<= accuracy / 4", "tests/test_curves.py",
+    Mutant("embedgan/evaluation/curves.py", "<= (1 / classes + accuracy) / 2", "<= accuracy / 4", "tests/test_curves.py",
            "the stalled threshold moved"),
-    Mutant("evaluation/curves.py", 'JUDGED_WITHOUT_NOISE = ("accuracy",)',
+    Mutant("embedgan/evaluation/curves.py", 'JUDGED_WITHOUT_NOISE = ("accuracy",)',
            'JUDGED_WITHOUT_NOISE = ("accuracy", "class_recall")', "tests/test_curves.py",
            "a generator without noise judged on its per-class recall"),
-    Mutant("evaluation/catalogue.py", "bounds=UNIT, smallest_difference=0.02, class_aware=True),\n        Metric(\"cross",
+    Mutant("embedgan/evaluation/catalogue.py", "bounds=UNIT, smallest_difference=0.02, class_aware=True),\n        Metric(\"cross",
            "bounds=UNIT, smallest_difference=0.2, class_aware=True),\n        Metric(\"cross",
            "tests/test_curves.py tests/test_catalogue.py", "accuracy's smallest difference tenfold"),
-    Mutant("evaluation/catalogue.py", 'Metric("cas", "CAS", "{:.3f}", "{:.2f}", "higher",',
+    Mutant("embedgan/evaluation/catalogue.py", 'Metric("cas", "CAS", "{:.3f}", "{:.2f}", "higher",',
            'Metric("cas", "CAS", "{:.3f}", "{:.2f}", "lower",', "tests/test_catalogue.py", "CAS's direction flipped"),
-    Mutant("networks/inputs.py", "- 1 - log_variance).mean()", "- 1 - log_variance).sum(dim=1).mean()",
+    Mutant("embedgan/networks/inputs.py", "- 1 - log_variance).mean()", "- 1 - log_variance).sum(dim=1).mean()",
            "tests/test_beyond.py", "the KL summed over the code's dimensions"),
-    Mutant("training/train.py", "        loss_g = (loss_g + loss_2) / 2\n", "        loss_g = loss_g\n",
+    Mutant("embedgan/training/train.py", "        loss_g = (loss_g + loss_2) / 2\n", "        loss_g = loss_g\n",
            "tests/test_control.py", "the second noise draw left out of the generator's loss"),
-    Mutant("documents/sweep.py", "max(known, key=lambda weight: (weaker(points[weight]), weight))",
+    Mutant("embedgan/documents/sweep.py", "max(known, key=lambda weight: (weaker(points[weight]), weight))",
            "min(known, key=lambda weight: (weaker(points[weight]), weight))", "tests/test_sweep.py",
            "the KL sweep's rule picks the worst weight"),
-    Mutant("config/arms.py", "if weights[0] <= 0 or weights[-1] < 100 * weights[0]:", "if weights[0] <= 0:",
+    Mutant("embedgan/config/arms.py", "if weights[0] <= 0 or weights[-1] < 100 * weights[0]:", "if weights[0] <= 0:",
            "tests/test_sweep.py", "a sweep over less than two decades allowed"),
-    Mutant("documents/first_screen.py",
+    Mutant("embedgan/documents/first_screen.py",
            "        if not found.excludes_zero or (found.value > 0) != (claim.found.value > 0):",
            "        if not found.excludes_zero:", "tests/test_arms.py", "a claim whose sign turns called stable"),
-    Mutant("datasets/custom.py", 'images.append(np.asarray(image.convert("L" if shape[0] == 1 else "RGB")))',
+    Mutant("embedgan/datasets/custom.py", 'images.append(np.asarray(image.convert("L" if shape[0] == 1 else "RGB")))',
            'images.append(np.asarray(image.convert("RGB")))',
            "tests/test_own_dataset.py::test_a_grey_folder_is_fetched_grey_and_read_back_pixel_for_pixel",
            "an image folder always read as colour"),
-    Mutant("cli.py", "        return int(wanted)\n", "        return 0\n",
+    Mutant("embedgan/cli.py", "        return int(wanted)\n", "        return 0\n",
            "tests/test_readme.py::test_a_class_is_asked_by_its_index_where_the_names_are_not_digits",
            "`--class 1` read as index 0"),
-    Mutant("runtime.py", "        os.chmod(tmp, 0o666 & ~current_umask())", "        pass",
+    Mutant("embedgan/runtime.py", "        os.chmod(tmp, 0o666 & ~current_umask())", "        pass",
            "tests/test_files.py", "outputs left at mkstemp's mode 600"),
-    Mutant("datasets/data.py", "    if samples_per_class > held_out:", "    if samples_per_class > fewest:",
+    Mutant("embedgan/datasets/data.py", "    if samples_per_class > held_out:", "    if samples_per_class > fewest:",
            "tests/test_own_dataset.py", "a data set too small for the evaluation let through"),
-    Mutant("machine/devices.py", "        time.sleep(CLAIM_POLL_S)", "        return 0",
+    Mutant("embedgan/machine/devices.py", "        time.sleep(CLAIM_POLL_S)", "        return 0",
            "tests/test_devices.py::test_a_job_waits_while_every_gpu_is_held_and_takes_the_one_set_free",
            "the GPU claim gives up after one poll and takes a held GPU"),
+    *(Mutant(script, line, line.split("=")[0] + '= torch.device("cpu")',
+             "tests/test_emulated_device.py::test_sample_evaluate_cas_and_curve_run_on_the_device",
+             "a stage computing on the CPU after selecting the device")
+      for script, line in (("evaluate_experiment.py", '    device = select_device(snakemake.config["device"])'),
+                           ("judge_curve.py", '    device = select_device(snakemake.config["device"])'))),
+    Mutant("cas_experiment.py", '        select_device(snakemake.config["device"]),', '        torch.device("cpu"),',
+           "tests/test_emulated_device.py::test_sample_evaluate_cas_and_curve_run_on_the_device",
+           "CAS computing on the CPU after selecting the device"),
+    Mutant("embedgan/evaluation/classifier_training.py", "    images, labels = split_on(dataset, \"train\", device)",
+           "    device = torch.device(\"cpu\")\n    images, labels = split_on(dataset, \"train\", device)",
+           "tests/test_emulated_device.py::test_the_reference_classifiers_train_on_the_device",
+           "the reference classifier training on the CPU"),
 )
 
 
 def run(number: int, mutant: Mutant) -> bool:
     """Whether the mutant's tests catch it (the file restored either way)."""
-    path = REPO / PACKAGE / mutant.path
+    path = REPO / SCRIPTS / mutant.path
     original = path.read_text()
     if original.count(mutant.old) != 1:
         raise SystemExit(f"mutant {number}: {mutant.path} does not hold its line exactly once: {mutant.old!r}")

@@ -194,7 +194,7 @@ def test_training_runs_on_the_device(stages, exp):
 def test_the_reference_classifiers_train_on_the_device(stages):
     for dataset in ("mnist", "cifar10"):
         summary = json.loads(open(stages.path(f"results/classifiers/{dataset}.json")).read())
-        assert 0 <= summary["test_accuracy"] <= 1
+        assert 0 <= summary["test_accuracy"] <= 1 and summary["device"] == "cuda:0"
 
 
 @pytest.mark.parametrize("exp", ["exp4", "cgan", "exp2", "cgan_text", "exp4_ca"])
@@ -217,6 +217,9 @@ def test_sample_evaluate_cas_and_curve_run_on_the_device(stages, exp):
     assert len(curve["points"]) == len(curve["steps"]) >= 2 and isinstance(curve["converged"], bool)
     assert curve["status"] == "too few points"  # 2 record points: no trend test
     metrics = json.loads(open(stages.path(stages.run(exp).path("metrics"))).read())
+    cas = json.loads(open(stages.path(stages.run(exp).path("cas"))).read())
+    # each summary records where it computed: the device's networks, not the request
+    assert metrics["device"] == curve["device"] == cas["device"] == "cuda:0"
     assert 0 <= metrics["accuracy"] <= 1 and metrics["frechet_distance"] >= 0
     assert metrics["prdc"]["perfect"] is not None
     assert 0 <= json.loads(open(stages.path(stages.run(exp).path("cas"))).read())["test_accuracy"] <= 1
@@ -303,6 +306,8 @@ def test_the_report_is_written_from_runs_made_on_the_device(stages, monkeypatch)
             params={"classifier": canonical(stages.config["classifiers"][dataset]), "cas": canonical(stages.config["cas"]),
                     "checkpoint": stages.path(runs.classifier_file(dataset, "cas_real_checkpoint"))},
         )
+        real = json.loads(open(stages.path(runs.cas_real_file(dataset))).read())
+        assert {run["device"] for run in real["runs"]} == {"cuda:0"}  # trained and scored on the device
     for exp in chosen:
         if not os.path.exists(stages.path(stages.run(exp).path("curve"))):
             test_sample_evaluate_cas_and_curve_run_on_the_device(stages, exp)

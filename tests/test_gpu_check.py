@@ -66,11 +66,11 @@ def test_run_goes_on_past_a_failed_stage_and_writes_what_it_has_after_each(tmp_p
         ("passes", [sys.executable, "-c", "print('fine')"], 30),
     ]
     monkeypatch.setattr(gpu_check, "plan", lambda bundle: stages)
-    monkeypatch.setattr(gpu_check, "versions", lambda: {"torch": "x", "driver": "y"})
+    monkeypatch.setattr(gpu_check, "versions", lambda: {"torch": "x", "driver": "y", "gpu_usable": True})
     monkeypatch.setenv("OUT", str(tmp_path / "out"))
     assert gpu_check.run(tmp_path / "bundle") == 1
     printed = capsys.readouterr().out.splitlines()
-    assert printed[0] == '== versions: {"torch": "x", "driver": "y"}'
+    assert printed[0] == '== versions: {"torch": "x", "driver": "y", "gpu_usable": true}'
     results = json.loads((tmp_path / "out" / "gpu_check.json").read_text())
     assert [(s["stage"], s["status"]) for s in results["stages"]] == [
         ("fails", "FAILED"), ("too slow", "stopped at its limit of 1 s"),
@@ -86,3 +86,15 @@ def test_the_workflow_stage_config_is_a_valid_config():
 
     config = load_config(overrides=gpu_check.TINY_WORKFLOW)
     assert config["device"] == "cuda" and set(config["experiments"]) >= {"exp1", "exp2", "exp3", "exp4", "exp5"}
+
+
+def test_without_a_gpu_the_check_runs_nothing_and_reports_no_pass(tmp_path, monkeypatch, capsys):
+    """Every CUDA test would skip on a machine without a GPU: "CUDA tests: passed" would lie."""
+    ran = []
+    monkeypatch.setattr(gpu_check, "plan", lambda bundle: [("passes", [sys.executable, "-c", "print(1)"], 30)])
+    monkeypatch.setattr(gpu_check, "run_stage", lambda *args: ran.append(args) or ("passed", 0))
+    monkeypatch.setattr(gpu_check, "versions", lambda: {"torch": "x", "gpu_usable": False})
+    monkeypatch.setenv("OUT", str(tmp_path / "out"))
+    assert gpu_check.run(tmp_path / "bundle") == 1 and ran == []
+    assert "reports no pass" in capsys.readouterr().out
+    assert json.loads((tmp_path / "out" / "gpu_check.json").read_text())["stages"] == []

@@ -40,7 +40,8 @@ def score(
 ) -> dict:
     """Train on (images, labels), score on the real test split."""
     model, elapsed = fit(dataset_name, images, labels, settings, device, checkpoint, run_fingerprint, test)
-    return {**test_accuracy(model, *test), "train_images": len(labels), "wall_time_s": elapsed}
+    return {**test_accuracy(model, *test), "train_images": len(labels), "wall_time_s": elapsed,
+            "device": str(next(model.parameters()).device)}  # where it trained and scored
 
 
 def generated_score(

@@ -159,7 +159,7 @@ def train_classifier(
         "train_images": len(labels),
         "test_images": len(test[1]),
         **test_accuracy(model, *test),
-        "device": str(device),
+        "device": str(next(model.parameters()).device),  # where it trained, not only where it was asked to
         "wall_time_s": elapsed,
     }
     save_tensors(
