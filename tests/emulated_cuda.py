@@ -15,8 +15,13 @@ before it runs on the CPU:
 - a random generator of the other device: a CPU generator drawing device numbers, or the
   reverse (`torch.Generator(device="cuda")` makes a device generator).
 
-torch.cuda's Python functions a run calls are stood in for (one device, no bf16, the device's
-random state kept by the CPU's generator).
+torch.cuda's Python functions a run calls are stood in for (one device, no bf16). The device's
+random numbers come from a state of its own, as CUDA's Philox generator keeps one: a seed and an
+offset, 16 bytes (`torch.cuda.get_rng_state`), each random operation on the device drawing from
+the CPU's generator seeded by both and advancing the offset; `torch.cuda.set_rng_state` refuses a
+state of another size (the CPU's 5,056 bytes), as CUDA does. Every operation that computes on the
+device is counted by name (`DEVICE_OPS`, since the block began), so a test can show where a
+stage's convolutions and matrix products ran.
 
 What it does not emulate: asynchrony and streams (every kernel runs at once, so a missing
 synchronisation shows nothing), CUDA graphs (capture must be switched off), more than one device,
@@ -27,6 +32,7 @@ is saved as a CPU tensor). Operations run through Python, so runs are slower: us
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import copy
 from types import SimpleNamespace
@@ -52,6 +58,13 @@ INDEXING = {
 
 class DeviceRuleError(RuntimeError):
     """An operation that CUDA would refuse."""
+
+
+# The operations computed on the device since the emulated block began, by name (aten's).
+DEVICE_OPS: collections.Counter = collections.Counter()
+# The device's random state: CUDA's Philox keeps a seed and an offset (16 bytes).
+DEVICE_RNG = {"seed": 0, "offset": 0}
+CUDA_STATE_BYTES = 16
 
 
 class EmulatedTensor(torch.Tensor):
@@ -229,7 +242,12 @@ def run_checked(func, args: tuple, kwargs: dict):
     plain_kwargs = tree_map(unwrap, kwargs)
     if plain_kwargs.get("device") is not None:
         plain_kwargs["device"] = CPU
-    result = func(*tree_map(unwrap, args), **plain_kwargs)
+    if device == DEVICE:
+        DEVICE_OPS[func.overloadpacket.__name__ if hasattr(func, "overloadpacket") else str(func)] += 1
+    if device == DEVICE and torch.Tag.nondeterministic_seeded in getattr(func, "tags", ()) and kwargs.get("generator") is None:
+        result = with_device_rng(func, tree_map(unwrap, args), plain_kwargs)
+    else:
+        result = func(*tree_map(unwrap, args), **plain_kwargs)
 
     def wrap(value):
         if not isinstance(value, torch.Tensor) or device != DEVICE:
@@ -273,12 +291,35 @@ class HostDataToDevice(TorchFunctionMode):
         return func(*args, **kwargs)
 
 
+def with_device_rng(func, args, kwargs):
+    """A random operation on the device: drawn from the CPU's generator seeded by the device's
+    seed and offset (the CPU's own state left as it was), the offset advanced."""
+    saved = torch.get_rng_state()
+    torch.default_generator.manual_seed(hash((DEVICE_RNG["seed"], DEVICE_RNG["offset"])) & (2**63 - 1))
+    try:
+        return func(*args, **kwargs)
+    finally:
+        DEVICE_RNG["offset"] += 1
+        torch.set_rng_state(saved)
+
+
 def _cuda_rng_state(device=None) -> torch.Tensor:
-    return torch.get_rng_state()
+    """The device's state as CUDA gives it: 16 bytes (seed, offset)."""
+    return torch.tensor([DEVICE_RNG["seed"], DEVICE_RNG["offset"]], dtype=torch.int64).view(torch.uint8)
 
 
 def _set_cuda_rng_state(state: torch.Tensor, device=None) -> None:
-    torch.set_rng_state(state)
+    if state.dtype != torch.uint8 or state.numel() != CUDA_STATE_BYTES:
+        raise RuntimeError(
+            f"RNG state is wrong size: a CUDA device's is {CUDA_STATE_BYTES} bytes (Philox seed and offset), "
+            f"this one {state.numel()} of {state.dtype} (the CPU's is {torch.get_rng_state().numel()} bytes)"
+        )
+    seed, offset = state.clone().view(torch.int64).tolist()
+    DEVICE_RNG.update(seed=seed, offset=offset)
+
+
+def _cuda_manual_seed(seed, device=None) -> None:
+    DEVICE_RNG.update(seed=int(seed), offset=0)
 
 
 @contextlib.contextmanager
@@ -297,9 +338,11 @@ def emulated_cuda(monkeypatch):
         "get_rng_state": _cuda_rng_state,
         "set_rng_state": _set_cuda_rng_state,
         "synchronize": lambda device=None: None,
-        "manual_seed": lambda seed: None,
-        "manual_seed_all": lambda seed: None,
+        "manual_seed": _cuda_manual_seed,
+        "manual_seed_all": _cuda_manual_seed,
     }
+    DEVICE_OPS.clear()
+    DEVICE_RNG.update(seed=0, offset=0)  # a fresh process's device
     for name, standin in standins.items():
         monkeypatch.setattr(torch.cuda, name, standin)
     # What torch's bindings call before an operation on a CUDA device, and set_device's call.

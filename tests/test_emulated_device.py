@@ -9,6 +9,7 @@ each family of generator, discriminator and objective, label and text, the refer
 sample, evaluate (PRDC and Frechet distances), CAS, captions, prompts, morph, and a resumed run.
 """
 
+import collections
 import contextlib
 import functools
 import json
@@ -24,7 +25,7 @@ from conftest import OFFLINE_ENCODER, REPO, write_keras_npz
 from embedgan.config import runs
 from embedgan.config.settings import canonical, load_config, resolve
 from embedgan.datasets import data
-from emulated_cuda import DEVICE, DeviceRuleError, emulated_cuda
+from emulated_cuda import DEVICE, DEVICE_OPS, DeviceRuleError, emulated_cuda
 
 # One run of each family of networks and objectives, tiny; `device: cuda`, no graph capture
 # (the emulation does not capture), 1 thread.
@@ -87,6 +88,7 @@ class Stages:
             write_keras_npz(mirror / f"{name}.npz", name)
         self.config = load_config(overrides={**CONFIG_OVERRIDES, "mirror": str(mirror)})
         self.experiments = {exp: resolve(self.config, exp) for exp in self.config["experiments"]}
+        self.ops: dict[str, collections.Counter] = {}  # each training's operations on the device
         for name in ("mnist", "cifar10"):
             files = self.files(runs.dataset_files(name))
             data.fetch(name, files["images"], files["manifest"], str(mirror), str(root / "downloads"))
@@ -104,10 +106,12 @@ class Stages:
     def dataset(self, exp: str) -> dict:
         return self.files(runs.dataset_files(self.run(exp).dataset))
 
-    def on_device(self, script: str, log: str, **namespaces) -> None:
+    def on_device(self, script: str, log: str, **namespaces) -> collections.Counter:
+        """Run a stage's script on the device; the operations it computed there, by name."""
         with pytest.MonkeyPatch.context() as monkeypatch:
             with contextlib.nullcontext() if ON_GPU else emulated_cuda(monkeypatch):
                 run_script(script, self.root / "logs" / log, self.config, **namespaces)
+        return collections.Counter(DEVICE_OPS)
 
     def classifier(self, dataset: str) -> None:
         self.on_device(
@@ -121,7 +125,7 @@ class Stages:
 
     def train(self, exp: str, log: str | None = None) -> None:
         run = self.run(exp)
-        self.on_device(
+        self.ops[exp] = self.on_device(
             "train_experiment.py", log or f"train_{exp}.log", input=self.dataset(exp),
             wildcards={"run": run.name},
             output={key: self.path(run.path(key)) for key in ("model", "history", "snapshots")},
@@ -129,8 +133,9 @@ class Stages:
                     "checkpoint": self.path(run.path("checkpoint"))},
         )
 
-    def model_stage(self, exp: str, script: str, outputs: tuple[str, ...], params: dict, inputs=()) -> None:
-        """A stage that reads the run's model (and `inputs`: the classifier, the data set)."""
+    def model_stage(self, exp: str, script: str, outputs: tuple[str, ...], params: dict, inputs=()) -> collections.Counter:
+        """A stage that reads the run's model (and `inputs`: the classifier, the data set); the
+        operations it computed on the device."""
         run = self.run(exp)
         dataset = run.dataset
         available = {
@@ -139,12 +144,19 @@ class Stages:
             "classifier_summary": self.path(f"results/classifiers/{dataset}.json"),
             **self.dataset(exp),
         }
-        self.on_device(
+        return self.on_device(
             script, f"{script}_{exp}.log", wildcards={"run": run.name, "exp": exp},
             input={"model": self.path(run.path("model")), **{key: available[key] for key in inputs}},
             output={key: self.path(run.path(key)) for key in outputs},
             params={"run": run.record(), **params},
         )
+
+
+def computed_on_device(ops: collections.Counter, convolutions: bool = True) -> bool:
+    """Whether a stage's main computation ran on the device: its convolutions (where its
+    networks have them) and matrix products (on a real GPU the stage itself is the proof)."""
+    matrix_products = ops["addmm"] + ops["mm"] + ops["bmm"]
+    return ON_GPU or (matrix_products > 0 and (ops["convolution"] > 0 or not convolutions))
 
 
 @pytest.fixture(scope="module")
@@ -187,6 +199,7 @@ def test_the_emulated_device_refuses_what_cuda_refuses(monkeypatch):
 def test_training_runs_on_the_device(stages, exp):
     history = json.loads(open(stages.path(stages.run(exp).path("history"))).read())
     assert history["device"] == "cuda:0"
+    assert computed_on_device(stages.ops[exp], convolutions=False), stages.ops[exp].most_common(5)
     assert history["device_name"].startswith("emulated") != ON_GPU
     assert history["loss"], exp
 
@@ -199,20 +212,26 @@ def test_the_reference_classifiers_train_on_the_device(stages):
 
 @pytest.mark.parametrize("exp", ["exp4", "cgan", "exp2", "cgan_text", "exp4_ca"])
 def test_sample_evaluate_cas_and_curve_run_on_the_device(stages, exp):
-    stages.model_stage(exp, "sample_experiment.py", ("samples",), {"rows": 2})
-    stages.model_stage(
+    sampled = stages.model_stage(exp, "sample_experiment.py", ("samples",), {"rows": 2})
+    evaluated = stages.model_stage(
         exp, "evaluate_experiment.py", ("metrics", "nearest"),
         {"samples_per_class": stages.config["eval_samples_per_class"], "inception": False},
         inputs=("classifier", "classifier_summary", "images"),
     )
-    stages.model_stage(
+    scored = stages.model_stage(
         exp, "cas_experiment.py", ("cas",),
         {"classifier": canonical(stages.config["classifiers"][stages.run(exp).dataset]),
          "cas": canonical(stages.config["cas"]), "checkpoint": stages.path(stages.run(exp).path("cas_checkpoint"))},
         inputs=("images", "manifest"),
     )
-    stages.model_stage(exp, "judge_curve.py", ("curve",), {"samples_per_class": stages.config["eval_samples_per_class"]},
-                       inputs=("snapshots", "classifier", "classifier_summary", "images"))
+    judged = stages.model_stage(
+        exp, "judge_curve.py", ("curve",), {"samples_per_class": stages.config["eval_samples_per_class"]},
+        inputs=("snapshots", "classifier", "classifier_summary", "images"),
+    )
+    # each stage's main computation ran on the device: the classifiers' convolutions and products
+    assert computed_on_device(sampled, convolutions=False), sampled.most_common(5)
+    for ops in (evaluated, scored, judged):
+        assert computed_on_device(ops), ops.most_common(5)
     curve = json.loads(open(stages.path(stages.run(exp).path("curve"))).read())
     assert len(curve["points"]) == len(curve["steps"]) >= 2 and isinstance(curve["converged"], bool)
     assert curve["status"] == "too few points"  # 2 record points: no trend test
@@ -228,18 +247,35 @@ def test_sample_evaluate_cas_and_curve_run_on_the_device(stages, exp):
 @pytest.mark.parametrize("exp", TEXT)
 def test_captions_and_prompts_run_on_the_device(stages, exp):
     merged = stages.experiments[exp].merged
-    stages.model_stage(exp, "evaluate_captions.py", ("captions",),
-                       {"heldout": canonical(merged.get("heldout_captions", {}))}, inputs=("classifier",))
-    stages.model_stage(exp, "render_prompts.py", ("prompts",),
-                       {"prompts": merged.get("prompts", ["a cat"])}, inputs=("classifier",))
+    judged = stages.model_stage(exp, "evaluate_captions.py", ("captions",),
+                                {"heldout": canonical(merged.get("heldout_captions", {}))}, inputs=("classifier",))
+    drawn = stages.model_stage(exp, "render_prompts.py", ("prompts",),
+                               {"prompts": merged.get("prompts", ["a cat"])}, inputs=("classifier",))
     captions = json.loads(open(stages.path(stages.run(exp).path("captions"))).read())
     assert 0 <= captions["seen"]["accuracy"] <= 1
+    assert computed_on_device(judged) and computed_on_device(drawn), (judged.most_common(5), drawn.most_common(5))
 
 
 @pytest.mark.parametrize("exp", ["exp2", "exp4_ca"])
 def test_morph_runs_on_the_device(stages, exp):
-    stages.model_stage(exp, "render_morph.py", ("morph",), {"morphs": stages.experiments[exp].merged["morphs"]})
+    drawn = stages.model_stage(exp, "render_morph.py", ("morph",), {"morphs": stages.experiments[exp].merged["morphs"]})
     assert os.path.getsize(stages.path(stages.run(exp).path("morph"))) > 0
+    assert computed_on_device(drawn, convolutions=False), drawn.most_common(5)
+
+
+@pytest.mark.skipif(ON_GPU, reason="a real GPU: the emulation stands in for none")
+def test_the_devices_random_state_is_cudas_size_and_the_cpus_is_refused(monkeypatch):
+    with emulated_cuda(monkeypatch):
+        torch.manual_seed(3)
+        state = torch.cuda.get_rng_state()
+        assert state.dtype == torch.uint8 and state.numel() == 16  # Philox: seed and offset
+        first = torch.randn(4, device="cuda").cpu()
+        cpu_after = torch.get_rng_state()
+        torch.cuda.set_rng_state(state)
+        torch.testing.assert_close(torch.randn(4, device="cuda").cpu(), first)  # the same draws again
+        assert torch.equal(torch.get_rng_state(), cpu_after)  # the device's draws leave the CPU's state alone
+        with pytest.raises(RuntimeError, match="RNG state is wrong size: a CUDA device's is 16 bytes"):
+            torch.cuda.set_rng_state(torch.get_rng_state())  # the CPU's, as a checkpoint might mix them up
 
 
 def test_an_interrupted_run_resumes_on_the_device(stages, sigterm_at_step):
