@@ -56,6 +56,8 @@ MUTANTS = (
     Mutant("embedgan/evaluation/catalogue.py", "bounds=UNIT, smallest_difference=0.02, class_aware=True),\n        Metric(\"cross",
            "bounds=UNIT, smallest_difference=0.2, class_aware=True),\n        Metric(\"cross",
            "tests/test_curves.py tests/test_catalogue.py", "accuracy's smallest difference tenfold"),
+    Mutant("embedgan/evaluation/catalogue.py", "    smallest_difference: float = 0.05\n", "    smallest_difference: float = 0.5\n",
+           "tests/test_curves.py", "per-class recall's smallest difference (a share's default) tenfold"),
     Mutant("embedgan/evaluation/catalogue.py", 'Metric("cas", "CAS", "{:.3f}", "{:.2f}", "higher",',
            'Metric("cas", "CAS", "{:.3f}", "{:.2f}", "lower",', "tests/test_catalogue.py", "CAS's direction flipped"),
     Mutant("embedgan/networks/inputs.py", "- 1 - log_variance).mean()", "- 1 - log_variance).sum(dim=1).mean()",
