@@ -56,7 +56,9 @@ def snakemake_dry_run(workdir, command: str) -> subprocess.CompletedProcess:
 
 def test_every_snakemake_command_plans_its_jobs(workflow_copy, tmp_path):
     flowers = yaml.safe_load(next(b for b in blocks("yaml") if "datasets:" in b))
-    flowers["datasets"]["flowers"]["folder"] = str(write_folder(tmp_path / "flowers", size=32))
+    # enough images that the example's eval_samples_per_class fits half a class's held-out share
+    per_class = round(2 * flowers["eval_samples_per_class"] / flowers["datasets"]["flowers"]["test_share"])
+    flowers["datasets"]["flowers"]["folder"] = str(write_folder(tmp_path / "flowers", per_class=per_class, size=32))
     (workflow_copy / "flowers.yaml").write_text(yaml.safe_dump(flowers))
     planned = [c for c in commands() if ".venv/bin/snakemake" in c and "--report" not in c]
     assert len(planned) >= 4  # the main command, the quick run, the cluster, your own data set
