@@ -290,12 +290,17 @@ def workflow(bundle: Path, workdir: Path) -> int:
     # Every stage's summary records where it computed: training, evaluation, CAS, the curve,
     # the reference classifiers.
     results = workdir / "results"
-    summaries = [path for pattern in ("exp*/history.json", "exp*/metrics.json", "exp*/cas.json", "exp*/curve.json")
-                 for path in sorted(results.glob(pattern))]
+    runs = sorted(h.parent for h in results.glob("exp*/history.json"))
+    summaries = [run / name for run in runs for name in ("history.json", "metrics.json", "cas.json", "curve.json")]
     summaries += [path for path in sorted(results.glob("classifiers/*.json")) if not path.name.endswith("_cas_real.json")]
-    devices = {f"{path.parent.name}/{path.name}": json.loads(path.read_text())["device"] for path in summaries}
-    print(f"report: {(results / 'report.md').stat().st_size} bytes; devices: {devices}")
-    return 0 if devices and all(d.startswith("cuda") for d in devices.values()) else 1
+    missing = [str(path.relative_to(results)) for path in summaries if not path.is_file()]
+    devices = {str(path.relative_to(results)): json.loads(path.read_text())["device"] for path in summaries
+               if path.is_file()}
+    devices.update({f"{path.relative_to(results)} seed {i}": run["device"]
+                    for path in sorted(results.glob("classifiers/*_cas_real.json"))
+                    for i, run in enumerate(json.loads(path.read_text())["runs"])})
+    print(f"report: {(results / 'report.md').stat().st_size} bytes; devices: {devices}; missing: {missing}")
+    return 0 if runs and not missing and all(d.startswith("cuda") for d in devices.values()) else 1
 
 
 def main(argv=None) -> int:

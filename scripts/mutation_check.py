@@ -5,11 +5,14 @@ do not prove. Prints each mutant as caught or survived, then the count; exits 1 
     .venv/bin/python scripts/mutation_check.py            # every mutant
     .venv/bin/python scripts/mutation_check.py 3 7        # by number
 
-The file is restored after each mutant, whatever happens (run it on a clean work tree: a
-mutant's file is rewritten in place while its tests run). Add a mutant when you add a rule."""
+Each mutant's tests must pass on the unmutated code first, and a mutant counts as caught only
+where a test fails (not where pytest cannot run). It refuses to start where the files it mutates
+have uncommitted changes, and puts each file back byte for byte after its mutant, on SIGTERM and
+SIGHUP too. Add a mutant when you add a rule."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
@@ -107,25 +110,53 @@ MUTANTS = (
 )
 
 
+def pytest(tests: str) -> int:
+    """The exit status of pytest on `tests` (1: a test failed; 0: all passed; else it could not run)."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x", "-n", "0", "-p", "no:cacheprovider", *tests.split()],
+        cwd=REPO, capture_output=True, text=True,
+    ).returncode
+
+
+def restore_on_signal(path: Path, original: bytes) -> None:
+    """SIGTERM or SIGHUP (a timeout, a closed terminal) puts the file back before the script ends."""
+    def handler(signum, frame):
+        path.write_bytes(original)
+        raise SystemExit(f"stopped by signal {signum}: {path} restored")
+
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, handler)
+
+
 def run(number: int, mutant: Mutant) -> bool:
-    """Whether the mutant's tests catch it (the file restored either way)."""
+    """Whether the mutant's tests catch it: a test fails (pytest's status 1, not an error of
+    collection or usage); the file restored, byte for byte, however the run ends."""
     path = REPO / SCRIPTS / mutant.path
-    original = path.read_text()
-    if original.count(mutant.old) != 1:
+    original = path.read_bytes()
+    text = original.decode()
+    if text.count(mutant.old) != 1:
         raise SystemExit(f"mutant {number}: {mutant.path} does not hold its line exactly once: {mutant.old!r}")
-    path.write_text(original.replace(mutant.old, mutant.new))
+    restore_on_signal(path, original)
+    path.write_bytes(text.replace(mutant.old, mutant.new).encode())
     try:
-        result = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-x", "-n", "0", "-p", "no:cacheprovider", *mutant.tests.split()],
-            cwd=REPO, capture_output=True, text=True,
-        )
+        status = pytest(mutant.tests)
     finally:
-        path.write_text(original)
-    return result.returncode != 0
+        path.write_bytes(original)
+    if status not in (0, 1):
+        raise SystemExit(f"mutant {number}: pytest could not run {mutant.tests} (exit status {status})")
+    return status == 1
 
 
 def main(chosen: list[str]) -> int:
     picked = [(i, m) for i, m in enumerate(MUTANTS) if not chosen or str(i) in chosen]
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", *(f"{SCRIPTS}/{m.path}" for _, m in picked)],
+                           cwd=REPO, capture_output=True, text=True).stdout
+    if dirty:
+        raise SystemExit(f"uncommitted changes in the files the mutants touch; commit or stash them first:\n{dirty}")
+    for tests in dict.fromkeys(m.tests for _, m in picked):  # each test set passes unmutated first
+        status = pytest(tests)
+        if status != 0:
+            raise SystemExit(f"{tests} does not pass on the unmutated code (exit status {status}): no mutant can be judged")
     survived = []
     for number, mutant in picked:
         start = time.perf_counter()

@@ -104,8 +104,11 @@ torch.cuda.get_device_capability = lambda device=None: (9, 0)
 torch.cuda.get_arch_list = lambda: ["sm_90"]
 torch._C._cuda_setDevice = lambda index: None
 devices.LOCKS, devices.CLAIM_POLL_S = locks, 0.1
-chosen.with_suffix(".ready").write_text("imported")  # the slow part (torch) done: it claims now
-chosen.write_text(str(devices.select_device("auto")))
+polls = chosen.with_suffix(".polls")  # a dot per poll of the claim's wait loop
+devices.time = types.SimpleNamespace(sleep=lambda s: (polls.open("a").write("."), time.sleep(s)))
+picked = str(devices.select_device("auto"))
+chosen.with_suffix(".tmp").write_text(picked)
+chosen.with_suffix(".tmp").rename(chosen)  # whole, or not there
 while not release.exists():
     time.sleep(0.05)
 """
@@ -144,11 +147,10 @@ def test_a_job_waits_while_every_gpu_is_held_and_takes_the_one_set_free(tmp_path
     try:
         assert chosen_device(*holder) == "cuda:0"
         waiting = start_job(tmp_path, 1, "waiting")
-        deadline = time.monotonic() + 60
-        while not waiting[1].with_suffix(".ready").exists() and time.monotonic() < deadline:
-            time.sleep(0.05)  # torch's import takes seconds: wait until the job claims
-        assert waiting[1].with_suffix(".ready").exists(), "the waiting job never got to its claim"
-        time.sleep(10 * 0.1)  # ten of its polls
+        polls, deadline = waiting[1].with_suffix(".polls"), time.monotonic() + 60
+        while (not polls.exists() or len(polls.read_text()) < 5) and time.monotonic() < deadline:
+            time.sleep(0.05)  # torch's import takes seconds: wait for five polls of its claim
+        assert polls.exists() and len(polls.read_text()) >= 5, "the waiting job never polled"
         assert not waiting[1].exists()  # no GPU taken while the holder holds the only one
         (tmp_path / "release").touch()  # the holder ends, its lock with it
         holder[0].communicate(timeout=30)

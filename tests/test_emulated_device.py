@@ -114,7 +114,7 @@ class Stages:
         return collections.Counter(DEVICE_OPS)
 
     def classifier(self, dataset: str) -> None:
-        self.on_device(
+        self.ops[f"classifier {dataset}"] = self.on_device(
             "train_classifier.py", f"classifier_{dataset}.log",
             input=self.files(runs.dataset_files(dataset)), wildcards={"dataset": dataset},
             output={"model": self.path(f"results/classifiers/{dataset}.pt"),
@@ -208,6 +208,7 @@ def test_the_reference_classifiers_train_on_the_device(stages):
     for dataset in ("mnist", "cifar10"):
         summary = json.loads(open(stages.path(f"results/classifiers/{dataset}.json")).read())
         assert 0 <= summary["test_accuracy"] <= 1 and summary["device"] == "cuda:0"
+        assert computed_on_device(stages.ops[f"classifier {dataset}"])
 
 
 @pytest.mark.parametrize("exp", ["exp4", "cgan", "exp2", "cgan_text", "exp4_ca"])
@@ -267,13 +268,12 @@ def test_morph_runs_on_the_device(stages, exp):
 def test_the_devices_random_state_is_cudas_size_and_the_cpus_is_refused(monkeypatch):
     with emulated_cuda(monkeypatch):
         torch.manual_seed(3)
-        state = torch.cuda.get_rng_state()
+        state, cpu_before = torch.cuda.get_rng_state(), torch.get_rng_state()
         assert state.dtype == torch.uint8 and state.numel() == 16  # Philox: seed and offset
         first = torch.randn(4, device="cuda").cpu()
-        cpu_after = torch.get_rng_state()
+        assert torch.equal(torch.get_rng_state(), cpu_before)  # the device's draws leave the CPU's state alone
         torch.cuda.set_rng_state(state)
         torch.testing.assert_close(torch.randn(4, device="cuda").cpu(), first)  # the same draws again
-        assert torch.equal(torch.get_rng_state(), cpu_after)  # the device's draws leave the CPU's state alone
         with pytest.raises(RuntimeError, match="RNG state is wrong size: a CUDA device's is 16 bytes"):
             torch.cuda.set_rng_state(torch.get_rng_state())  # the CPU's, as a checkpoint might mix them up
 
@@ -336,12 +336,13 @@ def test_the_report_is_written_from_runs_made_on_the_device(stages, monkeypatch)
 
     chosen = ["exp1", "exp3", "exp4"]  # none based on another: no ladder, no noise pair
     for dataset in ("mnist", "cifar10"):
-        stages.on_device(
+        real_ops = stages.on_device(
             "cas_real.py", f"cas_real_{dataset}.log", input=stages.files(runs.dataset_files(dataset)),
             wildcards={"dataset": dataset}, output={"cas": stages.path(runs.cas_real_file(dataset))},
             params={"classifier": canonical(stages.config["classifiers"][dataset]), "cas": canonical(stages.config["cas"]),
                     "checkpoint": stages.path(runs.classifier_file(dataset, "cas_real_checkpoint"))},
         )
+        assert computed_on_device(real_ops), real_ops.most_common(5)
         real = json.loads(open(stages.path(runs.cas_real_file(dataset))).read())
         assert {run["device"] for run in real["runs"]} == {"cuda:0"}  # trained and scored on the device
     for exp in chosen:

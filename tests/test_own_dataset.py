@@ -145,20 +145,21 @@ def test_a_missing_folder_stops_the_dry_run_naming_the_key(workflow_copy, tmp_pa
 
 
 def test_a_data_set_too_small_for_the_evaluation_stops_the_dry_run_naming_the_setting(workflow_copy, tmp_path):
-    """A folder with 10 test images a class and the default eval_samples_per_class (100): the
-    dry run stops at once, before any training, naming the key and the numbers."""
+    """A folder with 11 test images a class and the default eval_samples_per_class (100): the
+    dry run stops at once, before any training, naming the key and the numbers (the perfect
+    generator's sets are drawn from the smaller half: 5 of 11)."""
     split = tmp_path / "small"
     write_folder(split / "train", per_class=12)
-    write_folder(split / "test", per_class=10)
+    write_folder(split / "test", per_class=11)
     config = {key: value for key, value in OWN.items() if key != "eval_samples_per_class"}
     config["datasets"] = {"squares": {"folder": str(split)}}
     (tmp_path / "own.yaml").write_text(yaml.safe_dump(config))
     result = snakemake(workflow_copy, "-n", "--configfile", str(tmp_path / "own.yaml"), check=False)
     assert result.returncode != 0
     assert ("config: eval_samples_per_class 100 is more than data set squares can judge: its smallest class has "
-            "10 test images, so the held-out half the fair references draw from holds 5; set "
+            "11 test images, so the half the fair references draw from holds 5; set "
             "eval_samples_per_class <= 5") in result.stderr
-    for samples, refused in ((6, True), (5, False)):  # at the edge: the held-out half is 5 of 10
+    for samples, refused in ((6, True), (5, False)):  # at the edge: 5 of 11 in the smaller half
         config["eval_samples_per_class"] = samples
         (tmp_path / "own.yaml").write_text(yaml.safe_dump(config))
         result = snakemake(workflow_copy, "-n", "--configfile", str(tmp_path / "own.yaml"), check=False)
@@ -200,4 +201,4 @@ def test_a_grey_folder_is_fetched_grey_and_read_back_pixel_for_pixel(tmp_path, m
         for (path, label), image, stored_label in zip(splits[split], images, labels, strict=True):
             with Image.open(path) as original:
                 np.testing.assert_array_equal(image[:, :, 0], np.asarray(original))
-            assert stored_label == label
+            assert stored_label == label == CLASSES.index(path.parent.name)  # the image's own folder

@@ -3,7 +3,6 @@ rebuilds. The dry runs and refused configs on fresh copies are tests/test_workfl
 so that the other xdist worker runs them while this file's run is made."""
 
 import json
-import os
 import re
 import stat
 import subprocess
@@ -92,7 +91,7 @@ def snakemake(workdir: Path, *args: str, check=True) -> subprocess.CompletedProc
         cwd=workdir,
         capture_output=True,
         text=True,
-        preexec_fn=lambda: os.umask(0o022),  # the usual umask, whatever the test process's
+        umask=0o022,  # the usual umask, whatever the test process's
     )
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")

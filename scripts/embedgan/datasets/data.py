@@ -111,19 +111,19 @@ def define(datasets: dict[str, dict]) -> None:
 
 
 def check_evaluation_size(name: str, samples_per_class: int) -> None:
-    """Refuse, when the workflow starts, an `eval_samples_per_class` larger than the held-out half
-    of a class's test images where the data set's size is known then (a data set of your own):
+    """Refuse, when the workflow starts, an `eval_samples_per_class` larger than half (rounded
+    down) of a class's test images where the data set's size is known then (a data set of your own):
     the evaluation's fair references draw real sets of that size from it, and would stop after
     training."""
     fewest = dataset_info(name).test_per_class
     if fewest is None:
         return
-    held_out = fewest - fewest // 2  # metrics.split_reference: the reference takes the smaller half
-    if samples_per_class > held_out:
+    half = fewest // 2  # metrics.split_reference: the reference half, the smaller, draws the perfect sets
+    if samples_per_class > half:
         raise ConfigError(
             f"config: eval_samples_per_class {samples_per_class} is more than data set {name} can judge: its "
-            f"smallest class has {fewest} test images, so the held-out half the fair references draw from "
-            f"holds {held_out}; set eval_samples_per_class <= {held_out}"
+            f"smallest class has {fewest} test images, so the half the fair references draw from holds "
+            f"{half}; set eval_samples_per_class <= {half}"
         )
 
 
