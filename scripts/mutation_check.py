@@ -84,7 +84,7 @@ MUTANTS = (
            "`--class 1` read as index 0"),
     Mutant("embedgan/runtime.py", "        os.chmod(tmp, 0o666 & ~current_umask())", "        pass",
            "tests/test_files.py", "outputs left at mkstemp's mode 600"),
-    Mutant("embedgan/datasets/data.py", "    if samples_per_class > held_out:", "    if samples_per_class > fewest:",
+    Mutant("embedgan/datasets/data.py", "    if samples_per_class > half:", "    if samples_per_class > fewest - half:",
            "tests/test_own_dataset.py", "a data set too small for the evaluation let through"),
     Mutant("embedgan/machine/devices.py", "        time.sleep(CLAIM_POLL_S)", "        return 0",
            "tests/test_devices.py::test_a_job_waits_while_every_gpu_is_held_and_takes_the_one_set_free",
