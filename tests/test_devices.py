@@ -148,10 +148,11 @@ def test_a_job_waits_while_every_gpu_is_held_and_takes_the_one_set_free(tmp_path
         assert chosen_device(*holder) == "cuda:0"
         waiting = start_job(tmp_path, 1, "waiting")
         polls, deadline = waiting[1].with_suffix(".polls"), time.monotonic() + 60
-        while (not polls.exists() or len(polls.read_text()) < 5) and time.monotonic() < deadline:
+        while (not polls.exists() or len(polls.read_text()) < 5) and not waiting[1].exists() \
+                and time.monotonic() < deadline:
             time.sleep(0.05)  # torch's import takes seconds: wait for five polls of its claim
-        assert polls.exists() and len(polls.read_text()) >= 5, "the waiting job never polled"
         assert not waiting[1].exists()  # no GPU taken while the holder holds the only one
+        assert polls.exists() and len(polls.read_text()) >= 5, "the waiting job never polled"
         (tmp_path / "release").touch()  # the holder ends, its lock with it
         holder[0].communicate(timeout=30)
         assert chosen_device(*waiting) == "cuda:0"
