@@ -189,7 +189,8 @@ def test_each_rule_lists_every_package_module_its_script_imports(workflow_copy):
         "datasets/custom", "datasets/data", "datasets/images", "machine/devices", "machine/host", "machine/process",
         "networks/conditioners", "networks/discriminators", "networks/generators", "networks/inputs",
         "networks/model_file", "networks/run_networks", "networks/sampling", "networks/text",
-        "training/capture", "training/checkpoints", "training/objectives", "training/setup", "training/train",
+        "training/capture", "training/checkpoints", "training/objectives", "training/records", "training/setup",
+        "training/train",
     }
     assert {"datasets/images", "documents/render", "documents/tables", "runtime", "errors"} <= inputs["plot_metrics"]
     assert {"evaluation/classifier", "evaluation/metrics", "networks/sampling"} <= inputs["evaluate"]
