@@ -101,7 +101,7 @@ def test_tiny_workflow_runs_through_the_slurm_profile(slurm_cluster, tmp_path):
     mirror = tmp_path / "mirror"
     write_keras_npz(mirror / "cifar10.npz", "cifar10")
     workdir = copy_workflow(tmp_path / "workflow")
-    single = {key: value for key, value in TINY.items() if key not in ("seeds", "ladders", "ablations", "arms")}
+    single = {key: value for key, value in TINY.items() if key not in ("seeds", "ladders", "ablations", "arms", "kl_sweeps")}
     single["experiments"] = {"exp2": TINY["experiments"]["exp2"]}
     config = write_config(tmp_path / "tiny.yaml", single)
     profile = local_profile(tmp_path / "profile")
