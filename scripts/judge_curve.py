@@ -10,7 +10,7 @@ from embedgan.config.runs import Run, check_made_for, npz_run
 from embedgan.datasets import data
 from embedgan.datasets.images import nhwc_to_nchw
 from embedgan.evaluation.classifier import load_classifier
-from embedgan.evaluation.curves import convergence, deterministic, judge_points
+from embedgan.evaluation.curves import judge_record
 from embedgan.machine.devices import select_device
 from embedgan.runtime import log_to, write_json
 
@@ -24,25 +24,20 @@ with log_to(snakemake.log[0]):
     dataset = data.load(snakemake.input.images)
     with open(snakemake.input.classifier_summary) as handle:
         perfect_accuracy = json.load(handle)["test_accuracy"]
-    points = []
     classifier = load_classifier(snakemake.input.classifier, device, run.dataset)
-    if len(curve):  # none where the run's curve_samples is 0
-        points = judge_points(
-            classifier,
-            curve[:, :, : snakemake.params.samples_per_class],
-            nhwc_to_nchw(dataset.x_test).to(device),
-            torch.from_numpy(dataset.y_test).to(device),
-            len(dataset.classes),
-        )
-    has_noise = not deterministic(curve)
-    perfect = {"accuracy": perfect_accuracy, "class_recall": points[-1]["class_recall_perfect"] if points else None}
-    judged = convergence(points, steps, perfect, len(dataset.classes), has_noise)  # no points: too few
+    judged = judge_record(
+        classifier,
+        curve[:, :, : snakemake.params.samples_per_class],
+        steps,
+        nhwc_to_nchw(dataset.x_test).to(device),
+        torch.from_numpy(dataset.y_test).to(device),
+        len(dataset.classes),
+        perfect_accuracy,
+    )
     write_json(snakemake.output.curve, {
-        "run": snakemake.params.run, "device": str(next(classifier.parameters()).device),
-        "steps": steps, "points": points, "has_noise": has_noise,
-        "perfect": perfect, **judged,
+        "run": snakemake.params.run, "device": str(next(classifier.parameters()).device), "steps": steps, **judged,
     })
-    print(f"{len(points)} points; {judged['status']}: " + ", ".join(
+    print(f"{len(judged['points'])} points; {judged['status']}: " + ", ".join(
         f"{key} {t['verdict']} ({t['change']:+.3g} over another third, [{t['low']:+.3g}, {t['high']:+.3g}])"
         for key, t in judged["trends"].items()
     ))

@@ -25,7 +25,7 @@ from embedgan.config.runs import RESULTS, classifier_file, dataset_files  # noqa
 from embedgan.datasets import data  # noqa: E402
 from embedgan.datasets.images import nhwc_to_nchw  # noqa: E402
 from embedgan.evaluation.classifier import load_classifier  # noqa: E402
-from embedgan.evaluation.curves import convergence, deterministic, first_converged, judge_points  # noqa: E402
+from embedgan.evaluation.curves import first_converged, judge_record  # noqa: E402
 from embedgan.runtime import load_tensors  # noqa: E402
 
 
@@ -48,21 +48,20 @@ def measure(workdir: Path, run: str, dataset: str, samples_per_class: int, devic
     images = data.load(str(workdir / dataset_files(dataset)["images"]))
     classifier = load_classifier(str(workdir / classifier_file(dataset, "model")), device, dataset)
     summary = json.loads((workdir / classifier_file(dataset, "summary")).read_text())
-    points = judge_points(
-        classifier, record["curve"][:, :, :samples_per_class], nhwc_to_nchw(images.x_test).to(device),
-        torch.from_numpy(images.y_test).to(device), len(images.classes),
+    classes = len(images.classes)
+    judged = judge_record(
+        classifier, record["curve"][:, :, :samples_per_class], record["steps"], nhwc_to_nchw(images.x_test).to(device),
+        torch.from_numpy(images.y_test).to(device), classes, summary["test_accuracy"],
     )
+    points, perfect, has_noise = judged["points"], judged["perfect"], judged["has_noise"]
     if not points:
         raise SystemExit(f"{run}: no curve points (curve_samples 0?): nothing to measure")
-    perfect = {"accuracy": summary["test_accuracy"], "class_recall": points[-1]["class_recall_perfect"]}
-    has_noise = not deterministic(record["curve"])
-    classes = len(images.classes)
     found = first_converged(points, record["steps"], perfect, classes, has_noise)
     seconds_per_step = record["seconds"] / max(record["done"], 1)
     result = {
         "run": run, "finished": record["finished"], "steps_done": record["done"], "points": len(points),
         "minutes_done": record["seconds"] / 60, "perfect": perfect,
-        "now": convergence(points, record["steps"], perfect, classes, has_noise)["status"],
+        "now": judged["status"],
         "last": {key: points[-1][key] for key in ("accuracy", "class_recall")},
         "curve": [{"step": s, "accuracy": p["accuracy"], "class_recall": p["class_recall"]}
                   for s, p in zip(record["steps"], points, strict=True)],

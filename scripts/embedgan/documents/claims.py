@@ -33,10 +33,10 @@ TEST_NOTE = (
 )
 
 
-def smallest_differences(keys: Sequence[str]) -> str:
+def smallest_differences(keys: Sequence[str], relative_to: str = "the value compared against") -> str:
     """The smallest difference that matters of each metric, in words."""
     return ", ".join(
-        f"{METRICS[key].label} {METRICS[key].smallest_difference:.0%} of the value compared against"
+        f"{METRICS[key].label} {METRICS[key].smallest_difference:.0%} of {relative_to}"
         if METRICS[key].relative else f"{METRICS[key].label} {METRICS[key].smallest_difference:g}"
         for key in keys
     )

@@ -13,7 +13,7 @@ from embedgan.config.arms import ROLES, Comparison, comparisons
 from embedgan.documents import tables
 from embedgan.documents.claims import Claim, judge, test_note
 from embedgan.documents.study import Study
-from embedgan.documents.sweep import sweep_section
+from embedgan.documents.sweep import shares, sweep_section, weaker
 from embedgan.evaluation.catalogue import METRICS, columns
 from embedgan.evaluation.intervals import difference
 
@@ -36,10 +36,6 @@ STABLE_NOTE = (
 )
 
 
-def arm_cell(study: Study, exp: str, key: str) -> str:
-    return tables.row(study, exp).cell(key, short=True)
-
-
 def convergence_cell(study: Study, exp: str) -> str:
     """How many of an experiment's runs the trend test calls converged, and what the others are."""
     statuses = [curve["status"] for curve in study.experiments[exp]["curves"]]
@@ -53,7 +49,8 @@ def arms_table(study: Study, roles: dict[str, str]) -> list[str]:
     rows = []
     for role, exp in roles.items():
         runs = len(study.experiments[exp]["metrics"])
-        rows.append([ROLES[role], exp, runs, *(arm_cell(study, exp, key) for key in keys), convergence_cell(study, exp)])
+        row = tables.row(study, exp)
+        rows.append([ROLES[role], exp, runs, *(row.cell(key, short=True) for key in keys), convergence_cell(study, exp)])
     header = ["arm", "experiment", "seeds", *(METRICS[key].heading for key in keys), "converged (trend test)"]
     return tables.table(header, rows)
 
@@ -159,7 +156,7 @@ def nearest_perfect(study: Study, roles: dict[str, str]) -> str | None:
         row = tables.row(study, exp)
         if role == "notebook" or tables.distinct_images(study.experiments[exp]["metrics"]) is not None:
             continue
-        score = min(row.value(key) / row.perfect(key)[0] for key in ("accuracy", "class_recall"))
+        score = weaker(shares(row))  # the sweep's measure of a point, on the arm's means
         if not math.isnan(score):
             scores[role] = score
     return max(scores, key=scores.get) if scores else None

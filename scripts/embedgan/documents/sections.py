@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import math
 
+from embedgan.documents.claims import smallest_differences
 from embedgan.documents.prose import (
     ABLATION_NOTE,
     BEYOND_NOTE,
@@ -339,11 +340,7 @@ def convergence_section(study: Study) -> list[str]:
         [name, entry["history"]["steps"], len(entry["curves"][0]["points"]), *convergence_cells(entry["curves"][0])]
         for name, entry in study.experiments.items()
     ]
-    smallest = ", ".join(
-        f"{METRICS[key].label} {METRICS[key].smallest_difference:.0%} of its value" if METRICS[key].relative
-        else f"{METRICS[key].label} {METRICS[key].smallest_difference:g}"
-        for key in ("accuracy", "class_recall", "frechet_distance")
-    )
+    smallest = smallest_differences(("accuracy", "class_recall", "frechet_distance"), relative_to="its value")
     return [
         "## Convergence",
         "",

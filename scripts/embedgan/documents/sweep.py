@@ -51,7 +51,8 @@ def picked(study: Study, name: str) -> dict[str, float]:
     return {role: pick({w: shares(row) for w, _, row in rows}) for role, rows in sweep_rows(study, name).items()}
 
 
-def kl_reached(study: Study, exp: str) -> str:
+def kl_cell(study: Study, exp: str) -> str:
+    """The KL its conditioning augmentation reached, in nats per dimension (history.json)."""
     value = study.experiments[exp]["history"].get("kl_per_dimension")
     return "–" if value is None else f"{value:.3f}"
 
@@ -68,7 +69,7 @@ def sweep_section(study: Study, name: str) -> list[str]:
         for weight, exp, row in entries:
             rows.append([ROLES[role], f"{weight:g}", exp, row.cell("accuracy", short=True),
                          row.cell("class_recall", short=True), number(weaker(shares(row)), "{:.2f}"),
-                         kl_reached(study, exp), "picked" if weight == chosen[role] else ""])
+                         kl_cell(study, exp), "picked" if weight == chosen[role] else ""])
         arm = study.arms[name][role]
         ran = study.experiments[arm]["settings"].conditioning_augmentation.kl_weight
         if chosen[role] is None:

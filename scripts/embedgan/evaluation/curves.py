@@ -136,6 +136,20 @@ def convergence(points: list[dict], steps: list[int], perfect: dict, classes: in
             "trends": trends, "far_from_perfect": far}
 
 
+def judge_record(
+    classifier: nn.Module, curve: np.ndarray, steps: list[int], x_test: torch.Tensor, y_test: torch.Tensor,
+    num_classes: int, perfect_accuracy: float,
+) -> dict:
+    """A run's record judged: its points (none where curve_samples is 0), whether it has noise
+    (its draws of a class differ), a perfect generator's accuracy and per-class recall, and the
+    trend test's verdict (convergence)."""
+    points = judge_points(classifier, curve, x_test, y_test, num_classes) if len(curve) else []
+    has_noise = not deterministic(curve)
+    perfect = {"accuracy": perfect_accuracy, "class_recall": points[-1]["class_recall_perfect"] if points else None}
+    return {"points": points, "has_noise": has_noise, "perfect": perfect,
+            **convergence(points, steps, perfect, num_classes, has_noise)}
+
+
 def first_converged(points: list[dict], steps: list[int], perfect: dict, classes: int, has_noise: bool = True):
     """The first point at which the trend test over the record up to it says converged (the run
     stopped there would have converged), or None: (its index, its judgement). One look per
