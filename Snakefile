@@ -18,4 +18,4 @@ report: "workflow/report/workflow.rst"
 rule all:
     default_target: True
     input:
-        runs.REPORT,
+        files.REPORT,

@@ -1,14 +1,14 @@
-"""Snakemake script: metrics.json and the nearest-training-image picture of one experiment."""
+"""Snakemake script: metrics.json of one run, and each class's first draw beside its nearest
+training image (the picture is drawn by the render job)."""
 
 import json
 
 import numpy as np
 import torch
 
-from embedgan.config.runs import Run
+from embedgan.config.runs import Run, write_run_npz
 from embedgan.datasets import data
 from embedgan.datasets.images import nhwc_to_nchw
-from embedgan.documents.render import class_grid
 from embedgan.evaluation.classifier import load_classifier
 from embedgan.evaluation.inception import inception_extractor, inception_metrics
 from embedgan.evaluation.metrics import evaluate
@@ -57,14 +57,11 @@ with log_to(snakemake.log[0]):
 
     # First draw of each class above its nearest training image.
     first = np.array(metrics["nearest_train_index"][: len(classes)])
-    nearest = np.stack([images[0], dataset.x_train[first].transpose(0, 3, 1, 2)])
-    distances = metrics["nearest_train_distances"][: len(classes)]
-    name = snakemake.wildcards.run
-    class_grid(
-        nearest,
-        classes,
-        ["generated", "nearest train"],
-        f"{name}: nearest training image (L2 {min(distances):.2f}-{max(distances):.2f})",
-        snakemake.output.nearest,
+    write_run_npz(
+        snakemake.output.nearest_images,
+        run.made_for(),
+        images=np.stack([images[0], dataset.x_train[first].transpose(0, 3, 1, 2)]),
+        distances=np.array(metrics["nearest_train_distances"][: len(classes)]),
+        classes=np.array(classes),
     )
     print(f"accuracy {metrics['accuracy']:.3f}, Frechet distance {metrics['frechet_distance']:.3f}")

@@ -6,8 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from embedgan.config import runs
-from embedgan.documents import answers, publish, sections, tables
+from embedgan.documents import answers, files, publish, sections, tables
 from embedgan.documents.study import Study
 from embedgan.evaluation.catalogue import PRDC
 
@@ -131,13 +130,13 @@ def test_the_noise_answer_says_what_the_test_admits_of_a_pair(study):
 def test_the_page_shows_an_ablations_runs_by_their_sheets_only(study, tmp_path):
     study.experiments["exp5"] = {"metrics": [run_metrics(0.3)], "settings": SimpleNamespace(dataset="mnist")}
     assert study.main_experiments() == ["exp5"]
-    files = runs.page_files(["exp5", "control", "worse"], {}, "docs/results.md", ["control", "worse"])
-    assert [f for f in files if "control" in f or "worse" in f] == [
+    written = files.page_files(["exp5", "control", "worse"], {}, "docs/results.md", ["control", "worse"])
+    assert [f for f in written if "control" in f or "worse" in f] == [
         "docs/results/control_samples.png", "docs/results/worse_samples.png"
     ]
-    assert len([f for f in files if "exp5" in f]) == len(runs.PICTURES)
+    assert len([f for f in written if "exp5" in f]) == len(files.PICTURES)
     for name, entry in study.experiments.items():
-        for key in runs.PICTURES:
+        for key in files.PICTURES:
             entry[key] = str(tmp_path / f"{name}_{key}.png")
             Path(entry[key]).write_bytes(b"png")
     study.metrics_png, study.curves_png = str(tmp_path / "metrics.png"), str(tmp_path / "curves.png")
@@ -147,4 +146,4 @@ def test_the_page_shows_an_ablations_runs_by_their_sheets_only(study, tmp_path):
     copied = sorted(p.name for p in (tmp_path / "page").iterdir())
     sheets = [f"{name}_samples.png" for name in sorted(RUNS)]
     assert [name for name in copied if not name.startswith("exp5")] == sorted([*sheets, "curves.png", "metrics.png"])
-    assert len([name for name in copied if name.startswith("exp5")]) == len(runs.PICTURES)
+    assert len([name for name in copied if name.startswith("exp5")]) == len(files.PICTURES)

@@ -1,5 +1,6 @@
-"""The catalogue of metrics (embedgan.evaluation.catalogue): every entry names a number a run's
-metrics hold, and a perfect generator's value where the documents put it beside it."""
+"""The catalogue of metrics (embedgan.evaluation.catalogue) and how each is shown
+(embedgan.documents.labels): every entry names a number a run's metrics hold, and a perfect
+generator's value where the documents put it beside it."""
 
 import json
 import math
@@ -8,7 +9,9 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import REPO
-from embedgan.evaluation.catalogue import CLASS_PRDC, METRICS, PRDC, columns
+from embedgan.documents.labels import METRICS, columns
+from embedgan.evaluation import catalogue
+from embedgan.evaluation.catalogue import CLASS_PRDC, PERFECT, PRDC
 
 STUDY = REPO / "tests" / "data" / "tiny_study"
 
@@ -50,8 +53,19 @@ def test_a_perfect_generators_value_comes_from_where_the_catalogue_says(finished
     assert reference("diversity")[0] == m["diversity_real"]
     assert reference("nearest_train_distance")[0] == m["nearest_train_distance_real_test"]
     assert math.isnan(reference("cross_entropy")[0])  # no perfect generator's value
-    assert all(bool(metric.perfect) == (metric.key not in ("cross_entropy", "frechet_class_means", "frechet_best_point"))
-               for metric in METRICS.values())
+    assert set(METRICS) - set(PERFECT) == {"cross_entropy", "frechet_class_means", "frechet_best_point"}
+
+
+def test_every_metric_of_the_catalogue_is_shown_with_the_same_facts():
+    """The documents' metrics are the catalogue's, in its order, each with a label: a metric
+    added to the catalogue alone (or shown with other facts) is refused here."""
+    assert list(METRICS) == list(catalogue.METRICS)
+    for key, shown in METRICS.items():
+        assert isinstance(shown, catalogue.Metric) and shown.label, key
+        facts = catalogue.METRICS[key]
+        assert (shown.better, shown.bounds, shown.smallest_difference, shown.relative, shown.class_aware,
+                shown.drawn) == (facts.better, facts.bounds, facts.smallest_difference, facts.relative,
+                                 facts.class_aware, facts.drawn), key
 
 
 def test_a_prdc_value_of_a_set_too_small_is_none_and_so_is_its_reference():
@@ -61,18 +75,17 @@ def test_a_prdc_value_of_a_set_too_small_is_none_and_so_is_its_reference():
 
 
 def test_a_new_entry_reaches_every_table_that_lists_metrics(monkeypatch, tmp_path):
-    """One catalogue entry (and its reference) is all a new metric needs to appear in every
-    table of the documents that lists metrics (catalogue.TABLES): the report's metrics and
+    """One catalogue entry (and its reference) and how it is shown are all a new metric needs to
+    appear in every table of the documents that lists metrics (labels.TABLES): the report's metrics and
     fidelity tables, the noise, ladder and ablation comparisons, the results page's first table,
     the options beyond the notebook, each experiment's classes, and the ladder's gains."""
-    from embedgan.documents import answers, first_screen, sections, tables
+    from embedgan.documents import answers, first_screen, labels, sections, tables
     from embedgan.documents.study import Study
-    from embedgan.evaluation import catalogue
     from test_ablation import RUNS, run_metrics  # a small finished ablation
 
-    new = catalogue.Metric("sharpness", "sharpness", "{:.3f}", "{:.2f}", "higher", "real test images", "real",
-                           catalogue.TABLES)
-    monkeypatch.setitem(catalogue.METRICS, "sharpness", new)
+    monkeypatch.setitem(catalogue.METRICS, "sharpness", catalogue.Metric("sharpness", "higher"))
+    monkeypatch.setitem(labels.METRICS, "sharpness", labels.shown("sharpness", "sharpness", "{:.3f}", "{:.2f}", "real",
+                                                                  labels.TABLES))
     monkeypatch.setitem(catalogue.PERFECT, "sharpness", lambda m, classifier, real: (m["sharpness_real"], 0.0))
     experiments = {}
     for name, metrics in RUNS.items():

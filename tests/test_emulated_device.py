@@ -25,6 +25,7 @@ from conftest import OFFLINE_ENCODER, REPO, write_keras_npz
 from embedgan.config import runs
 from embedgan.config.settings import canonical, load_config, resolve
 from embedgan.datasets import data
+from embedgan.documents import files
 from emulated_cuda import DEVICE, DEVICE_OPS, DeviceRuleError, emulated_cuda
 
 # One run of each family of networks and objectives, tiny; `device: cuda`, no graph capture
@@ -147,7 +148,8 @@ class Stages:
         return self.on_device(
             script, f"{script}_{exp}.log", wildcards={"run": run.name, "exp": exp},
             input={"model": self.path(run.path("model")), **{key: available[key] for key in inputs}},
-            output={key: self.path(run.path(key)) for key in outputs},
+            output={key: self.path(run.path(key) if key in runs.ARTIFACTS else files.run_picture(run, key))
+                    for key in outputs},
             params={"run": run.record(), **params},
         )
 
@@ -215,7 +217,7 @@ def test_the_reference_classifiers_train_on_the_device(stages):
 def test_sample_evaluate_cas_and_curve_run_on_the_device(stages, exp):
     sampled = stages.model_stage(exp, "sample_experiment.py", ("samples",), {"rows": 2})
     evaluated = stages.model_stage(
-        exp, "evaluate_experiment.py", ("metrics", "nearest"),
+        exp, "evaluate_experiment.py", ("metrics", "nearest_images"),
         {"samples_per_class": stages.config["eval_samples_per_class"], "inception": False},
         inputs=("classifier", "classifier_summary", "images"),
     )
@@ -260,7 +262,7 @@ def test_captions_and_prompts_run_on_the_device(stages, exp):
 @pytest.mark.parametrize("exp", ["exp2", "exp4_ca"])
 def test_morph_runs_on_the_device(stages, exp):
     drawn = stages.model_stage(exp, "render_morph.py", ("morph",), {"morphs": stages.experiments[exp].merged["morphs"]})
-    assert os.path.getsize(stages.path(stages.run(exp).path("morph"))) > 0
+    assert os.path.getsize(stages.path(files.run_picture(stages.run(exp), "morph"))) > 0
     assert computed_on_device(drawn, convolutions=False), drawn.most_common(5)
 
 
@@ -330,7 +332,7 @@ def test_the_report_is_written_from_runs_made_on_the_device(stages, monkeypatch)
     """The chain's end on the device's outputs: real-image CAS, then (for the runs that lack
     them) sample, evaluate and CAS, then the report from what they wrote (no device tensor may
     leak into a file the report reads)."""
-    from embedgan.config import plan
+    from embedgan.documents import plan
     from embedgan.documents.report import REPORT, write_document
     from embedgan.documents.study import read_study
 

@@ -5,8 +5,9 @@ import pytest
 import yaml
 
 from conftest import REPO
-from embedgan.config import plan
+from embedgan.config import scheduling
 from embedgan.config.settings import changes, check_ablations, load_config, resolve
+from embedgan.documents import plan
 from embedgan.errors import ConfigError
 
 VARIANTS = {
@@ -116,10 +117,10 @@ def test_the_scripts_config_is_the_workflows_laid_over_and_validated(tmp_path):
 
 
 def test_training_jobs_outrank_every_other_job_and_longer_ones_come_first(resolved):
-    priority = {exp: plan.training_priority(e.settings) for exp, e in resolved.items()}
+    priority = {exp: scheduling.training_priority(e.settings) for exp, e in resolved.items()}
     assert min(priority.values()) >= 1  # every other rule has Snakemake's default, 0
     longer = resolve(load_config(overrides={"experiments": {"exp5": {"epochs": 100}}}), "exp5").settings
-    assert plan.training_priority(longer) > priority["exp5"]
+    assert scheduling.training_priority(longer) > priority["exp5"]
     # The notebook's exp4 (750,000 steps of batch 4, about 4 h on a CPU) before exp5 (23,450
     # steps of batch 128, about 1 h): a step's fixed cost counts.
     assert priority["exp4"] > priority["exp5"]
@@ -148,3 +149,17 @@ def test_a_derived_run_is_presented_by_what_it_changes_not_by_its_bases_words(re
     assert description == "exp4_noise with g_ema: None -> 0.99; optimizer.lr: 0.0002 -> 0.001."
     own = {**study["experiments"]["exp4_ema"], "title": "mine", "description": "my words"}
     assert presentation_of(own) == ("mine", "my words")
+
+
+def test_a_derived_run_whose_base_does_not_run_is_described_by_every_key_it_changes():
+    """A run on another data set for longer, its base left out by run_only: its change records
+    come from the base resolved from the config, not from the runs made."""
+    from embedgan.documents.sections import presentation_of
+
+    derived = {"exp5_cifar10": {"based_on": "exp5", "dataset": "cifar10", "epochs": 3}}
+    config = load_config(overrides={"experiments": derived, "run_only": ["exp5_cifar10"]})
+    resolved = {"exp5_cifar10": resolve(config, "exp5_cifar10")}
+    study = plan.study_params(resolved, {}, {}, {})
+    title, description = presentation_of(study["experiments"]["exp5_cifar10"])
+    assert title == "exp5 with dataset, epochs"
+    assert description == "exp5 with dataset: mnist -> cifar10; epochs: 50 -> 3."

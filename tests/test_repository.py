@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from conftest import REPO
-from embedgan.config.runs import page_files
+from embedgan.documents.files import page_files
 
 pytestmark = pytest.mark.skipif(
     shutil.which("git") is None or not (REPO / ".git").exists(),

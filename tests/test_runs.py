@@ -1,12 +1,15 @@
-"""A run's identity, paths and outputs in one place (embedgan.config.runs)."""
+"""A run's identity, the paths of its computed files and its judgements in one place
+(embedgan.config.runs); its pictures' paths (embedgan.documents.files)."""
 
 import json
 from pathlib import Path
 
 import pytest
 
-from embedgan.config.runs import Run, pattern, read_experiment, read_metrics, runs_of
+from embedgan.config.runs import Run, pattern, read_metrics, runs_of
 from embedgan.config.settings import Settings
+from embedgan.documents import files
+from embedgan.documents.study import read_experiment
 
 
 def test_the_first_run_is_the_experiment_itself_and_further_seeds_have_folders():
@@ -14,9 +17,11 @@ def test_the_first_run_is_the_experiment_itself_and_further_seeds_have_folders()
     assert (first.name, first.seed) == ("exp1", 3)
     assert (second.name, second.seed) == ("exp1/seed5", 5)
     assert second.path("metrics") == "results/exp1/seed5/metrics.json"
-    assert first.path("fake") == "results/exp1/exp1_fake.png"
+    assert files.run_picture(first, "fake") == "results/exp1/exp1_fake.png"
+    assert files.run_picture(second, "nearest") == "results/exp1/seed5/nearest.png"
     assert runs_of("exp1", 7, "cifar10", None) == [Run("exp1", 7, "cifar10")]
-    assert pattern("fake", run="{exp}") == "results/{exp}/{exp}_fake.png"
+    assert pattern("model", run="{exp}") == "results/{exp}/model.pt"
+    assert files.picture("fake") == "results/{exp}/{exp}_fake.png"
     assert Run.from_record(second.record()) == second
 
 

@@ -2,7 +2,9 @@
 rebuilds. The dry runs and refused configs on fresh copies are tests/test_workflow_plan.py's,
 so that the other xdist worker runs them while this file's run is made."""
 
+import contextlib
 import json
+import os
 import re
 import stat
 import subprocess
@@ -19,8 +21,8 @@ from conftest import OFFLINE_ENCODER, copy_workflow, write_keras_npz
 from embedgan.config import runs
 from embedgan.documents import publish
 from embedgan.documents.answers import benchmark_seconds
+from embedgan.documents.labels import METRICS
 from embedgan.documents.tables import format_seconds
-from embedgan.evaluation.catalogue import METRICS
 
 EXPERIMENTS = ["exp1", "exp2", "exp3", "exp4", "exp5"]
 PICTURES = ["{exp}_fake.png", "{exp}_real.png", "{exp}_samples.png", "{exp}.png", "{exp}_loss.png", "nearest.png"]
@@ -435,6 +437,48 @@ def test_each_rule_writes_its_log(finished_run):
 
 def test_nothing_to_do_after_a_finished_run(finished_run):
     workdir, _, args = finished_run
+    assert planned_jobs(workdir, *args) == set()
+
+
+# The jobs that compute (the reference classifiers too): an edit to how results are shown
+# reruns none of them.
+COMPUTING = {"train", "train_classifier", "sample", "evaluate", "cas", "cas_real", "curve", "captions"}
+
+
+@contextlib.contextmanager
+def appended(path: Path, line: str):
+    """`path` with `line` appended (its time now), then as it was, to the nanosecond of its time."""
+    text, times = path.read_text(), path.stat()
+    path.write_text(text + line)
+    try:
+        yield
+    finally:
+        path.write_text(text)
+        os.utime(path, ns=(times.st_atime_ns, times.st_mtime_ns))
+
+
+def test_editing_a_documents_module_reruns_no_computation(finished_run):
+    """Each module of embedgan.documents in turn (documents/files.py names the page's pictures,
+    labels.py how each metric is shown) with a line appended: the dry run plans only documents
+    (pictures, charts, the report), never a job that trains, samples, evaluates, scores or
+    judges; a training module's edit still reruns the trainings."""
+    workdir, _, args = finished_run
+    package = workdir / "scripts" / "embedgan"
+    modules = sorted((package / "documents").glob("*.py"))
+    assert {"files.py", "labels.py", "plan.py", "render.py", "__init__.py"} <= {m.name for m in modules}
+    planned = {}
+    for module in modules:
+        with appended(module, "# an edit\n"):
+            planned[module.name] = planned_jobs(workdir, *args)
+        assert not {rule for rule, _ in planned[module.name]} & COMPUTING, (module.name, sorted(planned[module.name]))
+    # the edits are seen: the pictures and documents that import a module are made again (plan.py
+    # is read by the workflow alone: an edit there changes no job's inputs)
+    assert {"render", "report", "plot_metrics"} <= {rule for rule, _ in planned["render.py"]}
+    assert {"render", "report", "plot_arms"} <= {rule for rule, _ in planned["files.py"]}
+    assert {rule for rule, _ in planned["labels.py"]} >= {"report", "plot_metrics"}
+    with appended(package / "training" / "objectives.py", "# an edit\n"):
+        rules = {rule for rule, _ in planned_jobs(workdir, *args)}
+    assert {"train", "sample", "evaluate", "cas", "curve", "report"} <= rules
     assert planned_jobs(workdir, *args) == set()
 
 

@@ -2,6 +2,7 @@ import ast
 import sys
 from pathlib import Path
 
+from snakemake.io import strip_wildcard_constraints
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
@@ -14,8 +15,9 @@ SCRIPTS = SOURCE / "scripts"
 if (SCRIPTS / "embedgan").is_dir():
     sys.path.insert(0, str(SCRIPTS))
 import embedgan  # noqa: E402
-from embedgan.config import arms, plan, runs  # noqa: E402
+from embedgan.config import arms, runs, scheduling  # noqa: E402
 from embedgan.datasets import data  # noqa: E402
+from embedgan.documents import files, plan  # noqa: E402
 from embedgan.config import settings as experiment_settings  # noqa: E402
 from embedgan.errors import ConfigError, ExpectedError  # noqa: E402
 

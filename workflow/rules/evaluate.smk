@@ -32,13 +32,7 @@ rule evaluate:
         inception=runs.INCEPTION_WEIGHTS if config["inception_metrics"] else [],
     output:
         metrics=runs.pattern("metrics"),
-        nearest=report(
-            runs.pattern("nearest"),
-            caption="../report/nearest.rst",
-            category=report_group,
-            subcategory="{run}",
-            labels={"experiment": "{run}", "picture": "nearest training image"},
-        ),
+        nearest_images=runs.pattern("nearest_images"),
     log:
         runs.log_file("evaluate", "{run}"),
     benchmark:

@@ -4,42 +4,50 @@ rule render:
         samples=runs.pattern("samples", run="{exp}"),
         snapshots=runs.pattern("snapshots", run="{exp}"),
         history=runs.pattern("history", run="{exp}"),
+        nearest=runs.pattern("nearest_images", run="{exp}"),
         images=dataset_file("images"),
     output:
         fake=report(
-            runs.pattern("fake", run="{exp}"),
+            files.picture("fake"),
             caption="../report/fake.rst",
             category=report_group,
             subcategory="{exp}",
             labels={"experiment": "{exp}", "picture": "generated"},
         ),
         real=report(
-            runs.pattern("real", run="{exp}"),
+            files.picture("real"),
             caption="../report/real.rst",
             category=report_group,
             subcategory="{exp}",
             labels={"experiment": "{exp}", "picture": "real"},
         ),
         sheet=report(
-            runs.pattern("sheet", run="{exp}"),
+            files.picture("sheet"),
             caption="../report/sheet.rst",
             category=report_group,
             subcategory="{exp}",
             labels={"experiment": "{exp}", "picture": "sample sheet"},
         ),
         history=report(
-            runs.pattern("history_png", run="{exp}"),
+            files.picture("history_png"),
             caption="../report/history.rst",
             category=report_group,
             subcategory="{exp}",
             labels={"experiment": "{exp}", "picture": "generation record"},
         ),
         loss=report(
-            runs.pattern("loss_png", run="{exp}"),
+            files.picture("loss_png"),
             caption="../report/loss.rst",
             category=report_group,
             subcategory="{exp}",
             labels={"experiment": "{exp}", "picture": "losses"},
+        ),
+        nearest=report(
+            files.picture("nearest"),
+            caption="../report/nearest.rst",
+            category=report_group,
+            subcategory="{exp}",
+            labels={"experiment": "{exp}", "picture": "nearest training image"},
         ),
     log:
         runs.log_file("render", "{exp}"),
@@ -60,7 +68,7 @@ rule morph:
         model=runs.pattern("model", run="{exp}"),
     output:
         morph=report(
-            runs.pattern("morph", run="{exp}"),
+            files.picture("morph"),
             caption="../report/morph.rst",
             category=report_group,
             subcategory="{exp}",
@@ -88,7 +96,7 @@ rule prompts:
         classifier=classifier_file("model"),
     output:
         prompts=report(
-            runs.pattern("prompts", run="{exp}"),
+            files.picture("prompts"),
             caption="../report/prompts.rst",
             category=report_group,
             subcategory="{exp}",

@@ -8,13 +8,13 @@ rule plot_metrics:
         classifiers=[runs.classifier_file(dataset, "summary") for dataset in DATASETS],
     output:
         chart=report(
-            runs.METRICS_CHART,
+            files.METRICS_CHART,
             caption="../report/metrics.rst",
             category="0. The report",
             labels={"picture": "metrics"},
         ),
         curves=report(
-            runs.CURVES_CHART,
+            files.CURVES_CHART,
             caption="../report/curves.rst",
             category="0. The report",
             labels={"picture": "curves"},
@@ -39,7 +39,7 @@ rule plot_arms:
     input:
         package_modules("plot_arms.py"),
         sheets=lambda w: [
-            RUNS_OF[exp][0].path("sheet") for exp in ARMS[w.arms].values()
+            files.picture("sheet", exp, exp) for exp in ARMS[w.arms].values()
         ],
         metrics=lambda w: [
             run.path("metrics")
@@ -51,13 +51,13 @@ rule plot_arms:
         ),
     output:
         figure=report(
-            runs.ARMS_FIGURE,
+            files.ARMS_FIGURE,
             caption="../report/arms.rst",
             category="0. The report",
             labels={"picture": "arms {arms}"},
         ),
         tradeoff=report(
-            runs.TRADEOFF_FIGURE,
+            files.TRADEOFF_FIGURE,
             caption="../report/tradeoff.rst",
             category="0. The report",
             labels={"picture": "trade-off {arms}"},
@@ -84,9 +84,9 @@ rule report:
         package_modules("write_document.py"),
         **DOCUMENT_INPUTS,
     output:
-        document=runs.REPORT,
+        document=files.REPORT,
         page=report(
-            runs.REPORT_PAGE,
+            files.REPORT_PAGE,
             caption="../report/report.rst",
             category="0. The report",
             labels={"document": "results/report.md, as one page"},

@@ -11,8 +11,8 @@ rule train:
         runs.log_file("train", "{run}"),
     benchmark:
         runs.benchmark_file("train", "{run}")
-    # The longest trainings first, before any evaluation (embedgan.config.plan.training_priority).
-    priority: lambda w: plan.training_priority(RESOLVED[RUN[w.run].experiment].settings)
+    # The longest trainings first, before any evaluation (embedgan.config.scheduling.training_priority).
+    priority: lambda w: scheduling.training_priority(RESOLVED[RUN[w.run].experiment].settings)
     conda:
         "../../environment.yaml"
     threads: config["train_threads"]
@@ -47,7 +47,7 @@ rule sample:
         gpu=1,
     params:
         # Enough draws for the picture and for the sample sheet.
-        rows=max(config["real_rows"], runs.SHEET_ROWS),
+        rows=max(config["real_rows"], files.SHEET_ROWS),
         run=lambda w: RUN[w.exp].record(),
     script:
         "../../scripts/sample_experiment.py"

@@ -1,7 +1,8 @@
-"""The one owner of the workflow's paths: a run's identity (experiment, seed, data set) and
-the path of each of its artifacts; the data sets', the reference classifiers', the documents',
-and every job's log and benchmark file (the rules and the plan both read them here); and
-reading a finished run's outputs back.
+"""The one owner of the computed files' paths: a run's identity (experiment, seed, data set)
+and the path of each file its jobs compute; the data sets', the reference classifiers', and
+every job's log and benchmark file; and reading a finished run's judgements back. The
+documents' files (the report, the pictures, the results page) are embedgan.documents.files's:
+the computing jobs import this module, and nothing here names how the results are shown.
 
 An experiment trains once per seed of its own `seeds`, else of the config's `seeds` (once,
 with its own `seed`, without either). Its first run is the experiment itself, under
@@ -15,19 +16,15 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
+
 from embedgan.datasets.data import canonical_files
 from embedgan.errors import UnreadableFile
+from embedgan.runtime import atomic_path
 
 RESULTS = "results"
 LOGS = "logs"
 BENCHMARKS = "benchmarks"
-REPORT = f"{RESULTS}/report.md"
-REPORT_PAGE = f"{RESULTS}/report.html"  # the report as one page, for Snakemake's HTML report
-METRICS_CHART = f"{RESULTS}/metrics.png"
-CURVES_CHART = f"{RESULTS}/curves.png"
-ARMS_FIGURE = RESULTS + "/arms_{arms}.png"  # a set of arms' sample sheets side by side (config `arms`)
-# A set of arms' class fidelity against variety within a class, with its KL sweep (config `kl_sweeps`).
-TRADEOFF_FIGURE = RESULTS + "/tradeoff_{arms}.png"
 # The standard FID Inception-v3 weights (torch-fidelity's), for inception_metrics: true.
 INCEPTION_WEIGHTS = "resources/inception/weights-inception-2015-12-05-6726825d.pth"
 # A data set's reference classifier and its real-image CAS, under results/classifiers/.
@@ -38,7 +35,7 @@ CLASSIFIER_FILES = {
     "cas_real": "{dataset}_cas_real.json",
     "cas_real_checkpoint": "{dataset}_cas_real.checkpoint.pt",
 }
-# A run's artifacts under its folder; {exp}: the experiment's name.
+# A run's computed files under its folder.
 ARTIFACTS = {
     "model": "model.pt",
     "checkpoint": "checkpoint.pt",
@@ -49,28 +46,15 @@ ARTIFACTS = {
     "cas": "cas.json",  # the classification accuracy score (embedgan.evaluation.cas)
     "cas_checkpoint": "cas.checkpoint.pt",
     "curve": "curve.json",  # accuracy, FD, recall at each point of training (embedgan.evaluation.curves)
-    "nearest": "nearest.png",
-    "fake": "{exp}_fake.png",
-    "real": "{exp}_real.png",
-    "sheet": "{exp}_samples.png",
-    "history_png": "{exp}.png",
-    "loss_png": "{exp}_loss.png",
-    # Beyond the notebook, for the experiments whose config asks for them:
-    "morph": "morph.png",
-    "prompts": "prompts.png",
-    "captions": "captions.json",
+    # each class's first draw and its nearest training image (the picture's: embedgan.documents.files)
+    "nearest_images": "nearest.npz",
+    "captions": "captions.json",  # beyond the notebook, for the experiments whose config asks
 }
-# The pictures of an experiment's first run that the report and the results page show, and
-# those of the probes its config may ask for.
-PICTURES = ("fake", "real", "sheet", "history_png", "loss_png", "nearest")
-PROBE_PICTURES = ("morph", "prompts")
-# Rows of the raw sample sheet (draws of every class; a generator without noise repeats its one).
-SHEET_ROWS = 10
 
 
-def pattern(artifact: str, run: str = "{run}", exp: str = "{exp}") -> str:
-    """An artifact's path; with the default arguments a Snakemake pattern."""
-    return f"{RESULTS}/{run}/{ARTIFACTS[artifact].format(exp=exp)}"
+def pattern(artifact: str, run: str = "{run}") -> str:
+    """An artifact's path; with the default argument a Snakemake pattern."""
+    return f"{RESULTS}/{run}/{ARTIFACTS[artifact]}"
 
 
 def classifier_file(dataset: str, kind: str) -> str:
@@ -81,53 +65,6 @@ def classifier_file(dataset: str, kind: str) -> str:
 def cas_real_file(dataset: str) -> str:
     """The classification accuracy score of a data set's real training images."""
     return classifier_file(dataset, "cas_real")
-
-
-def picture_name(key: str, experiment: str) -> str:
-    """A picture's file name on the page, where every experiment's lie in one folder: its name
-    in the run's folder, after the experiment's name where it does not hold it already."""
-    name = ARTIFACTS[key].format(exp=experiment)
-    return name if "{exp}" in ARTIFACTS[key] else f"{experiment}_{name}"
-
-
-def page_pictures(probes: list[str], sheet_only: bool) -> list[str]:
-    """The keys of an experiment's pictures on the page: its probes' and, for a run made for
-    an ablation alone, its sample sheet (in the ablation's section), for any other all of its
-    own."""
-    return [*(["sheet"] if sheet_only else PICTURES), *(p for p in PROBE_PICTURES if p in probes)]
-
-
-def page_files(
-    experiments: list[str], probes: dict[str, list[str]], page: str, side_runs: list[str] = (),
-    arms: list[str] = (),
-) -> list[str]:
-    """Every file the publish target writes: the page, its second page (details_page), then
-    their pictures (in the folder named after the page): each experiment's, its probes'
-    (probes: experiment -> those its config asks for; a run made for an ablation or the arms
-    alone: its sheet only), the charts (metrics, curves) and each set of arms' figures (its
-    sheets, its trade-off)."""
-    folder = Path(page).with_suffix("")
-    names = [
-        picture_name(key, exp)
-        for exp in experiments
-        for key in page_pictures(probes.get(exp, []), exp in side_runs)
-    ]
-    charts = [Path(chart).name for chart in (METRICS_CHART, CURVES_CHART, *map(arms_figure, arms),
-                                              *map(tradeoff_figure, arms))]
-    return [page, details_page(page), *(str(folder / name) for name in [*names, *charts])]
-
-
-def details_page(page: str) -> str:
-    """The results page's second page (every section but the answer), beside it."""
-    return str(Path(page).with_name(f"{Path(page).stem}-details.md"))
-
-
-def arms_figure(name: str) -> str:
-    return ARMS_FIGURE.format(arms=name)
-
-
-def tradeoff_figure(name: str) -> str:
-    return TRADEOFF_FIGURE.format(arms=name)
 
 
 def log_file(rule: str, job: str | None = None) -> str:
@@ -157,7 +94,7 @@ class Run:
         return f"{self.experiment}/seed{self.seed}" if self.replicate else self.experiment
 
     def path(self, artifact: str) -> str:
-        return pattern(artifact, self.name, self.experiment)
+        return pattern(artifact, self.name)
 
     def made_for(self) -> dict:
         """What this run's outputs record of it (made_for_run)."""
@@ -175,6 +112,14 @@ class Run:
 def made_for_run(name: str, settings) -> dict:
     """What a run's outputs record of the run they belong to (settings: its typed Settings)."""
     return {"name": name, "dataset": settings.dataset, "seed": settings.seed}
+
+
+def write_run_npz(path: str, made_for: dict, **arrays: np.ndarray) -> None:
+    """A run's arrays as an .npz (written whole or not at all) that records the run it belongs
+    to (made_for_run), for check_made_for to read back (npz_run)."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as handle:
+            np.savez(handle, **arrays, run=np.array(json.dumps(made_for)))
 
 
 def npz_run(npz) -> dict | None:
@@ -223,21 +168,3 @@ def read_judgement(run: Run, artifact: str) -> dict:
 def read_metrics(run: Run) -> dict:
     """A run's metrics with its classification accuracy score (`cas`)."""
     return {**read_judgement(run, "metrics"), "cas": read_judgement(run, "cas")["test_accuracy"]}
-
-
-def read_experiment(runs: list[Run], probes: list[str] = ()) -> dict:
-    """An experiment's finished outputs: its first run's history, data manifest and pictures,
-    every run's metrics and curve (the first run's first), and the probes its config asks for
-    (morph, prompts: picture paths; captions: the numbers)."""
-    first = runs[0]
-    return {
-        "history": read_json(first.path("history")),
-        "manifest": read_json(dataset_files(first.dataset)["manifest"]),
-        "metrics": [read_metrics(run) for run in runs],
-        "curves": [read_judgement(run, "curve") for run in runs],
-        **{picture: first.path(picture) for picture in PICTURES},
-        **{
-            probe: read_json(first.path(probe)) if probe == "captions" else first.path(probe)
-            for probe in probes
-        },
-    }

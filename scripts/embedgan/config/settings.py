@@ -27,7 +27,7 @@ TEXT_KEYS = (
     "discriminator_condition",
 )
 # Options that act on the noise (Settings checks that they have some): a run without noise has
-# them off, so turning the noise off turns them off too (a noise pair, embedgan.config.plan).
+# them off, so turning the noise off turns them off too (a noise pair, embedgan.documents.plan).
 NOISE_OPTIONS = ("mode_seeking", "noise_draws", "scale_codes")
 
 
@@ -224,6 +224,9 @@ class Experiment:
     settings: Settings
     presentation: dict
     seeds: list[int] | None = None  # its own `seeds`: one run per seed (None: the config's `seeds`)
+    # what it changes from the experiment it is based on (change records; none without a base),
+    # whether or not that one runs (run_only)
+    changes: list[dict] = field(default_factory=list)
 
     def after_training(self, key: str, default):
         """A setting read after training (a picture's, an evaluation's): its rule's params."""
@@ -241,6 +244,7 @@ def resolve(config: dict, exp: str) -> Experiment:
         raise ConfigError(f"config: experiments.{exp}: {err}") from None
     check_probes(exp, merged)
     own = config["experiments"][exp]
+    base = own.get("based_on")
     return Experiment(
         name=exp,
         based_on=own.get("based_on"),
@@ -251,6 +255,7 @@ def resolve(config: dict, exp: str) -> Experiment:
         # documents say what it changes instead)
         presentation={key: (own if own.get("based_on") else merged).get(key, "") for key in PRESENTATION_KEYS},
         seeds=own.get("seeds"),
+        changes=changes(resolve(config, base).settings, settings) if base else [],
     )
 
 

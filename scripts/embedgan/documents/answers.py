@@ -12,12 +12,12 @@ import math
 from pathlib import Path
 from statistics import fmean
 
-from embedgan.config.runs import details_page
 from embedgan.documents import tables
 from embedgan.documents.claims import judge, nothing_admitted, said
+from embedgan.documents.files import details_page
+from embedgan.documents.labels import METRICS, columns
 from embedgan.documents.prose import PICTURES_NOTE, QUESTION
 from embedgan.documents.study import Study
-from embedgan.evaluation.catalogue import METRICS, columns
 from embedgan.evaluation.intervals import binomial_interval
 
 RECOGNISED = 0.5  # a class counts as recognised when the classifier names it in half its draws

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embedgan.evaluation.catalogue import METRICS
+from embedgan.documents.labels import METRICS
 from embedgan.evaluation.intervals import ALPHA, Difference, difference, holm
 
 # How a difference reads, by the metric's direction (catalogue.Metric.better): "real" metrics

@@ -12,9 +12,9 @@ import math
 from embedgan.config.arms import ROLES, Comparison, comparisons
 from embedgan.documents import tables
 from embedgan.documents.claims import Claim, judge, test_note
+from embedgan.documents.labels import METRICS, columns
 from embedgan.documents.study import Study
 from embedgan.documents.sweep import shares, sweep_section, weaker
-from embedgan.evaluation.catalogue import METRICS, columns
 from embedgan.evaluation.intervals import difference
 
 # How each arm is named in the answer's sentence (what the generator is fed).

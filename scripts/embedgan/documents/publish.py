@@ -9,8 +9,8 @@ import logging
 import shutil
 from pathlib import Path
 
-from embedgan.config.runs import PROBE_PICTURES, details_page, page_pictures, picture_name
 from embedgan.documents import answers, first_screen, sections
+from embedgan.documents.files import PROBE_PICTURES, details_page, page_pictures, picture_name
 from embedgan.documents.report import write_document
 from embedgan.documents.study import Study
 from embedgan.runtime import atomic_path

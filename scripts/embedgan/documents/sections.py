@@ -8,6 +8,7 @@ import datetime
 import math
 
 from embedgan.documents.claims import smallest_differences
+from embedgan.documents.labels import METRICS, columns
 from embedgan.documents.prose import (
     ABLATION_NOTE,
     BEYOND_NOTE,
@@ -29,7 +30,6 @@ from embedgan.documents.tables import (
     row,
     table,
 )
-from embedgan.evaluation.catalogue import METRICS, columns
 
 
 def final_loss(history: dict, key: str) -> str:

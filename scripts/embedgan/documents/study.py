@@ -1,6 +1,6 @@
 """A finished run read back once for its documents: the `Study` (each experiment's settings,
 history, metrics, pictures and probes; the reference classifiers; what the plan adds), from
-the rules' params (embedgan.config.plan.study_params) and the files they list."""
+the rules' params (embedgan.documents.plan.study_params) and the files they list."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from embedgan.config.runs import Run, read_experiment, read_json
+from embedgan.config.runs import Run, dataset_files, read_json, read_judgement, read_metrics
 from embedgan.config.settings import Settings
+from embedgan.documents.files import PICTURES, run_picture
 
 
 @dataclass
@@ -17,7 +18,7 @@ class Study:
     """What a document is written from: each experiment (name -> entry, in reading order: its
     presentation, settings, history, manifest, metrics of each run, paths of its pictures and
     probes), the reference classifiers and CAS of real images per data set, and what the plan
-    adds (embedgan.config.plan.study_params: noise pairs, ladders, ablations, runs made for an
+    adds (embedgan.documents.plan.study_params: noise pairs, ladders, ablations, runs made for an
     ablation alone; for the results page the notebook's scale, benchmark files and command).
     Pictures are linked relative to `folder`, where the document is written."""
 
@@ -39,7 +40,7 @@ class Study:
     benchmarks: dict[str, str] = field(default_factory=dict)
     command: str = ""
     on_page: bool = False  # the results page: the runs made for an ablation or the arms alone only there
-    page: str = ""  # the results page's path (its second page beside it: config.runs.details_page)
+    page: str = ""  # the results page's path (its second page beside it: documents.files.details_page)
 
     def link(self, path: str) -> str:
         return os.path.relpath(path, self.folder)
@@ -53,6 +54,24 @@ class Study:
         """The experiments, in reading order, but for those made for an ablation alone (the
         results page gives those in the ablations' section only)."""
         return [name for name in self.experiments if name not in self.side_runs]
+
+
+def read_experiment(runs: list[Run], probes: list[str] = ()) -> dict:
+    """An experiment's finished outputs: its first run's history, data manifest and pictures,
+    every run's metrics and curve (the first run's first), and the probes its config asks for
+    (morph, prompts: picture paths; captions: the numbers)."""
+    first = runs[0]
+    return {
+        "history": read_json(first.path("history")),
+        "manifest": read_json(dataset_files(first.dataset)["manifest"]),
+        "metrics": [read_metrics(run) for run in runs],
+        "curves": [read_judgement(run, "curve") for run in runs],
+        **{picture: run_picture(first, picture) for picture in PICTURES},
+        **{
+            probe: read_json(first.path(probe)) if probe == "captions" else run_picture(first, probe)
+            for probe in probes
+        },
+    }
 
 
 def gather(
@@ -87,9 +106,9 @@ def read_cas_real(paths: list[str]) -> dict[str, dict]:
 
 
 def read_study(plan: dict, inputs, folder: Path, page: dict | None = None) -> Study:
-    """The Study of a finished run: `plan` as embedgan.config.plan.study_params gives it, `inputs`
-    the rule's (embedgan.config.plan.document_inputs), `page` what the results page adds
-    (embedgan.config.plan.page_params, without the README)."""
+    """The Study of a finished run: `plan` as embedgan.documents.plan.study_params gives it, `inputs`
+    the rule's (embedgan.documents.plan.document_inputs), `page` what the results page adds
+    (embedgan.documents.plan.page_params, without the README)."""
     experiments, classifiers = gather(plan["experiments"], plan["runs"], inputs.classifiers, plan["probes"])
     extra = {key: (page or {})[key] for key in ("notebook", "benchmarks", "command") if key in (page or {})}
     return Study(

@@ -9,8 +9,8 @@ import math
 
 from embedgan.config.arms import ROLES
 from embedgan.documents import tables
+from embedgan.documents.labels import number
 from embedgan.documents.study import Study
-from embedgan.evaluation.catalogue import number
 
 PICK_RULE = (
     "the weight whose weaker side is strongest: of its accuracy and its per-class recall, each as "

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from embedgan.documents.claims import judge
+from embedgan.documents.labels import METRICS, columns, number
 from embedgan.documents.study import Study
-from embedgan.evaluation.catalogue import METRICS, columns, number
 from embedgan.evaluation.intervals import binomial_interval, mean_interval
 
 

@@ -4,14 +4,13 @@ its conditioning augmentation reached)."""
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
+from embedgan.config.runs import write_run_npz
 from embedgan.machine import host
-from embedgan.runtime import atomic_path
 
 if TYPE_CHECKING:
     from embedgan.training.train import Trainer, TrainState
@@ -21,15 +20,13 @@ def write_snapshots(path: str, state: TrainState, made_for: dict) -> None:
     """The generation record: its rows and the step each was drawn at, and the images of the
     run's curve drawn at the same steps (points x classes x N x C x H x W; none: curve_samples 0)."""
     curve = [images.numpy() for images in state.curve]
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as handle:
-            np.savez(
-                handle,
-                images=np.stack([images.numpy() for images in state.snapshots]),
-                steps=np.array(state.snapshot_steps),
-                curve=np.stack(curve) if curve else np.zeros((0,), np.uint8),
-                run=np.array(json.dumps(made_for)),
-            )
+    write_run_npz(
+        path,
+        made_for,
+        images=np.stack([images.numpy() for images in state.snapshots]),
+        steps=np.array(state.snapshot_steps),
+        curve=np.stack(curve) if curve else np.zeros((0,), np.uint8),
+    )
 
 
 def kl_reached(loss_history: list[dict]) -> float | None:

@@ -3,16 +3,19 @@ experiments (embedgan.config.settings.resolve): the ladders with what each rung 
 ablations with what each row puts back, the noise pairs, the notebook's scale of each
 experiment, the files the documents read, each job's benchmark file and the command line.
 The workflow's rules get these as params and inputs; the documents' writers read them back
-(embedgan.documents.study)."""
+(embedgan.documents.study). No computing job reads this module."""
 
 from __future__ import annotations
 
 import os
+import re
+from pathlib import Path
 
 from embedgan.config import runs
 from embedgan.config.runs import Run
-from embedgan.config.settings import NOISE_OPTIONS, Experiment, Settings, changes
+from embedgan.config.settings import NOISE_OPTIONS, Experiment, changes
 from embedgan.datasets.data import dataset_info
+from embedgan.documents import files
 
 # The notebook's five experiments at its own scale (docs/experiments.md), in its order: the
 # documents' reading order starts with them, and the results page sets each beside this scale.
@@ -33,25 +36,6 @@ def notebook_scale(exp: str) -> dict | None:
         return None
     images = dataset_info(entry["dataset"]).full_train_images
     return {"images": images, "batch_size": entry["batch_size"], "epochs": entry["epochs"]}
-
-
-# A training step's fixed cost (kernel launches, the optimiser's update), counted as pixels of
-# work: at batch 4 the fixed cost is most of a step (exp1 and exp4 on a CPU).
-STEP_OVERHEAD_PIXELS = 16_384
-
-
-def training_priority(settings: Settings) -> int:
-    """A training job's rank among the jobs (Snakemake's `priority`): above every other job,
-    and the more work the higher, so that the longest trainings start first and no core idles
-    at the end. The work is an estimate: steps x (pixels per batch + a step's fixed cost),
-    with the whole training split where `train_per_class` does not cut it."""
-    info = dataset_info(settings.dataset)
-    per_class = settings.train_per_class
-    images = info.full_train_images if per_class is None else len(info.classes) * per_class
-    channels, height, width = info.image_shape
-    steps = settings.epochs * -(-images // settings.batch_size)
-    work = steps * (settings.batch_size * channels * height * width + STEP_OVERHEAD_PIXELS)
-    return 1 + work // 10**6
 
 
 def ladder_rungs(resolved: dict[str, Experiment], ladders: dict[str, list[str]]) -> dict[str, list[dict]]:
@@ -85,8 +69,7 @@ def report_group(experiment: str, ladders: dict[str, list[str]], ablations: dict
 
 def changed_keys(resolved: dict[str, Experiment], exp: str) -> set[str]:
     """The settings an experiment changes from the one it is based on."""
-    experiment = resolved[exp]
-    return {change["key"] for change in changes(resolved[experiment.based_on].settings, experiment.settings)}
+    return {change["key"] for change in resolved[exp].changes}
 
 
 def is_noise_variant(resolved: dict[str, Experiment], exp: str) -> bool:
@@ -154,7 +137,7 @@ def study_params(
             exp: {
                 **e.presentation,
                 "based_on": e.based_on,
-                "changes": changes(resolved[e.based_on].settings, e.settings) if e.based_on in resolved else [],
+                "changes": e.changes,
             }
             for exp, e in resolved.items()
         },
@@ -181,7 +164,8 @@ def study_params(
 def document_inputs(
     runs_of: dict[str, list[Run]], probes: dict[str, list[str]], datasets: list[str], arms: list[str] = ()
 ) -> dict:
-    """The files the report and the results page read back (through embedgan.config.runs)."""
+    """The files the report and the results page read back (embedgan.config.runs's computed
+    files, embedgan.documents.files's pictures)."""
     first_runs = [exp_runs[0] for exp_runs in runs_of.values()]
     every_run = [run for exp_runs in runs_of.values() for run in exp_runs]
     return {
@@ -192,37 +176,40 @@ def document_inputs(
         "curves": [run.path("curve") for run in every_run],
         "cas_real": [runs.cas_real_file(dataset) for dataset in datasets],
         "classifiers": [runs.classifier_file(dataset, "summary") for dataset in datasets],
-        "metrics_png": runs.METRICS_CHART,
-        "curves_png": runs.CURVES_CHART,
-        "arms_png": [runs.arms_figure(name) for name in arms],
-        "tradeoff_png": [runs.tradeoff_figure(name) for name in arms],
-        "pictures": [run.path(picture) for run in first_runs for picture in runs.PICTURES],
-        "probes": [run.path(probe) for run in first_runs for probe in probes[run.experiment]],
+        "metrics_png": files.METRICS_CHART,
+        "curves_png": files.CURVES_CHART,
+        "arms_png": [files.arms_figure(name) for name in arms],
+        "tradeoff_png": [files.tradeoff_figure(name) for name in arms],
+        "pictures": [files.run_picture(run, picture) for run in first_runs for picture in files.PICTURES],
+        "probes": [
+            run.path(probe) if probe == "captions" else files.run_picture(run, probe)
+            for run in first_runs
+            for probe in probes[run.experiment]
+        ],
     }
 
 
-def job_benchmarks(
-    runs_of: dict[str, list[Run]], datasets: list[str], probes: dict[str, list[str]], inception: bool,
-    arms: list[str] = (),
-) -> dict[str, str]:
-    """Each job of the run -> its benchmark file (embedgan.config.runs.benchmark_file, which the rules'
-    `benchmark:` name too): every job but the trainings, whose loops record their own time
-    over every attempt (a resumed job's benchmark holds its last attempt only)."""
-    jobs = {f"fetch_dataset {d}": runs.benchmark_file("fetch_dataset", d) for d in datasets}
-    if inception:
-        jobs["fetch_inception"] = runs.benchmark_file("fetch_inception")
-    for exp, exp_runs in runs_of.items():
-        for rule in ("sample", "render", *probes.get(exp, [])):
-            jobs[f"{rule} {exp}"] = runs.benchmark_file(rule, exp)
-        for run in exp_runs:
-            jobs[f"evaluate {run.name}"] = runs.benchmark_file("evaluate", run.name)
-            jobs[f"cas {run.name}"] = runs.benchmark_file("cas", run.name)
-            jobs[f"curve {run.name}"] = runs.benchmark_file("curve", run.name)
-    for dataset in datasets:
-        jobs[f"cas_real {dataset}"] = runs.benchmark_file("cas_real", dataset)
-    jobs["plot_metrics"] = runs.benchmark_file("plot_metrics")
-    jobs.update({f"plot_arms {name}": runs.benchmark_file("plot_arms", name) for name in arms})
-    jobs["report"] = runs.benchmark_file("report")
+# The jobs whose loops record their own time over every attempt (a resumed job's benchmark holds
+# its last attempt only): the wall-time table takes theirs from the loops' records.
+OWN_CLOCK = ("train", "train_classifier")
+
+
+def job_benchmarks(patterns: list[str], names: dict[str, list[str]]) -> dict[str, str]:
+    """Each job of the run -> its benchmark file, from the workflow's own rules: `patterns`, each
+    rule's benchmark (embedgan.config.runs.benchmark_file: benchmarks/<rule>/<job>.tsv, or
+    benchmarks/<rule>.tsv for a single job), each expanded over the study's `names` of its
+    wildcard (run, exp, dataset, arms). A job the run did not make has no file, and no row."""
+    jobs = {}
+    for pattern in patterns:
+        parts = Path(pattern).parts
+        rule = Path(parts[parts.index(runs.BENCHMARKS) + 1]).stem  # a module's prefix before it
+        if rule in OWN_CLOCK:
+            continue
+        wildcards = re.findall(r"{(\w+)}", pattern)
+        if not wildcards:
+            jobs[rule] = pattern
+        for wildcard in wildcards:
+            jobs.update({f"{rule} {value}": pattern.format(**{wildcard: value}) for value in names[wildcard]})
     return jobs
 
 
@@ -237,14 +224,20 @@ def run_command(configfiles: list[str], overrides: dict) -> str:
 
 
 def page_params(
-    runs_of: dict[str, list[Run]], datasets: list[str], command: str, probes: dict[str, list[str]], inception: bool,
-    arms: list[str] = (),
+    runs_of: dict[str, list[Run]], datasets: list[str], command: str, benchmarks: list[str], arms: list[str] = (),
 ) -> dict:
     """What the results page adds to the study's params: the notebook's scale of each
-    experiment, each job's benchmark file, the run's command and the README it updates."""
+    experiment, each job's benchmark file (`benchmarks`: the rules' patterns), the run's command
+    and the README it updates."""
+    names = {
+        "run": [run.name for exp_runs in runs_of.values() for run in exp_runs],
+        "exp": list(runs_of),
+        "dataset": datasets,
+        "arms": list(arms),
+    }
     return {
         "notebook": {exp: notebook_scale(exp) for exp in runs_of},
-        "benchmarks": job_benchmarks(runs_of, datasets, probes, inception, arms),
+        "benchmarks": job_benchmarks(benchmarks, names),
         "command": command,
         "readme": "README.md",
     }
