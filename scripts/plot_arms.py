@@ -2,16 +2,16 @@
 role's words and its experiment; and its trade-off between class fidelity and variety within a
 class (a point per seed of each arm, its KL sweep's runs with the weight the rule picks)."""
 
-from embedgan.config.arms import ROLES
 from embedgan.config.runs import Run, read_json, read_judgement
 from embedgan.documents.render import arms_figure, tradeoff_figure
+from embedgan.documents.roles import ROLE_WORDS
 from embedgan.documents.sweep import pick, shares
 from embedgan.documents.tables import Row
 from embedgan.runtime import log_to
 
 with log_to(snakemake.log[0]):
     arms = snakemake.params.roles.items()
-    panels = [(f"{ROLES[role]}\n{exp}", sheet) for (role, exp), sheet in zip(arms, snakemake.input.sheets, strict=True)]
+    panels = [(f"{ROLE_WORDS[role]}\n{exp}", sheet) for (role, exp), sheet in zip(arms, snakemake.input.sheets, strict=True)]
     title = f"{snakemake.wildcards.arms}: ten draws of every class (one column per class)"
     arms_figure(panels, title, snakemake.output.figure)
 
@@ -21,10 +21,10 @@ with log_to(snakemake.log[0]):
         """A row per run of `exp` (its seeds)."""
         return [Row([read_judgement(Run.from_record(r), "metrics")], classifier) for r in snakemake.params.runs[exp]]
 
-    seeds = {f"{ROLES[role]} ({exp})": [shares(row) for row in runs_of(exp)] for role, exp in arms}
+    seeds = {f"{ROLE_WORDS[role]} ({exp})": [shares(row) for row in runs_of(exp)] for role, exp in arms}
     sweep, picked = {}, {}
     for role, pairs in snakemake.params.sweep.get("runs", {}).items():
-        label = f"{ROLES[role]} ({snakemake.params.roles[role]})"
+        label = f"{ROLE_WORDS[role]} ({snakemake.params.roles[role]})"
         points = {weight: shares(runs_of(exp)[0]) for weight, exp in pairs}
         sweep[label] = [(weight, *reversed(point)) for weight, point in points.items()]
         picked[label] = pick(points)

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from embedgan.documents import answers, files, publish, sections, tables
-from embedgan.documents.study import Study
+from embedgan.documents.study import Ablation, ExperimentEntry, Step, Study
 from embedgan.evaluation.catalogue import PRDC
 
 
@@ -49,33 +49,29 @@ RUNS = {
 @pytest.fixture
 def study(tmp_path: Path) -> Study:
     experiments = {
-        name: {"metrics": CONTROL if name == "control" else [metrics], "settings": SimpleNamespace(dataset="mnist"),
-               "sheet": str(tmp_path / f"{name}.png")}
+        name: ExperimentEntry(SimpleNamespace(dataset="mnist"), CONTROL if name == "control" else [metrics],
+                              pictures={"sheet": str(tmp_path / f"{name}.png")})
         for name, metrics in RUNS.items()
     }
-    rows = [
-        {"experiment": name, "changes": [{"key": "g_ema", "old": 0.999, "new": None}]}
-        for name in ("worse", "close", "recall")
-    ]
+    rows = [Step(name, [{"key": "g_ema", "old": 0.999, "new": None}]) for name in ("worse", "close", "recall")]
     return Study(
         experiments, {"mnist": {"test_accuracy": 0.99}}, [], "metrics.png", tmp_path,
         cas_real={"mnist": {"test_accuracy": 0.97, "test_accuracy_std": 0.01}},
-        ablations={"mnist": {"control": "control", "rows": rows}},
+        ablations={"mnist": Ablation("control", rows)},
         side_runs=list(RUNS),
     )
 
 
 def test_a_row_counts_only_where_it_leaves_the_controls_prediction_interval(study):
-    numbers = tables.ablation_numbers(study, "mnist")
-    control = numbers["control"]
+    control, judged = tables.ablation_numbers(study, "mnist")
     assert len(control.runs) == 3
     assert control.value("accuracy") == pytest.approx(0.92) and control.spread("accuracy") == pytest.approx(0.02)
-    beyond = {row["experiment"]: row["beyond"] for row in numbers["rows"]}
+    beyond = {row.step.experiment: row.beyond for row in judged}
     assert beyond == {"worse": ["accuracy"], "close": [], "recall": ["recall", "class_recall"]}
-    claims = {row["experiment"]: row["claims"] for row in numbers["rows"]}
+    claims = {row.step.experiment: row.claims for row in judged}
     assert claims["worse"]["accuracy"].family == 9  # accuracy, recall, per-class recall of 3 rows
     assert claims["worse"]["accuracy"].adjusted_p == pytest.approx(9 * claims["worse"]["accuracy"].found.p)
-    perfect = {key: control.perfect(key)[0] for key in numbers["rows"][0]["difference"]}
+    perfect = {key: control.perfect(key)[0] for key in judged[0].claims}
     assert perfect == pytest.approx({
         "accuracy": 0.99, "frechet_distance": 8.0, "precision": 0.95, "recall": 0.95,
         "coverage": 0.95, "class_recall": 0.95, "class_coverage": 0.95, "cas": 0.97, "diversity": 20.0,
@@ -101,7 +97,7 @@ def test_the_answer_names_the_rows_beyond_the_spread_and_those_within(study):
     assert "worse has lower accuracy than control (worse): -0.42 (" in answer
     assert "recall has lower recall than control (worse): -0.20 (" in answer
     assert "no difference that matters the test admits on any number: close." in answer
-    study.experiments["control"]["metrics"] = CONTROL[:1]
+    study.experiments["control"].metrics = CONTROL[:1]
     assert "the full control has one seed" in "\n".join(answers.ladder_answer_section(study))
 
 
@@ -109,15 +105,15 @@ def test_the_noise_answer_says_what_the_test_admits_of_a_pair(study):
     # "worse" as the embedding alone beside the control with noise, one seed each: no test can
     # be made; over three seeds each, Welch's t admits the accuracy (0.50 vs 0.92), not the
     # numbers that are the same in every run.
-    study.experiments["worse"]["settings"] = SimpleNamespace(dataset="mnist", noise_dim=0)
-    study.experiments["control"]["settings"] = SimpleNamespace(dataset="mnist", noise_dim=8)
-    study.experiments["control"]["metrics"] = CONTROL[:1]
+    study.experiments["worse"].settings = SimpleNamespace(dataset="mnist", noise_dim=0)
+    study.experiments["control"].settings = SimpleNamespace(dataset="mnist", noise_dim=8)
+    study.experiments["control"].metrics = CONTROL[:1]
     study.noise_pairs = [["worse", "control"]]
     line, = answers.noise_pair_lines(study)
     assert line.startswith("- worse / control (8-d noise, 1 / 1 seeds): accuracy 0.50 / 0.90 (0.99), FD 40.0 / 40.0 (8.0)")
     assert line.endswith(". No test can be made (one run each: no test).")
-    study.experiments["worse"]["metrics"] = [run_metrics(a) for a in (0.50, 0.52, 0.48)]
-    study.experiments["control"]["metrics"] = CONTROL
+    study.experiments["worse"].metrics = [run_metrics(a) for a in (0.50, 0.52, 0.48)]
+    study.experiments["control"].metrics = CONTROL
     line, = answers.noise_pair_lines(study)
     assert "(8-d noise, 3 / 3 seeds): accuracy 0.50 / 0.92 (0.99)" in line
     assert "control has higher accuracy than worse (better): +0.42 (" in line
@@ -128,7 +124,7 @@ def test_the_noise_answer_says_what_the_test_admits_of_a_pair(study):
 
 
 def test_the_page_shows_an_ablations_runs_by_their_sheets_only(study, tmp_path):
-    study.experiments["exp5"] = {"metrics": [run_metrics(0.3)], "settings": SimpleNamespace(dataset="mnist")}
+    study.experiments["exp5"] = ExperimentEntry(SimpleNamespace(dataset="mnist"), [run_metrics(0.3)])
     assert study.main_experiments() == ["exp5"]
     written = files.page_files(["exp5", "control", "worse"], {}, "docs/results.md", ["control", "worse"])
     assert [f for f in written if "control" in f or "worse" in f] == [
@@ -137,8 +133,8 @@ def test_the_page_shows_an_ablations_runs_by_their_sheets_only(study, tmp_path):
     assert len([f for f in written if "exp5" in f]) == len(files.PICTURES)
     for name, entry in study.experiments.items():
         for key in files.PICTURES:
-            entry[key] = str(tmp_path / f"{name}_{key}.png")
-            Path(entry[key]).write_bytes(b"png")
+            entry.pictures[key] = str(tmp_path / f"{name}_{key}.png")
+            Path(entry.pictures[key]).write_bytes(b"png")
     study.metrics_png, study.curves_png = str(tmp_path / "metrics.png"), str(tmp_path / "curves.png")
     Path(study.metrics_png).write_bytes(b"png")
     Path(study.curves_png).write_bytes(b"png")

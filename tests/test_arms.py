@@ -10,7 +10,7 @@ import pytest
 from embedgan.config.arms import check_arms
 from embedgan.config.settings import load_config, resolve
 from embedgan.documents import first_screen
-from embedgan.documents.study import Study
+from embedgan.documents.study import ExperimentEntry, Study
 from embedgan.errors import ConfigError
 from embedgan.evaluation.catalogue import PRDC
 
@@ -95,8 +95,8 @@ def curve(name: str, metrics: dict) -> dict:
 @pytest.fixture
 def study(tmp_path: Path) -> Study:
     experiments = {
-        name: {"metrics": runs, "settings": SimpleNamespace(dataset="mnist", conditioning="label"),
-               "curves": [curve(name, run) for run in runs]}
+        name: ExperimentEntry(SimpleNamespace(dataset="mnist", conditioning="label"), runs,
+                              curves=[curve(name, run) for run in runs])
         for name, runs in SEEDS.items()
     }
     return Study(
@@ -143,8 +143,8 @@ def test_the_arms_table_gives_intervals_inside_the_range_and_a_generator_without
 
 
 def test_the_page_says_which_data_sets_have_no_arms(study):
-    study.experiments["exp3"] = {"settings": SimpleNamespace(dataset="cifar10", conditioning="label")}
-    study.experiments["exp2"] = {"settings": SimpleNamespace(dataset="cifar10", conditioning="text")}
+    study.experiments["exp3"] = ExperimentEntry(SimpleNamespace(dataset="cifar10", conditioning="label"), [])
+    study.experiments["exp2"] = ExperimentEntry(SimpleNamespace(dataset="cifar10", conditioning="text"), [])
     said = [line for line in first_screen.answer_section(study) if line.startswith("No arms")]
     assert said == ["No arms in this run for cifar10 with label conditioning, cifar10 with text conditioning: the "
                     "question is not asked of its positive control here (config/README.md lists the presets that "
@@ -154,7 +154,7 @@ def test_the_page_says_which_data_sets_have_no_arms(study):
 def test_a_claim_whose_sign_turns_at_the_last_record_points_is_not_stable(study):
     """ca's per-class recall above the embedding's at the end (+0.40), but below it (0.01 against
     about 0.10) at each of the last three record points: the claim is not stable."""
-    for curve in study.experiments["ca"]["curves"]:
+    for curve in study.experiments["ca"].curves:
         for i, point in enumerate(curve["points"]):
             point["class_recall"] = 0.01 + 0.001 * i
     claims = first_screen.family(study)
@@ -162,3 +162,11 @@ def test_a_claim_whose_sign_turns_at_the_last_record_points_is_not_stable(study)
     recall = next(claim for claim in claims[("mnist", comparison)] if claim.key == "class_recall")
     assert recall.admitted and recall.found.value > 0
     assert first_screen.stable(study, "embedding", "ca", recall) is False
+
+
+def test_every_role_and_comparison_has_the_documents_words():
+    from embedgan.config import arms
+    from embedgan.documents.roles import QUESTIONS, ROLE_WORDS
+
+    assert list(ROLE_WORDS) == list(arms.ROLES)  # the documents show the roles in their order
+    assert set(QUESTIONS) == {(c.before, c.after) for c in arms.COMPARISONS}

@@ -80,7 +80,7 @@ def test_a_new_entry_reaches_every_table_that_lists_metrics(monkeypatch, tmp_pat
     fidelity tables, the noise, ladder and ablation comparisons, the results page's first table,
     the options beyond the notebook, each experiment's classes, and the ladder's gains."""
     from embedgan.documents import answers, first_screen, labels, sections, tables
-    from embedgan.documents.study import Study
+    from embedgan.documents.study import Ablation, ExperimentEntry, Presentation, Step, Study
     from test_ablation import RUNS, run_metrics  # a small finished ablation
 
     monkeypatch.setitem(catalogue.METRICS, "sharpness", catalogue.Metric("sharpness", "higher"))
@@ -93,18 +93,19 @@ def test_a_new_entry_reaches_every_table_that_lists_metrics(monkeypatch, tmp_pat
                    "frechet_class_means": 30.0, "nearest_train_distance": 5.0, "nearest_train_distance_real_test": 6.0,
                    "total_variation": 0.1, "total_variation_real": 0.1, "inception": None}
         settings = SimpleNamespace(dataset="mnist", noise_dim=8, conditioning_augmentation=None, image_prior=None)
-        experiments[name] = {"metrics": [{**metrics, "has_noise": True}], "settings": settings,
-                             "sheet": str(tmp_path / f"{name}.png"), "curves": [{"converged": True, "status": "converged"}]}
+        experiments[name] = ExperimentEntry(settings, [{**metrics, "has_noise": True}],
+                                            curves=[{"converged": True, "status": "converged"}],
+                                            pictures={"sheet": str(tmp_path / f"{name}.png")})
     # a run with an option beside its base: the options table is shown
-    experiments["worse"]["settings"] = SimpleNamespace(
+    experiments["worse"].settings = SimpleNamespace(
         dataset="mnist", noise_dim=8, conditioning_augmentation=SimpleNamespace(kl_weight=1.0), image_prior=None)
-    experiments["worse"]["presentation"] = {"based_on": "control"}
+    experiments["worse"].presentation = Presentation(based_on="control")
     rung = {"changes": [{"key": "g_ema", "old": 0.999, "new": None}]}
     study = Study(
         experiments, {"mnist": {"test_accuracy": 0.99}}, [["worse", "close"]], "metrics.png", tmp_path,
         cas_real={"mnist": {"test_accuracy": 0.97, "test_accuracy_std": 0.01}},
-        ladders={"mnist": [{"experiment": "control", **rung}, {"experiment": "worse", **rung}]},
-        ablations={"mnist": {"control": "control", "rows": [{"experiment": "worse", **rung}]}},
+        ladders={"mnist": [Step("control", **rung), Step("worse", **rung)]},
+        ablations={"mnist": Ablation("control", [Step("worse", **rung)])},
         arms={"mnist": {"noise": "control", "distribution": "worse"}}, arms_png={"mnist": "arms.png"},
     )
     monkeypatch.setattr(sections, "classifier_lines", lambda classifiers: [])
@@ -120,7 +121,7 @@ def test_a_new_entry_reaches_every_table_that_lists_metrics(monkeypatch, tmp_pat
     assert "| 0.40 (+0.00) |" in "\n".join(sections.ablation_section(study))
     assert "| sharpness (real) |" in answers.results_table(study)[0]
     assert "0.40 (0.60)" in answers.results_table(study)[2]
-    per_class = tables.per_class_table({"per_class": [{**experiments["control"]["metrics"][0], "prdc": None}]},
+    per_class = tables.per_class_table({"per_class": [{**experiments["control"].metrics[0], "prdc": None}]},
                                        ["zero"], {"test_accuracy": 0.99})
     assert "| sharpness (real) |" in per_class[0] and "0.400 (0.600)" in per_class[2]
     assert any("sharpness 0.40 -> 0.40" in line for line in answers.ladder_answer(study))

@@ -140,14 +140,15 @@ def test_each_experiments_pictures_are_grouped_by_its_part_of_the_study():
 
 def test_a_derived_run_is_presented_by_what_it_changes_not_by_its_bases_words(resolved):
     from embedgan.documents.sections import presentation_of
+    from embedgan.documents.study import Presentation
 
     assert resolved["exp4"].presentation["title"].startswith("MNIST")  # the notebook's own words
     assert resolved["exp4_noise"].presentation == {"title": "", "description": ""}  # not exp4's
     study = plan.study_params(resolved, {}, {}, {})
-    title, description = presentation_of(study["experiments"]["exp4_ema"])
+    title, description = presentation_of(Presentation(**study["experiments"]["exp4_ema"]))
     assert title == "exp4_noise with g_ema, optimizer.lr"
     assert description == "exp4_noise with g_ema: None -> 0.99; optimizer.lr: 0.0002 -> 0.001."
-    own = {**study["experiments"]["exp4_ema"], "title": "mine", "description": "my words"}
+    own = Presentation(**{**study["experiments"]["exp4_ema"], "title": "mine", "description": "my words"})
     assert presentation_of(own) == ("mine", "my words")
 
 
@@ -155,11 +156,12 @@ def test_a_derived_run_whose_base_does_not_run_is_described_by_every_key_it_chan
     """A run on another data set for longer, its base left out by run_only: its change records
     come from the base resolved from the config, not from the runs made."""
     from embedgan.documents.sections import presentation_of
+    from embedgan.documents.study import Presentation
 
     derived = {"exp5_cifar10": {"based_on": "exp5", "dataset": "cifar10", "epochs": 3}}
     config = load_config(overrides={"experiments": derived, "run_only": ["exp5_cifar10"]})
     resolved = {"exp5_cifar10": resolve(config, "exp5_cifar10")}
     study = plan.study_params(resolved, {}, {}, {})
-    title, description = presentation_of(study["experiments"]["exp5_cifar10"])
+    title, description = presentation_of(Presentation(**study["experiments"]["exp5_cifar10"]))
     assert title == "exp5 with dataset, epochs"
     assert description == "exp5 with dataset: mnist -> cifar10; epochs: 50 -> 3."

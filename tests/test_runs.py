@@ -45,19 +45,27 @@ def test_metrics_are_read_back_by_the_run_they_name(tmp_path, monkeypatch):
         read_metrics(runs[1])
 
 
+TINY_SETTINGS = {"dataset": "mnist", "generator": "deconv", "objective": "pixel_mse", "batch_size": 4, "epochs": 1}
+
+
 def test_an_experiment_is_read_back_with_its_first_runs_pictures(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     runs = runs_of("exp4", 0, "mnist", [0, 1])
     for run in runs:
         write_metrics(run, run.name)
-    (tmp_path / "results/exp4/history.json").write_text('{"settings": {}}')
+    for run in runs:
+        Path(run.path("history")).write_text(json.dumps({"settings": TINY_SETTINGS, "wall_time_s": run.seed}))
     (tmp_path / "resources/datasets").mkdir(parents=True)
     (tmp_path / "resources/datasets/mnist.json").write_text('{"dataset": "mnist"}')
-    entry = read_experiment(runs)
-    assert entry["manifest"] == {"dataset": "mnist"}
-    assert [m["run"]["name"] for m in entry["metrics"]] == ["exp4", "exp4/seed1"]
-    assert [c["run"]["name"] for c in entry["curves"]] == ["exp4", "exp4/seed1"]
-    assert entry["nearest"] == "results/exp4/nearest.png"
+    Path(runs[0].path("captions")).write_text('{"seen": {"accuracy": 0.5}}')
+    entry = read_experiment(runs, {"title": "exp4", "based_on": None}, ["morph", "captions"])
+    assert entry.manifest == {"dataset": "mnist"} and entry.settings.dataset == "mnist"
+    assert [m["run"]["name"] for m in entry.metrics] == ["exp4", "exp4/seed1"]
+    assert [c["run"]["name"] for c in entry.curves] == ["exp4", "exp4/seed1"]
+    assert {name: history["wall_time_s"] for name, history in entry.histories.items()} == {"exp4": 0, "exp4/seed1": 1}
+    assert entry.pictures["nearest"] == "results/exp4/nearest.png"  # the first run's pictures
+    assert entry.pictures["morph"] == "results/exp4/morph.png" and "prompts" not in entry.pictures
+    assert entry.captions == {"seen": {"accuracy": 0.5}} and entry.presentation.title == "exp4"
 
 
 def test_settings_fill_each_default_once_and_refuse_unknown_keys():

@@ -10,7 +10,7 @@ import pytest
 from embedgan.config.arms import sweep_experiments, sweep_runs
 from embedgan.config.settings import load_config
 from embedgan.documents import sweep
-from embedgan.documents.study import Study
+from embedgan.documents.study import ExperimentEntry, Study
 from embedgan.errors import ConfigError
 from test_arms import ARMS, ROLES, run_metrics
 
@@ -68,12 +68,12 @@ def test_the_page_says_whether_the_arm_ran_at_the_picked_weight(tmp_path):
     0.2 is picked; the arm ran at 2.0."""
     shapes = {0.02: (0.98, 0.10), 0.2: (0.95, 0.60), 2.0: (0.60, 0.85), 20.0: (0.20, 0.90)}
     experiments = {
-        f"ca_kl{w:g}": {"metrics": [run_metrics(*shapes[w])], "history": {"kl_per_dimension": 0.1 / w},
-                        "settings": SimpleNamespace(dataset="mnist")}
+        f"ca_kl{w:g}": ExperimentEntry(SimpleNamespace(dataset="mnist"), [run_metrics(*shapes[w])],
+                                       history={"kl_per_dimension": 0.1 / w})
         for w in shapes
     }
-    experiments["ca"] = {"metrics": [run_metrics(0.9, 0.5)], "history": {},
-                         "settings": SimpleNamespace(dataset="mnist", conditioning_augmentation=SimpleNamespace(kl_weight=2.0))}
+    experiments["ca"] = ExperimentEntry(
+        SimpleNamespace(dataset="mnist", conditioning_augmentation=SimpleNamespace(kl_weight=2.0)), [run_metrics(0.9, 0.5)])
     study = Study(experiments, {"mnist": {"test_accuracy": 0.99}}, [], "metrics.png", tmp_path,
                   arms={"mnist": {"distribution": "ca"}},
                   kl_sweeps={"mnist": {"seed": 9, "runs": {"distribution": [[w, f"ca_kl{w:g}"] for w in shapes]}}})
@@ -84,6 +84,6 @@ def test_the_page_says_whether_the_arm_ran_at_the_picked_weight(tmp_path):
     assert row.endswith("| 0.63 | 0.500 | picked |")
     assert any(line.startswith("**ca (the embedding as a distribution") and "ran its seeds at KL weight 2, not at "
                "the 0.2 the rule picks" in line for line in lines)
-    experiments["ca"]["settings"].conditioning_augmentation.kl_weight = 0.2
+    experiments["ca"].settings.conditioning_augmentation.kl_weight = 0.2
     assert "ca (the embedding as a distribution (conditioning augmentation, no noise)) runs its seeds at the " \
            "picked weight 0.2." in sweep.sweep_section(study, "mnist")

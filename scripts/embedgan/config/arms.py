@@ -1,8 +1,8 @@
 """The notebook's question asked of a GAN that works: per data set, the positive control's arms,
 each the control with one source of randomness changed, and the comparisons between them that
 change one thing. The config names each set of arms (one per data set or conditioning) and the
-experiment of each role it has (`arms: {mnist: {noise: ..., embedding: ...}}`); the roles, what
-they are and what each comparison may change are known here only. Light (no torch): checked
+experiment of each role it has (`arms: {mnist: {noise: ..., embedding: ...}}`); the roles and
+what each comparison may change are known here only (their words: embedgan.documents.roles). Light (no torch): checked
 when the workflow starts."""
 
 from __future__ import annotations
@@ -12,15 +12,9 @@ from dataclasses import dataclass
 from embedgan.config.settings import NOISE_OPTIONS, Experiment, changes, merged_experiment
 from embedgan.errors import ConfigError
 
-# Each role: what the generator is fed (the page's words), in the order the page shows them.
-ROLES = {
-    "notebook": "the notebook's run",
-    "noise_mode_seeking": "embedding + noise, mode seeking",
-    "noise": "embedding + noise",
-    "embedding": "the embedding alone",
-    "distribution": "the embedding as a distribution (conditioning augmentation, no noise)",
-    "distribution_noise": "the embedding as a distribution + noise, mode seeking (conditioning augmentation beside the noise)",
-}
+# Each role (what the generator is fed), in the order the documents show them; their words and
+# the comparisons' questions are the documents' (embedgan.documents.roles).
+ROLES = ("notebook", "noise_mode_seeking", "noise", "embedding", "distribution", "distribution_noise")
 # The roles whose conditioning augmentation's KL weight a sweep picks (config `kl_sweeps`).
 AUGMENTED_ROLES = ("distribution", "distribution_noise")
 
@@ -28,36 +22,23 @@ AUGMENTED_ROLES = ("distribution", "distribution_noise")
 @dataclass(frozen=True)
 class Comparison:
     """`after` against `before`, which differ in `changed` only (dotted settings keys by their
-    first part), the question the difference answers, and a role whose presence makes the
-    comparison redundant (`unless`: a better reference is there)."""
+    first part), and a role whose presence makes the comparison redundant (`unless`: a better
+    reference is there)."""
 
     before: str
     after: str
     changed: frozenset[str]
-    question: str
     unless: str | None = None
 
 
 NOISE = frozenset({"noise_dim", *NOISE_OPTIONS})
 COMPARISONS = (
-    Comparison("noise", "noise_mode_seeking", frozenset({"mode_seeking"}), "what mode seeking adds to the noise"),
-    Comparison("embedding", "noise", NOISE, "what the noise gives"),
-    Comparison(
-        "embedding", "distribution", frozenset({"conditioning_augmentation"}),
-        "what randomness inside the embedding gives",
-    ),
-    Comparison(
-        "noise_mode_seeking", "distribution", NOISE | {"conditioning_augmentation"},
-        "whether randomness inside the embedding reaches what the noise with mode seeking reaches",
-    ),
-    Comparison(
-        "noise", "distribution", NOISE | {"conditioning_augmentation"},
-        "whether randomness inside the embedding reaches what the noise reaches", unless="noise_mode_seeking",
-    ),
-    Comparison(
-        "noise_mode_seeking", "distribution_noise", frozenset({"conditioning_augmentation"}),
-        "what randomness inside the embedding adds beside the noise",
-    ),
+    Comparison("noise", "noise_mode_seeking", frozenset({"mode_seeking"})),
+    Comparison("embedding", "noise", NOISE),
+    Comparison("embedding", "distribution", frozenset({"conditioning_augmentation"})),
+    Comparison("noise_mode_seeking", "distribution", NOISE | {"conditioning_augmentation"}),
+    Comparison("noise", "distribution", NOISE | {"conditioning_augmentation"}, unless="noise_mode_seeking"),
+    Comparison("noise_mode_seeking", "distribution_noise", frozenset({"conditioning_augmentation"})),
 )
 
 

@@ -35,12 +35,12 @@ def benchmark_seconds(path: str) -> float | None:
 def scale_section(study: Study) -> list[str]:
     rows, settled, changing = [], [], []
     for name, entry in study.experiments.items():
-        history, settings = entry["history"], entry["settings"]
+        history, settings = entry.history, entry.settings
         scale = study.notebook.get(name)
         steps = scale and scale["epochs"] * math.ceil(scale["images"] / scale["batch_size"])
         theirs = ["not in the notebook", "", "", ""] if scale is None else [
             f"{scale['images']:,}", scale["batch_size"], scale["epochs"], f"{steps:,}"]
-        status = entry["curves"][0]["status"]
+        status = entry.curves[0]["status"]
         rows.append([name, f"{history['train_images']:,}", settings.batch_size, settings.epochs,
                      f"{history['steps']:,}", *theirs, status])
         if scale is not None and history["steps"] < steps:
@@ -66,7 +66,7 @@ def wall_time_section(study: Study) -> list[str]:
     """Training: the loop's own time over every attempt (a resumed job's benchmark holds its
     last attempt only), with the host it trained on; other jobs: Snakemake's benchmark files."""
     rows = []  # [job, seconds, host]
-    for run, history in (item for entry in study.experiments.values() for item in entry["histories"].items()):
+    for run, history in (item for entry in study.experiments.values() for item in entry.histories.items()):
         threads = f", {history['threads']} thread{'s' * (history['threads'] > 1)}" if "threads" in history else ""
         rows.append([f"train {run} (training loop, all attempts)", history["wall_time_s"],
                      f"{history.get('host', history['device_name'])}{threads}, {history.get('precision', 'fp32')}"])
@@ -91,7 +91,7 @@ def results_table(study: Study) -> list[str]:
     """The headline numbers of every experiment, each beside its reference (the page's first
     table, and the README's)."""
     rows = (
-        ([name, study.experiments[name]["settings"].dataset, study.experiments[name]["settings"].noise_dim or "none"],
+        ([name, study.experiments[name].settings.dataset, study.experiments[name].settings.noise_dim or "none"],
          tables.row(study, name, first_run_only=True))
         for name in study.main_experiments()
     )
@@ -105,9 +105,9 @@ def experiments_answer(study: Study) -> list[str]:
     lines = ["## Every experiment", "", *results_table(study), ""]
     lines += ["Which experiments draw images of the intended class (reference classifier):", ""]
     for name, entry in experiments.items():
-        metrics = entry["metrics"][0]
+        metrics = entry.metrics[0]
         recognised = sum(c["accuracy"] >= RECOGNISED for c in metrics["per_class"])
-        real = study.classifiers[entry["settings"].dataset]["test_accuracy"]
+        real = study.classifiers[entry.settings.dataset]["test_accuracy"]
         classes = len(metrics["per_class"])
         distinct = ""
         counted = tables.distinct_images([metrics])
@@ -119,7 +119,7 @@ def experiments_answer(study: Study) -> list[str]:
             f"the intended class{distinct}, {recognised} of {classes} classes in at least half their draws "
             f"(the classifier is right on {real:.0%} of real test images)."
         )
-    single = [name for name, e in experiments.items() if not e["metrics"][0]["has_noise"]]
+    single = [name for name, e in experiments.items() if not e.metrics[0]["has_noise"]]
     if single:
         lines += [
             "",
@@ -128,7 +128,7 @@ def experiments_answer(study: Study) -> list[str]:
             + ", ".join(single)
             + " is 0 by construction (real images of one class: "
             + ", ".join(
-                tables.fmt("diversity", experiments[n]["metrics"][0]["diversity_real"], short=True) for n in single
+                tables.fmt("diversity", experiments[n].metrics[0]["diversity_real"], short=True) for n in single
             )
             + "). One point per class can at best sit at the class's mean feature: per class, "
             "its Frechet distance (intra-FD) cannot fall below the best single point's, however "
@@ -137,7 +137,7 @@ def experiments_answer(study: Study) -> list[str]:
             "",
         ]
         for name in single:
-            per_class = experiments[name]["metrics"][0]["per_class"]
+            per_class = experiments[name].metrics[0]["per_class"]
             lines.append(
                 f"- {name}: "
                 + " / ".join(tables.fmt("frechet_distance", fmean(c[key] for c in per_class))
@@ -153,7 +153,7 @@ def experiments_answer(study: Study) -> list[str]:
         ]
     lines += ["", "Is any generated image a copy of a training image?", ""]
     for name, entry in experiments.items():
-        metrics = entry["metrics"][0]
+        metrics = entry.metrics[0]
         nearest = metrics["nearest_train_distances"]
         copies = sum(d < 1e-6 for d in nearest)
         lines.append(
@@ -184,7 +184,7 @@ def noise_pair_lines(study: Study) -> list[str]:
         for key in keys:
             values = " / ".join(tables.fmt(key, run.value(key), short=True) for run in (without, with_noise))
             cells.append(f"{METRICS[key].label} {values} ({tables.fmt(key, with_noise.perfect(key)[0], short=True)})")
-        noise = study.experiments[noisy]["settings"].noise_dim
+        noise = study.experiments[noisy].settings.noise_dim
         seeds = f"{len(without.runs)} / {len(with_noise.runs)} seeds"
         if (alone, noisy) in on_first_page:
             verdict = "Judged on the first page (the answer: what the noise gives)"
@@ -234,7 +234,7 @@ def ladder_answer(study: Study) -> list[str]:
     lines = []
     keys = columns("ladder_gains")
     for name, rungs in study.ladders.items():
-        names = [rung["experiment"] for rung in rungs]
+        names = [rung.experiment for rung in rungs]
         bottom, top = tables.row(study, names[0]), tables.row(study, names[-1])
         moves = ", ".join(
             f"{METRICS[key].label} {tables.fmt(key, bottom.value(key), short=True)} -> "
@@ -243,13 +243,13 @@ def ladder_answer(study: Study) -> list[str]:
         )
         lines.append(f"- {name}: from {names[0]} to {names[-1]}, {moves}.")
         steps = list(itertools.pairwise(rungs))
-        pairs = [(tables.row(study, below["experiment"]), tables.row(study, rung["experiment"])) for below, rung in steps]
+        pairs = [(tables.row(study, below.experiment), tables.row(study, rung.experiment)) for below, rung in steps]
         claims = iter(judge([(key, before.values(key), after.values(key)) for before, after in pairs for key in keys]))
         for below, rung in steps:
             found = [next(claims) for _ in keys]
-            changed = ", ".join(change["key"] for change in rung["changes"])
+            changed = ", ".join(change["key"] for change in rung.changes)
             lines.append(
-                f"  - {rung['experiment']} against {below['experiment']} (changing {changed}): "
+                f"  - {rung.experiment} against {below.experiment} (changing {changed}): "
                 f"{said(found) or nothing_admitted(found)}."
             )
     return lines
@@ -262,21 +262,20 @@ def ablation_answer(study: Study) -> list[str]:
     admits."""
     lines = []
     for name, ablation in study.ablations.items():
-        numbers = tables.ablation_numbers(study, name)
-        control = numbers["control"]
+        control, judged = tables.ablation_numbers(study, name)
         if len(control.runs) < 2:
             lines.append(f"- {name}: the full control has one seed, so no test can admit a difference.")
             continue
-        tests = sum(claim.found.tested for entry in numbers["rows"] for claim in entry["claims"].values())
-        lines.append(f"- {name}, against {ablation['control']} over {len(control.runs)} seeds (Holm over {tests} tests):")
-        rows = sorted(numbers["rows"], key=lambda entry: -len(entry["beyond"]))
-        for entry in (entry for entry in rows if entry["beyond"]):
-            found = [entry["claims"][key] for key in entry["beyond"]]
+        tests = sum(claim.found.tested for entry in judged for claim in entry.claims.values())
+        lines.append(f"- {name}, against {ablation.control} over {len(control.runs)} seeds (Holm over {tests} tests):")
+        judged = sorted(judged, key=lambda entry: -len(entry.beyond))
+        for entry in (entry for entry in judged if entry.beyond):
+            found = [entry.claims[key] for key in entry.beyond]
             lines.append(
-                f"  - putting back {'; '.join(map(tables.format_change, entry['changes']))}: "
-                f"{entry['experiment']} has {said(found, than=' than ' + ablation['control'])}."
+                f"  - putting back {'; '.join(map(tables.format_change, entry.step.changes))}: "
+                f"{entry.step.experiment} has {said(found, than=' than ' + ablation.control)}."
             )
-        within = [entry["experiment"] for entry in rows if not entry["beyond"]]
+        within = [entry.step.experiment for entry in judged if not entry.beyond]
         if within:
             lines.append(f"  - no difference that matters the test admits on any number: {', '.join(within)}.")
     return lines

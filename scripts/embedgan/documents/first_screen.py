@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import math
 
-from embedgan.config.arms import ROLES, Comparison, comparisons
+from embedgan.config.arms import Comparison, comparisons
 from embedgan.documents import tables
 from embedgan.documents.claims import Claim, judge, test_note
 from embedgan.documents.labels import METRICS, columns
+from embedgan.documents.roles import ROLE_WORDS, question
 from embedgan.documents.study import Study
 from embedgan.documents.sweep import shares, sweep_section, weaker
 from embedgan.evaluation.intervals import difference
@@ -38,7 +39,7 @@ STABLE_NOTE = (
 
 def convergence_cell(study: Study, exp: str) -> str:
     """How many of an experiment's runs the trend test calls converged, and what the others are."""
-    statuses = [curve["status"] for curve in study.experiments[exp]["curves"]]
+    statuses = [curve["status"] for curve in study.experiments[exp].curves]
     others = {status: statuses.count(status) for status in dict.fromkeys(statuses) if status != "converged"}
     rest = "".join(f", {count} {status}" for status, count in others.items())
     return f"{statuses.count('converged')} of {len(statuses)}{rest}"
@@ -48,9 +49,9 @@ def arms_table(study: Study, roles: dict[str, str]) -> list[str]:
     keys = columns("arms")
     rows = []
     for role, exp in roles.items():
-        runs = len(study.experiments[exp]["metrics"])
+        runs = len(study.experiments[exp].metrics)
         row = tables.row(study, exp)
-        rows.append([ROLES[role], exp, runs, *(row.cell(key, short=True) for key in keys), convergence_cell(study, exp)])
+        rows.append([ROLE_WORDS[role], exp, runs, *(row.cell(key, short=True) for key in keys), convergence_cell(study, exp)])
     header = ["arm", "experiment", "seeds", *(METRICS[key].heading for key in keys), "converged (trend test)"]
     return tables.table(header, rows)
 
@@ -58,7 +59,7 @@ def arms_table(study: Study, roles: dict[str, str]) -> list[str]:
 def unconverged(study: Study, roles: dict[str, str], comparison: Comparison) -> list[str]:
     """The arms of `comparison` with a run the trend test does not call converged."""
     exps = (roles[comparison.before], roles[comparison.after])
-    return [exp for exp in exps if not all(curve["converged"] for curve in study.experiments[exp]["curves"])]
+    return [exp for exp in exps if not all(curve["converged"] for curve in study.experiments[exp].curves)]
 
 
 def family(study: Study) -> dict[tuple[str, Comparison], list[Claim]]:
@@ -79,7 +80,7 @@ def stable(study: Study, before: str, after: str, claim: Claim) -> bool | None:
     """Whether a claim holds, with its sign and its 95% interval excluding 0, at each of the last
     STABLE_POINTS points of the two arms' curves (their seeds' values there); None where the
     metric is not on the curves or a curve is too short."""
-    curves = [study.experiments[exp]["curves"] for exp in (before, after)]
+    curves = [study.experiments[exp].curves for exp in (before, after)]
     points = [[curve["points"] for curve in runs] for runs in curves]
     if any(len(p) < STABLE_POINTS or claim.key not in p[-1] for runs in points for p in runs):
         return None
@@ -127,8 +128,8 @@ def comparison_sentences(study: Study) -> list[str]:
     for comparison in dict.fromkeys(c for _, c in found):
         parts = "; ".join(comparison_text(study, name, c, claims) for (name, c), claims in found.items() if c == comparison)
         sentences.append(
-            f"**{comparison.question.capitalize()}** ({ROLES[comparison.after]} against "
-            f"{ROLES[comparison.before]}): {parts}."
+            f"**{question(comparison).capitalize()}** ({ROLE_WORDS[comparison.after]} against "
+            f"{ROLE_WORDS[comparison.before]}): {parts}."
         )
     return sentences
 
@@ -136,7 +137,7 @@ def comparison_sentences(study: Study) -> list[str]:
 def arm_phrase(study: Study, role: str, exp: str) -> str:
     """What one arm's generator draws, from its numbers beside a perfect generator's."""
     row = tables.row(study, exp)
-    counted = tables.distinct_images(study.experiments[exp]["metrics"])
+    counted = tables.distinct_images(study.experiments[exp].metrics)
     if counted is not None:
         return f"{FED[role]}, it draws one image per class ({counted[0]} of {counted[1]} of the intended class)"
     accuracy, perfect_accuracy = row.value("accuracy"), row.perfect("accuracy")[0]
@@ -154,7 +155,7 @@ def nearest_perfect(study: Study, roles: dict[str, str]) -> str | None:
     scores = {}
     for role, exp in roles.items():
         row = tables.row(study, exp)
-        if role == "notebook" or tables.distinct_images(study.experiments[exp]["metrics"]) is not None:
+        if role == "notebook" or tables.distinct_images(study.experiments[exp].metrics) is not None:
             continue
         score = weaker(shares(row))  # the sweep's measure of a point, on the arm's means
         if not math.isnan(score):
@@ -167,12 +168,12 @@ def answer_sentence(study: Study, name: str, roles: dict[str, str]) -> str:
     phrases = [arm_phrase(study, role, exp) for role, exp in roles.items() if role != "notebook"]
     best = nearest_perfect(study, roles)
     ending = (f"; nearest a perfect generator by its weaker side (point estimates; the comparisons "
-              f"below say which differences the test admits): {ROLES[best]} ({roles[best]})") if best else ""
+              f"below say which differences the test admits): {ROLE_WORDS[best]} ({roles[best]})") if best else ""
     return f"**{name}**: " + "; ".join(phrases) + ending + "."
 
 
 def kind(study: Study, exp: str) -> tuple[str, str]:
-    settings = study.experiments[exp]["settings"]
+    settings = study.experiments[exp].settings
     return settings.dataset, settings.conditioning
 
 

@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 from embedgan.documents import answers, first_screen, sections
-from embedgan.documents.files import PROBE_PICTURES, details_page, page_pictures, picture_name
+from embedgan.documents.files import details_page, page_pictures, picture_name
 from embedgan.documents.report import write_document
 from embedgan.documents.study import Study
 from embedgan.runtime import atomic_path
@@ -26,11 +26,11 @@ def copy_pictures(study: Study, picture_dir: Path) -> None:
     """Copy every picture the page shows beside it and point the study at the copies."""
     picture_dir.mkdir(parents=True, exist_ok=True)
     for name, entry in study.experiments.items():
-        for key in page_pictures([p for p in PROBE_PICTURES if p in entry], name in study.side_runs):
-            if key in entry:
+        for key in page_pictures(list(entry.pictures), name in study.side_runs):
+            if key in entry.pictures:
                 target = picture_dir / picture_name(key, name)
-                shutil.copyfile(entry[key], target)
-                entry[key] = str(target)
+                shutil.copyfile(entry.pictures[key], target)
+                entry.pictures[key] = str(target)
     for chart in ("metrics_png", "curves_png"):  # the charts, under their names in results/
         target = picture_dir / Path(getattr(study, chart)).name
         shutil.copyfile(getattr(study, chart), target)

@@ -18,7 +18,7 @@ from embedgan.documents.prose import (
     PICTURES_NOTE,
     QUESTION,
 )
-from embedgan.documents.study import Study
+from embedgan.documents.study import Presentation, Study
 from embedgan.documents.tables import (
     ablation_numbers,
     caption_table,
@@ -40,8 +40,8 @@ def final_loss(history: dict, key: str) -> str:
 def experiment_lines(study: Study, name: str) -> list[str]:
     """One experiment: its settings, pictures and numbers."""
     entry = study.experiments[name]
-    history, settings, manifest = entry["history"], entry["settings"], entry["manifest"]
-    title, description = presentation_of(entry["presentation"])
+    history, settings, manifest = entry.history, entry.settings, entry.manifest
+    title, description = presentation_of(entry.presentation)
     conditioning = (
         f"text encoder `{settings.text_encoder}`, caption `{settings.caption}`"
         if settings.conditioning == "text"
@@ -64,31 +64,31 @@ def experiment_lines(study: Study, name: str) -> list[str]:
         f"{format_seconds(history['wall_time_s'])}",
         "",
         *table(["generated", "real test images"],
-               [[f"![{name} generated]({study.link(entry['fake'])})", f"![{name} real]({study.link(entry['real'])})"]]),
+               [[f"![{name} generated]({study.link(entry.pictures['fake'])})", f"![{name} real]({study.link(entry.pictures['real'])})"]]),
         "",
         "Sample sheet (class c in column c, one draw per row; no labels, no scaling):",
         "",
-        f"![{name} samples]({study.link(entry['sheet'])})",
+        f"![{name} samples]({study.link(entry.pictures['sheet'])})",
         "",
         *metrics_lines(study, name),
         "",
-        *per_class_table(entry["metrics"][0], manifest["classes"], study.classifiers[settings.dataset]),
+        *per_class_table(entry.metrics[0], manifest["classes"], study.classifiers[settings.dataset]),
         "",
-        f"![{name} nearest training images]({study.link(entry['nearest'])})",
+        f"![{name} nearest training images]({study.link(entry.pictures['nearest'])})",
         "",
         "Generation record (rows: points of training; columns: classes):",
         "",
-        f"![{name} history]({study.link(entry['history_png'])})",
+        f"![{name} history]({study.link(entry.pictures['history_png'])})",
         "",
-        f"![{name} losses]({study.link(entry['loss_png'])})",
+        f"![{name} losses]({study.link(entry.pictures['loss_png'])})",
         "",
     ]
 
 
-def presentation_of(presentation: dict) -> tuple[str, str]:
+def presentation_of(presentation: Presentation) -> tuple[str, str]:
     """(title, description): a run's own, else, for a run based on another, what it changes."""
-    base, changed = presentation.get("based_on"), presentation.get("changes", [])
-    title, description = presentation["title"], presentation["description"]
+    base, changed = presentation.based_on, presentation.changes
+    title, description = presentation.title, presentation.description
     if base and not title:
         title = f"{base} with {', '.join(change['key'] for change in changed) or 'another name'}"
     if base and not description:
@@ -114,7 +114,7 @@ def inception_line(metrics: dict) -> str:
 
 def metrics_lines(study: Study, name: str) -> list[str]:
     """An experiment's numbers: its first run's, then the mean over its seeds with its 95% interval."""
-    runs = study.experiments[name]["metrics"]
+    runs = study.experiments[name].metrics
     first, seeds = row(study, name, first_run_only=True), row(study, name)
     lines = [
         "- " + ", ".join(f"{METRICS[key].label} {first.cell(key)}" for key in columns(table_name))
@@ -144,8 +144,8 @@ def classifier_lines(classifiers: dict[str, dict]) -> list[str]:
 
 
 def metrics_section(study: Study) -> list[str]:
-    rows = [([name, e["settings"].noise_dim, len(e["metrics"])], row(study, name)) for name, e in study.experiments.items()]
-    several = any(len(entry["metrics"]) > 1 for entry in study.experiments.values())
+    rows = [([name, e.settings.noise_dim, len(e.metrics)], row(study, name)) for name, e in study.experiments.items()]
+    several = any(len(entry.metrics) > 1 for entry in study.experiments.values())
     return [
         "## Metrics",
         "",
@@ -165,7 +165,7 @@ def metrics_section(study: Study) -> list[str]:
         *metric_table("fidelity", ["experiment"], (([name], metrics) for (name, *_), metrics in rows)),
         "",
         INCEPTION_ABSENT + "."
-        if all(e["metrics"][0].get("inception") is None for e in study.experiments.values())
+        if all(e.metrics[0].get("inception") is None for e in study.experiments.values())
         else "Inception-v3 metrics: see each experiment's section.",
         "",
         f"![metrics]({study.link(study.metrics_png)})",
@@ -180,7 +180,7 @@ def summary_section(study: Study) -> list[str]:
         [name, s.dataset, s.conditioning, s.discriminator or "–", s.objective, s.batch_size, s.epochs,
          h["train_images"], h["steps"], h["device"], format_seconds(h["wall_time_s"]),
          final_loss(h, "loss_d"), final_loss(h, "loss_g")]
-        for name, s, h in ((name, e["settings"], e["history"]) for name, e in study.experiments.items())
+        for name, s, h in ((name, e.settings, e.history) for name, e in study.experiments.items())
     ]
     return ["## Summary", "", *table(header, rows), ""]
 
@@ -191,7 +191,7 @@ def noise_section(study: Study) -> list[str]:
     if not study.noise_pairs:
         return []
     rows = [
-        ([name, study.experiments[name]["settings"].noise_dim or "none"], row(study, name))
+        ([name, study.experiments[name].settings.noise_dim or "none"], row(study, name))
         for pair in study.noise_pairs for name in pair
     ]
     return [
@@ -209,17 +209,18 @@ def noise_section(study: Study) -> list[str]:
 def beyond_section(study: Study) -> list[str]:
     """The options and probes beyond the notebook (nothing where none is used)."""
     experiments = study.experiments
-    using = [n for n, e in experiments.items() if e["settings"].conditioning_augmentation or e["settings"].image_prior]
-    probed = {key: [n for n, e in experiments.items() if key in e] for key in ("morph", "prompts", "captions")}
+    using = [n for n, e in experiments.items() if e.settings.conditioning_augmentation or e.settings.image_prior]
+    probed = {key: [n for n, e in experiments.items() if key in e.pictures] for key in ("morph", "prompts")}
+    probed["captions"] = [n for n, e in experiments.items() if e.captions is not None]
     if not using and not any(probed.values()):
         return []
     # the runs that use an option, each beside the run it is based on (no rows of dashes)
-    bases = {experiments[n]["presentation"].get("based_on") for n in using}
+    bases = {experiments[n].presentation.based_on for n in using}
     rows = []
     for name, entry in ((n, e) for n, e in experiments.items() if n in using or n in bases):
-        augmentation, prior = entry["settings"].conditioning_augmentation, entry["settings"].image_prior
+        augmentation, prior = entry.settings.conditioning_augmentation, entry.settings.image_prior
         rows.append((
-            [name, entry["settings"].noise_dim or "–",
+            [name, entry.settings.noise_dim or "–",
              f"KL weight {augmentation.kl_weight:g}" if augmentation else "–",
              f"TV {prior.tv_weight:g}, L2 {prior.l2_weight:g}" if prior else "–"],
             row(study, name),
@@ -242,7 +243,7 @@ def beyond_section(study: Study) -> list[str]:
         if probed[key]:
             lines += [f"### {heading}", ""]
             for name in probed[key]:
-                lines += [f"![{name} {key}]({study.link(experiments[name][key])})", ""]
+                lines += [f"![{name} {key}]({study.link(experiments[name].pictures[key])})", ""]
     return lines
 
 
@@ -253,14 +254,14 @@ def ladder_section(study: Study) -> list[str]:
         return []
     lines = ["## The ladder", "", LADDER_NOTE, ""]
     for name, rungs in study.ladders.items():
-        names = [rung["experiment"] for rung in rungs]
+        names = [rung.experiment for rung in rungs]
         rows = [
-            ([rung["experiment"], "; ".join(map(format_change, rung["changes"])) or "the bottom rung"],
-             row(study, rung["experiment"], first_run_only=True))
+            ([rung.experiment, "; ".join(map(format_change, rung.changes)) or "the bottom rung"],
+             row(study, rung.experiment, first_run_only=True))
             for rung in rungs
         ]
         lines += [f"### {name}", "", *metric_table("compare", ["rung", "changes from the rung below"], rows), ""]
-        if any("captions" in study.experiments[n] for n in names):
+        if any(study.experiments[n].captions is not None for n in names):
             lines += [*caption_table(study, names), ""]
         lines += sample_sheets(study, names, "bottom rung first")
     return lines
@@ -271,7 +272,7 @@ def sample_sheets(study: Study, names: list[str], order: str) -> list[str]:
     return [
         f"Sample sheets, {order} (class c in column c, one draw per row):",
         "",
-        *table(names, [[f"![{n}]({study.link(study.experiments[n]['sheet'])})" for n in names]]),
+        *table(names, [[f"![{n}]({study.link(study.experiments[n].pictures['sheet'])})" for n in names]]),
         "",
     ]
 
@@ -285,27 +286,29 @@ def ablation_section(study: Study) -> list[str]:
     lines = ["## What the positive control needs", "", ABLATION_NOTE, ""]
     keys = columns("compare")
     for name, ablation in study.ablations.items():
-        numbers = ablation_numbers(study, name)
-        control, seeds = numbers["control"], len(numbers["control"].runs)
+        control, judged = ablation_numbers(study, name)
+        seeds = len(control.runs)
         rows = [
-            [f"{ablation['control']} (full control, {seeds} seed{'s' * (seeds > 1)})", "nothing",
+            [f"{ablation.control} (full control, {seeds} seed{'s' * (seeds > 1)})", "nothing",
              *(control.cell(key, short=True, reference=False) for key in keys), ""],
             ["a perfect generator", "", *(fmt(key, control.perfect(key)[0], short=True) for key in keys), ""],
         ]
-        for entry in numbers["rows"]:
+        for entry in judged:
+            differences = {key: claim.found.value for key, claim in entry.claims.items()}
             cells = [  # rounded first: float noise would show as -0.00; no number: no difference
-                entry["row"].cell(key, short=True, reference=False)
-                + ("" if math.isnan(entry["difference"][key]) else f" ({round(entry['difference'][key], 9) + 0.0:+.2f})")
+                entry.row.cell(key, short=True, reference=False)
+                + ("" if math.isnan(differences[key]) else f" ({round(differences[key], 9) + 0.0:+.2f})")
                 for key in keys
             ]
-            seeds = len(entry["row"].runs)
+            seeds = len(entry.row.runs)
             rows.append([
-                entry["experiment"] + (f" ({seeds} seeds)" if seeds > 1 else ""), "; ".join(map(format_change, entry["changes"])),
-                *(f"**{cell}**" if key in entry["beyond"] else cell for key, cell in zip(keys, cells, strict=True)),
-                ", ".join(METRICS[key].label for key in entry["beyond"]) or "none",
+                entry.step.experiment + (f" ({seeds} seeds)" if seeds > 1 else ""),
+                "; ".join(map(format_change, entry.step.changes)),
+                *(f"**{cell}**" if key in entry.beyond else cell for key, cell in zip(keys, cells, strict=True)),
+                ", ".join(METRICS[key].label for key in entry.beyond) or "none",
             ])
         header = ["run", "puts back", *(METRICS[key].label for key in keys), "admitted by the test"]
-        names = [ablation["control"], *(entry["experiment"] for entry in ablation["rows"])]
+        names = [ablation.control, *(step.experiment for step in ablation.rows)]
         lines += [f"### {name}", "", *table(header, rows), "", *sample_sheets(study, names, "the full control first")]
     return lines
 
@@ -335,9 +338,9 @@ def convergence_cells(curve: dict) -> list[str]:
 def convergence_section(study: Study) -> list[str]:
     """Each run's curve (evaluation.curves): the trend test over its last third and whether it
     converged, and the curves of every experiment."""
-    curve = next(iter(study.experiments.values()))["curves"][0]  # the criterion each curve.json names
+    curve = next(iter(study.experiments.values())).curves[0]  # the criterion each curve.json names
     rows = [
-        [name, entry["history"]["steps"], len(entry["curves"][0]["points"]), *convergence_cells(entry["curves"][0])]
+        [name, entry.history["steps"], len(entry.curves[0]["points"]), *convergence_cells(entry.curves[0])]
         for name, entry in study.experiments.items()
     ]
     smallest = smallest_differences(("accuracy", "class_recall", "frechet_distance"), relative_to="its value")

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import math
 
-from embedgan.config.arms import ROLES
 from embedgan.documents import tables
 from embedgan.documents.labels import number
+from embedgan.documents.roles import ROLE_WORDS
 from embedgan.documents.study import Study
 
 PICK_RULE = (
@@ -53,7 +53,7 @@ def picked(study: Study, name: str) -> dict[str, float]:
 
 def kl_cell(study: Study, exp: str) -> str:
     """The KL its conditioning augmentation reached, in nats per dimension (history.json)."""
-    value = study.experiments[exp]["history"].get("kl_per_dimension")
+    value = study.experiments[exp].history.get("kl_per_dimension")
     return "–" if value is None else f"{value:.3f}"
 
 
@@ -67,19 +67,19 @@ def sweep_section(study: Study, name: str) -> list[str]:
     rows, notes = [], []
     for role, entries in rows_of.items():
         for weight, exp, row in entries:
-            rows.append([ROLES[role], f"{weight:g}", exp, row.cell("accuracy", short=True),
+            rows.append([ROLE_WORDS[role], f"{weight:g}", exp, row.cell("accuracy", short=True),
                          row.cell("class_recall", short=True), number(weaker(shares(row)), "{:.2f}"),
                          kl_cell(study, exp), "picked" if weight == chosen[role] else ""])
         arm = study.arms[name][role]
-        ran = study.experiments[arm]["settings"].conditioning_augmentation.kl_weight
+        ran = study.experiments[arm].settings.conditioning_augmentation.kl_weight
         if chosen[role] is None:
             notes.append(f"The rule cannot pick a weight for {arm}: no run of its sweep has a per-class recall "
                          "(too few images a class for it).")
         elif ran == chosen[role]:
-            notes.append(f"{arm} ({ROLES[role]}) runs its seeds at the picked weight {ran:g}.")
+            notes.append(f"{arm} ({ROLE_WORDS[role]}) runs its seeds at the picked weight {ran:g}.")
         else:
             notes.append(
-                f"**{arm} ({ROLES[role]}) ran its seeds at KL weight {ran:g}, not at the {chosen[role]:g} the rule "
+                f"**{arm} ({ROLE_WORDS[role]}) ran its seeds at KL weight {ran:g}, not at the {chosen[role]:g} the rule "
                 f"picks: its numbers answer for another weight** (set its kl_weight to {chosen[role]:g} and rerun)."
             )
     header = ["arm", "KL weight", "run", "accuracy", "per-class recall", "weaker share of perfect",

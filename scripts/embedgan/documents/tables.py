@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embedgan.documents.claims import judge
+from embedgan.documents.claims import Claim, judge
 from embedgan.documents.labels import METRICS, columns, number
-from embedgan.documents.study import Study
+from embedgan.documents.study import Step, Study
 from embedgan.evaluation.intervals import binomial_interval, mean_interval
 
 
@@ -105,8 +105,8 @@ def distinct_images(runs: list[dict]) -> tuple[int, int] | None:
 
 def row(study: Study, name: str, first_run_only: bool = False) -> Row:
     entry = study.experiments[name]
-    dataset = entry["settings"].dataset
-    runs = entry["metrics"][:1] if first_run_only else entry["metrics"]
+    dataset = entry.settings.dataset
+    runs = entry.metrics[:1] if first_run_only else entry.metrics
     return Row(runs, study.classifiers[dataset], study.cas_real.get(dataset))
 
 
@@ -139,14 +139,14 @@ def caption_table(study: Study, names: Iterable[str] = ()) -> list[str]:
     """Accuracy on captions seen in training and never seen, of `names` (default: all)."""
     rows = []
     for name in names or study.experiments:
-        captions = study.experiments[name].get("captions")
+        captions = study.experiments[name].captions
         if captions:
             cells = [
                 f"{fmt('accuracy', captions[kind]['accuracy'])} ({captions[kind]['captions']} captions)"
                 if kind in captions else "–"
                 for kind in CAPTION_KINDS
             ]
-            rows.append([name, captions["encoder"], len(study.experiments[name]["settings"].templates), *cells])
+            rows.append([name, captions["encoder"], len(study.experiments[name].settings.templates), *cells])
     return table(["experiment", "encoder", "templates", *(f"accuracy, {label}" for label in CAPTION_KINDS.values())], rows)
 
 
@@ -155,18 +155,28 @@ def format_change(change: dict) -> str:
     return f"{change['key']}: {change.get('old', '–')} -> {change.get('new', '–')}"
 
 
-def ablation_numbers(study: Study, name: str) -> dict:
-    """An ablation's numbers: the full control over its seeds, and per row (a Row over its own
-    seeds) its claims against the control on each compared metric, judged as one family
-    (documents.claims.judge: Holm over the ablation's tests), and the metrics whose claim is
-    admitted (`beyond`)."""
+@dataclass
+class JudgedRow:
+    """An ablation's row with its numbers (a Row over its own seeds) and its claim against the
+    control on each compared metric."""
+
+    step: Step
+    row: Row
+    claims: dict[str, Claim]
+
+    @property
+    def beyond(self) -> list[str]:
+        """The metrics whose claim is admitted."""
+        return [key for key, claim in self.claims.items() if claim.admitted]
+
+
+def ablation_numbers(study: Study, name: str) -> tuple[Row, list[JudgedRow]]:
+    """An ablation's numbers: the full control over its seeds, and per row its claims against
+    the control on each compared metric, judged as one family (documents.claims.judge: Holm
+    over the ablation's tests)."""
     ablation = study.ablations[name]
-    control = row(study, ablation["control"])
+    control = row(study, ablation.control)
     keys = columns("compare")
-    rows = [{**entry, "row": row(study, entry["experiment"])} for entry in ablation["rows"]]
-    claims = iter(judge([(key, control.values(key), entry["row"].values(key)) for entry in rows for key in keys]))
-    for entry in rows:
-        entry["claims"] = {key: next(claims) for key in keys}
-        entry["difference"] = {key: claim.found.value for key, claim in entry["claims"].items()}
-        entry["beyond"] = [key for key, claim in entry["claims"].items() if claim.admitted]
-    return {"control": control, "rows": rows}
+    rows = [(step, row(study, step.experiment)) for step in ablation.rows]
+    claims = iter(judge([(key, control.values(key), numbers.values(key)) for _, numbers in rows for key in keys]))
+    return control, [JudgedRow(step, numbers, {key: next(claims) for key in keys}) for step, numbers in rows]
