@@ -260,7 +260,6 @@ class Trainer:
         the two draws' (the same generator batch with or without mode seeking), plus, with mode
         seeking (MSGAN, Mao et al. 2019), mode_seeking times the inverse of their image
         distance per noise distance."""
-        noise_dim = self.settings.noise_dim
         second, _ = self.nets.draw_inputs(codes)
         fake_2 = generator(second)
         loss_2 = self.objective.generator_loss(discriminator, fake_2, real, targets)
@@ -269,8 +268,10 @@ class Trainer:
             return loss_g
         # The random part of the input: the noise, and with conditioning augmentation the drawn
         # code too (both differ between the draws; without it the codes are equal and left out).
-        random = slice(None) if self.nets.augmentation is not None else slice(-noise_dim, None)
-        term = mode_seeking_term(fake, fake_2, inputs[:, random], second[:, random])
+        random_1, random_2 = inputs, second
+        if self.nets.augmentation is None:
+            random_1, random_2 = (self.nets.layout.split(drawn)[1] for drawn in (inputs, second))
+        term = mode_seeking_term(fake, fake_2, random_1, random_2)
         return loss_g + self.settings.mode_seeking * term
 
     def step_batch(self, real: torch.Tensor, labels: torch.Tensor, kind: str) -> dict:
