@@ -109,7 +109,8 @@ def trained_generator(noise_dim=0, augmentation=False):
                             "conditioning_augmentation": {"kl_weight": 1.0} if augmentation else None})
     layout = InputLayout(100, noise_dim)
     generator = build_generator(settings_of(generator="deconv"), layout, (1, 28, 28)).eval()
-    return TrainedGenerator(generator, layout, torch.randn(10, 100), ConditioningAugmentation(100).eval() if augmentation else None,
+    return TrainedGenerator(generator, layout, torch.randn(10, 100),
+                            ConditioningAugmentation(100).eval() if augmentation else None,
                             settings, data.DATASETS["mnist"].classes, {})
 
 
@@ -155,7 +156,7 @@ def test_the_generators_loss_adds_the_weighted_kl_and_the_image_prior():
     labels = torch.arange(8)
     torch.manual_seed(5)
     with torch.no_grad():
-        codes, kl = trainer.nets.layout.draw(
+        codes, kl = trainer.nets.input_layout.draw(
             condition_codes(trainer.nets.conditioner, labels, trainer.settings, None)[0], trainer.nets.augmentation
         )
         fake = trainer.nets.generator(codes)

@@ -276,7 +276,7 @@ def test_the_generation_record_is_drawn_by_the_moving_average():
     trainer.take_snapshot()
     average = trainer.nets.generator_ema.average.eval()
     fixed = torch.Generator().manual_seed(trainer.settings.seed)  # the record's fixed noise
-    inputs, _ = trainer.nets.layout.draw(class_codes(trainer.nets), rng=fixed)
+    inputs, _ = trainer.nets.input_layout.draw(class_codes(trainer.nets), rng=fixed)
     with torch.no_grad():
         expected = to_uint8(average(inputs))
     assert np.array_equal(trainer.state.snapshots[-1].numpy(), expected) and expected.std() > 0

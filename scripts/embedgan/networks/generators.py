@@ -137,18 +137,20 @@ class ConditionalDCGANGenerator(nn.Module):
 
     def __init__(self, layout: InputLayout, image_shape: tuple[int, int, int], width: int):
         super().__init__()
-        self.layout = layout
+        self.input_layout = layout
         self.start = dcgan_start(image_shape, width)
         self.linear = nn.Linear(layout.noise_dim or layout.code_dim, math.prod(self.start))
-        self.norms = nn.ModuleList(ConditionalBatchNorm2d(c, layout.code_dim) for c in (4 * width, 2 * width, width))
+        self.norms = nn.ModuleList(
+            ConditionalBatchNorm2d(c, layout.code_dim) for c in (4 * width, 2 * width, width)
+        )
         self.ups = nn.ModuleList(
             nn.ConvTranspose2d(c, c // 2, 4, 2, 1) for c in (4 * width, 2 * width)
         )
         self.out = nn.Conv2d(width, image_shape[0], 3, 1, 1)
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        code, noise = self.layout.split(inputs)
-        x = self.linear(noise if self.layout.noise_dim else code).view(len(inputs), *self.start)
+        code, noise = self.input_layout.split(inputs)
+        x = self.linear(noise if self.input_layout.noise_dim else code).view(len(inputs), *self.start)
         x = torch.relu(self.norms[0](x, code))
         for up, norm in zip(self.ups, self.norms[1:], strict=True):
             x = torch.relu(norm(up(x), code))

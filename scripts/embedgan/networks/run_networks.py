@@ -67,7 +67,7 @@ def averaged_weights(state: dict) -> dict:
 class Networks:
     conditioner: nn.Module
     generator: nn.Module
-    layout: InputLayout  # of the generator's input
+    input_layout: InputLayout  # of the generator's input
     discriminator: nn.Module | None
     augmentation: ConditioningAugmentation | None = None
     generator_ema: MovingAverage | None = None  # of the generator's weights
@@ -75,7 +75,7 @@ class Networks:
 
     def draw_inputs(self, codes: torch.Tensor, rng: torch.Generator | None = None):
         """What the generator is fed for `codes`, and the augmentation's KL term (InputLayout.draw)."""
-        return self.layout.draw(codes, self.augmentation, rng)
+        return self.input_layout.draw(codes, self.augmentation, rng)
 
     def modules(self) -> dict[str, nn.Module]:
         found = {"conditioner": self.conditioner, "generator": self.generator}

@@ -69,7 +69,7 @@ class TrainedGenerator:
     """A trained generator in eval mode with what makes its input."""
 
     generator: nn.Module
-    layout: InputLayout  # of the generator's input
+    input_layout: InputLayout  # of the generator's input
     class_codes: torch.Tensor  # the conditioner's code of each class
     augmentation: ConditioningAugmentation | None
     settings: Settings
@@ -79,7 +79,7 @@ class TrainedGenerator:
     @torch.no_grad()
     def images(self, codes: torch.Tensor, rng: torch.Generator | None = None) -> np.ndarray:
         """uint8 images, one per row of `codes`, with noise or augmentation drawn from `rng`."""
-        inputs, _ = self.layout.draw(codes, self.augmentation, rng)  # as in training
+        inputs, _ = self.input_layout.draw(codes, self.augmentation, rng)  # as in training
         return to_uint8(self.generator(inputs))
 
 

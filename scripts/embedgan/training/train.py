@@ -270,7 +270,7 @@ class Trainer:
         # code too (both differ between the draws; without it the codes are equal and left out).
         random_1, random_2 = inputs, second
         if self.nets.augmentation is None:
-            random_1, random_2 = (self.nets.layout.split(drawn)[1] for drawn in (inputs, second))
+            random_1, random_2 = (self.nets.input_layout.split(drawn)[1] for drawn in (inputs, second))
         term = mode_seeking_term(fake, fake_2, random_1, random_2)
         return loss_g + self.settings.mode_seeking * term
 
