@@ -201,8 +201,9 @@ class Trainer:
         self.nets = build_networks(settings, self.image_shape, self.classes)
         self.layout = place_networks(self.nets, device, self.speedups["channels_last"])
         self.joint_d = judges_jointly(self.speedups, self.objective, self.nets.discriminator)
-        # BERT's forward is not known to be capture-safe (host syncs); text steps run eagerly.
-        self.capture = device.type == "cuda" and self.speedups["graph_capture"] and settings.conditioning == "label"
+        # A text encoder's forward is not known to be capture-safe: its steps run eagerly.
+        capturable = settings.conditioning_kind.capturable
+        self.capture = device.type == "cuda" and self.speedups["graph_capture"] and capturable
         self.g_optimizer, self.d_optimizer = build_optimizers(
             self.nets, settings.optimizer, device, self.speedups["fused_optimizer"], self.capture
         )
@@ -226,7 +227,7 @@ class Trainer:
                 codes, templates = condition_codes(nets.conditioner, labels, self.settings, self.template_rng)
                 inputs, kl = nets.draw_inputs(codes)
                 fake = generator(inputs)
-            if self.settings.conditioning == "text":  # D judges (image, caption); it trains no encoder
+            if self.settings.conditioning_kind.uses_text:  # D judges (image, caption); it trains no encoder
                 condition = (
                     nets.conditioner.caption_states(labels, templates)
                     if self.settings.discriminator_condition == "states" else codes.detach()
