@@ -201,7 +201,7 @@ def benchmark_experiment(name, settings, dataset, device, speedups, args):
     notebook_trainer = with_stock_layers(
         Trainer(settings, dataset, device, NO_SPEEDUPS)
     )
-    text = settings["conditioning"] == "text"
+    text = trainer.settings.conditioning_kind.uses_text
     captions = notebook_trainer.nets.conditioner.captions if text else []
     notebook = NotebookLoop(notebook_trainer, dataset, captions)
     timing = (device, args.warmup, args.seconds, args.rounds)

@@ -10,7 +10,7 @@ from embedgan.config.settings import ImagePrior, Settings
 from embedgan.datasets import data
 from embedgan.evaluation.probes import caption_sets, images_of_codes, morph_images
 from embedgan.networks.generators import build_generator
-from embedgan.networks.inputs import ConditioningAugmentation, generator_input, kl_to_standard_normal
+from embedgan.networks.inputs import ConditioningAugmentation, InputLayout, kl_to_standard_normal
 from embedgan.networks.sampling import TrainedGenerator
 from embedgan.training.objectives import Targets, image_prior_penalty, total_variation
 from embedgan.training.train import Trainer, condition_codes
@@ -107,8 +107,10 @@ def trained_generator(noise_dim=0, augmentation=False):
     torch.manual_seed(0)
     settings = Settings.of({**TRAIN_SETTINGS, "noise_dim": noise_dim,
                             "conditioning_augmentation": {"kl_weight": 1.0} if augmentation else None})
-    generator = build_generator(settings_of(generator="deconv"), 100 + noise_dim, (1, 28, 28)).eval()
-    return TrainedGenerator(generator, torch.randn(10, 100), ConditioningAugmentation(100).eval() if augmentation else None,
+    layout = InputLayout(100, noise_dim)
+    generator = build_generator(settings_of(generator="deconv"), layout, (1, 28, 28)).eval()
+    return TrainedGenerator(generator, layout, torch.randn(10, 100),
+                            ConditioningAugmentation(100).eval() if augmentation else None,
                             settings, data.DATASETS["mnist"].classes, {})
 
 
@@ -154,9 +156,8 @@ def test_the_generators_loss_adds_the_weighted_kl_and_the_image_prior():
     labels = torch.arange(8)
     torch.manual_seed(5)
     with torch.no_grad():
-        codes, kl = generator_input(
-            condition_codes(trainer.nets.conditioner, labels, trainer.settings, None)[0], 0,
-            augmentation=trainer.nets.augmentation,
+        codes, kl = trainer.nets.input_layout.draw(
+            condition_codes(trainer.nets.conditioner, labels, trainer.settings, None)[0], trainer.nets.augmentation
         )
         fake = trainer.nets.generator(codes)
         objective = trainer.objective.generator_loss(

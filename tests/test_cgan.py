@@ -23,7 +23,7 @@ from embedgan.networks.discriminators import (
     with_spectral_norm,
 )
 from embedgan.networks.generators import DCGANGenerator, build_generator
-from embedgan.networks.inputs import generator_input
+from embedgan.networks.inputs import InputLayout
 from embedgan.networks.run_networks import MovingAverage
 from embedgan.networks.sampling import class_codes
 from embedgan.training import objectives
@@ -139,7 +139,7 @@ def test_a_real_fake_head_is_added_to_the_notebooks_discriminators_for_acgan():
 
 def test_the_dcgan_generator_draws_both_sizes_in_range():
     for shape in (CIFAR, MNIST):
-        generator = build_generator(settings_of(generator="dcgan", width=8), 20, shape)
+        generator = build_generator(settings_of(generator="dcgan", width=8), InputLayout(20, 0), shape)
         assert isinstance(generator, DCGANGenerator)
         images = generator.eval()(torch.randn(4, 20))
         assert images.shape == (4, *shape) and images.abs().max() <= 1
@@ -276,7 +276,7 @@ def test_the_generation_record_is_drawn_by_the_moving_average():
     trainer.take_snapshot()
     average = trainer.nets.generator_ema.average.eval()
     fixed = torch.Generator().manual_seed(trainer.settings.seed)  # the record's fixed noise
-    inputs, _ = generator_input(class_codes(trainer.nets), trainer.settings.noise_dim, fixed)
+    inputs, _ = trainer.nets.input_layout.draw(class_codes(trainer.nets), rng=fixed)
     with torch.no_grad():
         expected = to_uint8(average(inputs))
     assert np.array_equal(trainer.state.snapshots[-1].numpy(), expected) and expected.std() > 0

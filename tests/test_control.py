@@ -14,6 +14,7 @@ from embedgan.errors import ConfigError
 from embedgan.networks import conditioners, sampling
 from embedgan.networks.conditioners import mean_state
 from embedgan.networks.generators import ConditionalBatchNorm2d, ConditionalDCGANGenerator, build_generator
+from embedgan.networks.inputs import InputLayout
 from embedgan.training.objectives import MODE_SEEKING_EPS, mode_seeking_term
 from embedgan.training.train import Trainer
 from test_beyond import text_settings, tiny_dataset
@@ -41,7 +42,7 @@ def test_conditional_batchnorm_sets_each_classs_gain_and_bias():
 
 def test_with_batchnorm_conditioning_the_noise_alone_enters_and_the_class_acts_through_the_norms():
     settings = Settings.of({"dataset": "mnist", "objective": "hinge", "batch_size": 8, "epochs": 1, **CONTROL})
-    generator = build_generator(settings, 100 + 8, (1, 28, 28)).eval()
+    generator = build_generator(settings, InputLayout(100, 8), (1, 28, 28)).eval()
     assert isinstance(generator, ConditionalDCGANGenerator) and generator.linear.in_features == 8
     noise = torch.randn(1, 8).repeat(2, 1)
     codes = torch.randn(2, 100)
@@ -52,10 +53,10 @@ def test_with_batchnorm_conditioning_the_noise_alone_enters_and_the_class_acts_t
         same_code = generator(torch.cat([codes[:1], noise[:1]], 1))[0]
     assert not torch.allclose(a, b)  # the same noise, two classes: different images
     torch.testing.assert_close(a, same_code)
-    without_noise = build_generator(Settings.of({**settings.__dict__, "noise_dim": 0}), 100, (1, 28, 28))
+    without_noise = build_generator(Settings.of({**settings.__dict__, "noise_dim": 0}), InputLayout(100, 0), (1, 28, 28))
     assert without_noise.linear.in_features == 100  # no noise: the code is the input, as in the notebook
     with pytest.raises(ConfigError, match="generator_conditioning 'batchnorm' needs a generator with BatchNorm"):
-        build_generator(Settings.of({**settings.__dict__, "generator": "deconv"}), 108, (1, 28, 28))
+        build_generator(Settings.of({**settings.__dict__, "generator": "deconv"}), InputLayout(100, 8), (1, 28, 28))
 
 
 def test_the_mode_seeking_term_of_a_known_pair():

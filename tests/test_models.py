@@ -8,6 +8,7 @@ from conftest import settings_of
 from embedgan.networks.conditioners import LabelConditioner
 from embedgan.networks.discriminators import build_discriminator
 from embedgan.networks.generators import ProjectionConvTranspose2d, build_generator
+from embedgan.networks.inputs import InputLayout
 
 CIFAR, MNIST = (3, 32, 32), (1, 28, 28)
 
@@ -69,7 +70,7 @@ DISCRIMINATOR_PARAMS = {
 @pytest.mark.parametrize("name, in_dim, shape", list(GENERATOR_PARAMS))
 def test_generator_shape_range_and_parameters(name, in_dim, shape):
     dataset = "cifar10" if shape == CIFAR else "mnist"
-    generator = build_generator(settings_of(generator=name, dataset=dataset), in_dim, shape)
+    generator = build_generator(settings_of(generator=name, dataset=dataset), InputLayout(in_dim, 0), shape)
     images = generator(torch.randn(5, in_dim))
     assert images.shape == (5, *shape)
     assert images.min() >= -1 and images.max() <= 1  # Tanh output
@@ -79,7 +80,7 @@ def test_generator_shape_range_and_parameters(name, in_dim, shape):
 def test_deconv_generator_intermediate_sizes():
     """exp1: 8x8 -> 16x16 -> 32x32; exp4: 7 -> 14 -> 28."""
     for shape, sizes in ((CIFAR, [8, 16, 32]), (MNIST, [7, 14, 28])):
-        generator = build_generator(settings_of(generator="deconv"), 100, shape)
+        generator = build_generator(settings_of(generator="deconv"), InputLayout(100, 0), shape)
         x, seen = torch.randn(2, 100), []
         for layer in generator.net:
             x = layer(x)
@@ -109,7 +110,7 @@ def test_projection_layer_is_the_transposed_convolution_it_replaces(kernel):
 
 def test_linear_deconv_generator_refuses_28x28():
     with pytest.raises(ValueError, match="32x32"):
-        build_generator(settings_of(generator="linear_deconv"), 100, MNIST)
+        build_generator(settings_of(generator="linear_deconv"), InputLayout(100, 0), MNIST)
 
 
 @pytest.mark.parametrize("name, shape", list(DISCRIMINATOR_PARAMS))
@@ -139,7 +140,7 @@ def test_label_conditioner_is_an_embedding_of_10_by_100():
 
 def test_unknown_names_are_refused():
     with pytest.raises(ValueError, match="unknown generator 'gan'"):
-        build_generator(settings_of(generator="gan"), 100, CIFAR)
+        build_generator(settings_of(generator="gan"), InputLayout(100, 0), CIFAR)
     with pytest.raises(ValueError, match="unknown discriminator 'transformer'"):
         build_discriminator(settings_of(discriminator="transformer"), CIFAR)
     assert build_discriminator(settings_of(discriminator=None, objective="pixel_mse"), CIFAR) is None

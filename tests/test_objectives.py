@@ -15,6 +15,7 @@ from conftest import EXPERIMENT_KINDS, TRAIN_SETTINGS, class_images, settings_of
 from embedgan.datasets import data
 from embedgan.networks.discriminators import build_discriminator
 from embedgan.networks.generators import ProjectionConvTranspose2d, build_generator
+from embedgan.networks.inputs import InputLayout
 from embedgan.training.objectives import Targets, get_objective
 from embedgan.training.setup import epoch_phase
 from embedgan.training.train import Trainer
@@ -252,7 +253,7 @@ def test_sigmoid_head_answers_each_class_on_its_own_and_softmax_heads_share_one(
 )
 def test_generator_layers_end_in_tanh(name, in_dim, shape, layers):
     dataset = "cifar10" if shape[1] == 32 else "mnist"
-    generator = build_generator(settings_of(generator=name, dataset=dataset), in_dim, shape)
+    generator = build_generator(settings_of(generator=name, dataset=dataset), InputLayout(in_dim, 0), shape)
     assert layer_types(generator) == layers
     first = next(m for m in generator.modules() if isinstance(m, nn.ConvTranspose2d))
     if isinstance(first, ProjectionConvTranspose2d):

@@ -54,7 +54,7 @@ def request(args: argparse.Namespace, trained) -> tuple[list[str], object]:
     import torch
 
     if args.caption is not None:
-        if trained.settings.conditioning != "text":
+        if not trained.settings.conditioning_kind.uses_text:
             raise SampleError(
                 f"--caption needs a run conditioned on text; {args.run} is conditioned on "
                 f"{trained.settings.conditioning}s: ask for --class instead"

@@ -48,15 +48,15 @@ def classifier_settings(dataset):
 
 
 def probes_of(experiment):
-    """The probes beyond the notebook that the experiment's config asks for."""
-    text = experiment.settings.conditioning == "text"
+    """The probes beyond the notebook that the experiment's config asks for and its
+    conditioning can answer."""
     wanted = {
         "morph": bool(experiment.after_training("morphs", [])),
-        "prompts": text and bool(experiment.after_training("prompts", [])),
-        "captions": text
-        and experiment.after_training("heldout_captions", None) is not None,
+        "prompts": bool(experiment.after_training("prompts", [])),
+        "captions": experiment.after_training("heldout_captions", None) is not None,
     }
-    return [probe for probe, on in wanted.items() if on]
+    allowed = experiment.settings.conditioning_kind.probes
+    return [probe for probe, on in wanted.items() if on and probe in allowed]
 
 
 def resolve_config():

@@ -51,7 +51,30 @@ GENERATOR_SIDES = {"deconv": None, "linear_deconv": (32, 32), "dcgan": "divisibl
 GENERATOR_CONDITIONINGS = ("input", "batchnorm")
 BATCHNORM_CONDITIONED = ("dcgan",)
 
-CONDITIONINGS = ("label", "text")
+
+@dataclass(frozen=True)
+class ConditioningKind:
+    """What a run's `conditioning` makes the generator's codes of. `uses_text`: a text encoder's
+    code of each image's caption (the encoder, its options and the captions' templates are
+    training settings; the discriminator judges with the caption's code or the encoder's
+    states), else a learnt embedding of each label; `probes`: the probes beyond the notebook it
+    can answer (the workflow's names: free prompts and held-out captions need an encoder)."""
+
+    uses_text: bool
+    probes: tuple[str, ...]
+
+    @property
+    def capturable(self) -> bool:
+        """Whether a training step may be captured as a CUDA graph: BERT's forward is not known
+        to be capture-safe (host syncs), so text steps run eagerly."""
+        return not self.uses_text
+
+
+CONDITIONINGS = {
+    "label": ConditioningKind(uses_text=False, probes=("morph",)),
+    "text": ConditioningKind(uses_text=True, probes=("morph", "prompts", "captions")),
+}
+
 SCHEDULES = ("alternating", "classifier_first")
 TEXT_POOLINGS = ("cls", "mean")
 # What a text discriminator judges with (`discriminator_condition`).

@@ -15,6 +15,12 @@ def known(key: str, value, names) -> None:
         raise ConfigError(f"unknown {key} {value!r}; known: {', '.join(map(str, names))}")
 
 
+def conditioning_kind(name: str) -> kinds.ConditioningKind:
+    """What a `conditioning` name means; a ConfigError for a name that is none."""
+    known("conditioning", name, kinds.CONDITIONINGS)
+    return kinds.CONDITIONINGS[name]
+
+
 def check_names(s) -> None:
     """Every name of a registry is one it has."""
     dataset_info(s.dataset)
@@ -89,7 +95,7 @@ def check_noise(s) -> None:
 
 def check_text(s) -> None:
     """What only text conditioning has (an encoder and its states)."""
-    if s.discriminator_condition == "states" and s.conditioning != "text":
+    if s.discriminator_condition == "states" and not conditioning_kind(s.conditioning).uses_text:
         raise ConfigError(
             f"discriminator_condition 'states' needs text conditioning (the encoder's states); "
             f"conditioning is {s.conditioning!r}"
@@ -111,7 +117,7 @@ PROBE_KEYS = ("prompts", "heldout_captions", "caption_templates")
 def check_probes(exp: str, merged: dict) -> None:
     """The probes an experiment's config asks for fit it: the text ones need text conditioning,
     and every class they name is one of its data set's."""
-    if merged["conditioning"] != "text":
+    if not conditioning_kind(merged["conditioning"]).uses_text:
         for key in PROBE_KEYS:
             if key in merged:
                 raise ConfigError(

@@ -9,7 +9,8 @@ import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from embedgan.config.rules import check_probes, check_settings, noise_draws
+from embedgan.config.kinds import ConditioningKind
+from embedgan.config.rules import check_probes, check_settings, conditioning_kind, noise_draws
 from embedgan.errors import ConfigError
 
 # Keys a merged experiment must have; the config schema checks their types and values.
@@ -96,7 +97,7 @@ def merged_experiment(config: dict, exp: str) -> dict:
 def training_slice(merged: dict, text_encoder: str) -> dict:
     """What a merged experiment's training depends on (no titles, no probes)."""
     settings = {k: v for k, v in merged.items() if k not in PRESENTATION_KEYS + AFTER_TRAINING_KEYS + RUN_KEYS}
-    if settings["conditioning"] == "text":
+    if conditioning_kind(settings["conditioning"]).uses_text:
         settings["text_encoder"] = text_encoder
     else:  # text-only settings: changing them must not rerun label-conditioned experiments
         for key in TEXT_KEYS:
@@ -237,8 +238,8 @@ def resolve(config: dict, exp: str) -> Experiment:
     """An experiment's entry resolved, and checked: its settings by every rule between them,
     its probes against its conditioning and data set (a broken rule names the experiment)."""
     merged = merged_experiment(config, exp)
-    training = canonical(training_slice(merged, config["text_encoder"]))
     try:
+        training = canonical(training_slice(merged, config["text_encoder"]))
         settings = Settings.of(training)
     except ConfigError as err:
         raise ConfigError(f"config: experiments.{exp}: {err}") from None
@@ -353,6 +354,11 @@ class Settings:
     def __post_init__(self):
         object.__setattr__(self, "noise_draws", noise_draws(self))  # frozen: its default resolved once, here
         check_settings(self)  # every rule between settings (embedgan.config.rules)
+
+    @property
+    def conditioning_kind(self) -> ConditioningKind:
+        """What its `conditioning` means (embedgan.config.kinds)."""
+        return conditioning_kind(self.conditioning)
 
     @property
     def templates(self) -> tuple[str, ...]:

@@ -135,7 +135,7 @@ def build_discriminator(
         return None
     build = DISCRIMINATORS[settings.discriminator]
     classes = len(dataset_info(settings.dataset).classes)
-    discriminator = build(image_shape, settings, classes, code_dim if settings.conditioning == "text" else None)
+    discriminator = build(image_shape, settings, classes, code_dim if settings.conditioning_kind.uses_text else None)
     if OBJECTIVES[settings.objective].needs == SCORE_AND_CLASSES:
         discriminator = WithRealFakeHead(discriminator)
     return with_spectral_norm(discriminator) if settings.spectral_norm else discriminator

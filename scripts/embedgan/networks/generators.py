@@ -8,6 +8,8 @@ import math
 import torch
 from torch import nn
 
+from embedgan.networks.inputs import InputLayout
+
 
 class ProjectionConvTranspose2d(nn.ConvTranspose2d):
     """A ConvTranspose2d (stride 1, no padding) whose 1x1 inputs are computed as one matmul.
@@ -130,43 +132,45 @@ class ConditionalDCGANGenerator(nn.Module):
     """The DCGAN generator with the condition in its BatchNorm layers (`generator_conditioning:
     batchnorm`), as the projection cGAN's generator takes it: the noise alone is the first
     layer's input (with no noise, the code is, as in the notebook), and the code sets the gain
-    and bias of every BatchNorm. It is fed [code, noise] like every generator and splits them."""
+    and bias of every BatchNorm. It is fed the same rows as every generator and splits them by
+    their layout."""
 
-    def __init__(self, code_dim: int, noise_dim: int, image_shape: tuple[int, int, int], width: int):
+    def __init__(self, layout: InputLayout, image_shape: tuple[int, int, int], width: int):
         super().__init__()
-        self.code_dim = code_dim
+        self.input_layout = layout
         self.start = dcgan_start(image_shape, width)
-        self.linear = nn.Linear(noise_dim or code_dim, math.prod(self.start))
-        self.norms = nn.ModuleList(ConditionalBatchNorm2d(c, code_dim) for c in (4 * width, 2 * width, width))
+        self.linear = nn.Linear(layout.noise_dim or layout.code_dim, math.prod(self.start))
+        self.norms = nn.ModuleList(
+            ConditionalBatchNorm2d(c, layout.code_dim) for c in (4 * width, 2 * width, width)
+        )
         self.ups = nn.ModuleList(
             nn.ConvTranspose2d(c, c // 2, 4, 2, 1) for c in (4 * width, 2 * width)
         )
         self.out = nn.Conv2d(width, image_shape[0], 3, 1, 1)
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        code, noise = inputs[:, : self.code_dim], inputs[:, self.code_dim :]
-        x = self.linear(noise if noise.shape[1] else code).view(len(inputs), *self.start)
+        code, noise = self.input_layout.split(inputs)
+        x = self.linear(noise if self.input_layout.noise_dim else code).view(len(inputs), *self.start)
         x = torch.relu(self.norms[0](x, code))
         for up, norm in zip(self.ups, self.norms[1:], strict=True):
             x = torch.relu(norm(up(x), code))
         return torch.tanh(self.out(x))
 
 
-def dcgan_generator(in_dim: int, shape: tuple[int, int, int], settings) -> nn.Module:
+def dcgan_generator(layout: InputLayout, shape: tuple[int, int, int], settings) -> nn.Module:
     """`generator_conditioning`: input (code and noise into the first layer) or batchnorm."""
     if settings.generator_conditioning == "batchnorm":
-        code_dim = in_dim - settings.noise_dim
-        return ConditionalDCGANGenerator(code_dim, settings.noise_dim, shape, settings.width)
-    return DCGANGenerator(in_dim, shape, settings.width)
+        return ConditionalDCGANGenerator(layout, shape, settings.width)
+    return DCGANGenerator(layout.width, shape, settings.width)
 
 
 GENERATORS = {
-    "deconv": lambda in_dim, shape, settings: DeconvGenerator(in_dim, shape),
-    "linear_deconv": lambda in_dim, shape, settings: LinearDeconvGenerator(in_dim, shape),
+    "deconv": lambda layout, shape, settings: DeconvGenerator(layout.width, shape),
+    "linear_deconv": lambda layout, shape, settings: LinearDeconvGenerator(layout.width, shape),
     "dcgan": dcgan_generator,
 }
 
 
-def build_generator(settings, in_dim: int, image_shape: tuple[int, int, int]) -> nn.Module:
-    """The generator of a run's Settings (checked by embedgan.config.rules), fed `in_dim` values per image."""
-    return GENERATORS[settings.generator](in_dim, image_shape, settings)
+def build_generator(settings, layout: InputLayout, image_shape: tuple[int, int, int]) -> nn.Module:
+    """The generator of a run's Settings (checked by embedgan.config.rules), fed rows of `layout`."""
+    return GENERATORS[settings.generator](layout, image_shape, settings)

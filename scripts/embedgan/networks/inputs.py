@@ -3,6 +3,8 @@ run has it, followed by Gaussian noise where it has noise."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import nn
 
@@ -43,19 +45,42 @@ def gaussian(shape, device: torch.device, rng: torch.Generator | None = None) ->
     return torch.randn(shape, generator=rng, device=rng.device).to(device)
 
 
-def generator_input(
-    codes: torch.Tensor,
-    noise_dim: int,
-    rng: torch.Generator | None = None,
-    augmentation: ConditioningAugmentation | None = None,
-) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """What a generator is fed, and the augmentation's KL term (None without one): the class
-    codes (with conditioning augmentation, a draw around each), followed by `noise_dim` fresh
-    Gaussian noise values per row where noise_dim > 0 (0: the notebook, one image per class).
-    Random values come from `rng`, or else torch's global RNG on the codes' device."""
-    kl = None
-    if augmentation is not None:
-        codes, kl = augmentation(codes, rng)
-    if not noise_dim:
-        return codes, kl
-    return torch.cat([codes, gaussian((len(codes), noise_dim), codes.device, rng)], dim=1), kl
+@dataclass(frozen=True)
+class InputLayout:
+    """What a generator is fed, row by row: the class code (`code_dim` values; with conditioning
+    augmentation, a draw around it), followed by `noise_dim` Gaussian noise values (0: none, the
+    notebook: one image per class). Made from a run's settings by `of`; every network and loop
+    that builds, sizes or splits a generator's input asks it."""
+
+    code_dim: int
+    noise_dim: int
+
+    @classmethod
+    def of(cls, settings, code_dim: int) -> InputLayout:
+        """The layout of a run's Settings for its conditioner's codes of `code_dim` values."""
+        return cls(code_dim, settings.noise_dim)
+
+    @property
+    def width(self) -> int:
+        """Values per row: what the generator's first layer takes."""
+        return self.code_dim + self.noise_dim
+
+    def split(self, inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(the codes, the noise) of a batch of inputs; the noise has no columns without noise."""
+        return inputs[:, : self.code_dim], inputs[:, self.code_dim :]
+
+    def draw(
+        self,
+        codes: torch.Tensor,
+        augmentation: ConditioningAugmentation | None = None,
+        rng: torch.Generator | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """A batch of inputs for `codes` (with conditioning augmentation, a draw around each),
+        and the augmentation's KL term (None without one). Random values come from `rng`, or
+        else torch's global RNG on the codes' device."""
+        kl = None
+        if augmentation is not None:
+            codes, kl = augmentation(codes, rng)
+        if not self.noise_dim:
+            return codes, kl
+        return torch.cat([codes, gaussian((len(codes), self.noise_dim), codes.device, rng)], dim=1), kl

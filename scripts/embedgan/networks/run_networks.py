@@ -12,7 +12,7 @@ from torch import nn
 from embedgan.networks.conditioners import build_conditioner
 from embedgan.networks.discriminators import build_discriminator
 from embedgan.networks.generators import build_generator
-from embedgan.networks.inputs import ConditioningAugmentation, generator_input
+from embedgan.networks.inputs import ConditioningAugmentation, InputLayout
 
 
 class MovingAverage(nn.Module):
@@ -67,15 +67,15 @@ def averaged_weights(state: dict) -> dict:
 class Networks:
     conditioner: nn.Module
     generator: nn.Module
+    input_layout: InputLayout  # of the generator's input
     discriminator: nn.Module | None
     augmentation: ConditioningAugmentation | None = None
     generator_ema: MovingAverage | None = None  # of the generator's weights
     conditioner_ema: MovingAverage | None = None  # of the conditioner's, with the generator's
-    noise_dim: int = 0  # noise values the generator is fed beside each code
 
     def draw_inputs(self, codes: torch.Tensor, rng: torch.Generator | None = None):
-        """What the generator is fed for `codes`, and the augmentation's KL term (inputs.generator_input)."""
-        return generator_input(codes, self.noise_dim, rng, self.augmentation)
+        """What the generator is fed for `codes`, and the augmentation's KL term (InputLayout.draw)."""
+        return self.input_layout.draw(codes, self.augmentation, rng)
 
     def modules(self) -> dict[str, nn.Module]:
         found = {"conditioner": self.conditioner, "generator": self.generator}
@@ -110,7 +110,8 @@ class Networks:
 def build_networks(settings, image_shape: tuple[int, int, int], classes) -> Networks:
     """Build (untrained) networks; the seed must be set before for reproducible weights."""
     conditioner = build_conditioner(settings, classes)
-    generator = build_generator(settings, conditioner.out_dim + settings.noise_dim, image_shape)
+    layout = InputLayout.of(settings, conditioner.out_dim)
+    generator = build_generator(settings, layout, image_shape)
     # A text discriminator judges with the caption code, or with the encoder's states.
     states = settings.discriminator_condition == "states"
     judged = conditioner.state_dim if states else conditioner.out_dim
@@ -119,6 +120,6 @@ def build_networks(settings, image_shape: tuple[int, int, int], classes) -> Netw
         ConditioningAugmentation(conditioner.out_dim) if settings.conditioning_augmentation else None
     )
     if settings.g_ema is None:
-        return Networks(conditioner, generator, discriminator, augmentation, noise_dim=settings.noise_dim)
+        return Networks(conditioner, generator, layout, discriminator, augmentation)
     averages = (MovingAverage(generator, settings.g_ema), MovingAverage(conditioner, settings.g_ema))
-    return Networks(conditioner, generator, discriminator, augmentation, *averages, noise_dim=settings.noise_dim)
+    return Networks(conditioner, generator, layout, discriminator, augmentation, *averages)

@@ -15,7 +15,7 @@ from embedgan.datasets.data import remember
 from embedgan.datasets.images import to_uint8
 from embedgan.networks import model_file
 from embedgan.networks.generators import build_generator
-from embedgan.networks.inputs import ConditioningAugmentation, generator_input
+from embedgan.networks.inputs import ConditioningAugmentation, InputLayout
 from embedgan.networks.run_networks import Networks, averaged_weights
 
 
@@ -69,20 +69,17 @@ class TrainedGenerator:
     """A trained generator in eval mode with what makes its input."""
 
     generator: nn.Module
+    input_layout: InputLayout  # of the generator's input
     class_codes: torch.Tensor  # the conditioner's code of each class
     augmentation: ConditioningAugmentation | None
     settings: Settings
     classes: tuple[str, ...]
     model: model_file.ModelFile  # the whole model file (the conditioner's weights, for text prompts)
 
-    def draw_inputs(self, codes: torch.Tensor, rng: torch.Generator | None = None):
-        """What the generator is fed for `codes` (inputs.generator_input), as in training."""
-        return generator_input(codes, self.settings.noise_dim, rng, self.augmentation)
-
     @torch.no_grad()
     def images(self, codes: torch.Tensor, rng: torch.Generator | None = None) -> np.ndarray:
         """uint8 images, one per row of `codes`, with noise or augmentation drawn from `rng`."""
-        inputs, _ = self.draw_inputs(codes, rng)
+        inputs, _ = self.input_layout.draw(codes, self.augmentation, rng)  # as in training
         return to_uint8(self.generator(inputs))
 
 
@@ -93,7 +90,8 @@ def load_generator(model_path: str, device: torch.device, run: Run | None) -> Tr
     remember(model.settings["dataset"], model.image_shape, model.classes)  # a data set of your own, too
     settings = Settings.of(model.settings)
     codes = model.class_codes
-    generator = build_generator(settings, codes.shape[1] + settings.noise_dim, model.image_shape)
+    layout = InputLayout.of(settings, codes.shape[1])
+    generator = build_generator(settings, layout, model.image_shape)
     # The moving average of the generator's weights draws, where the run kept one.
     networks = model.networks
     generator.load_state_dict(
@@ -105,7 +103,7 @@ def load_generator(model_path: str, device: torch.device, run: Run | None) -> Tr
         augmentation.load_state_dict(networks["augmentation"])
         augmentation = augmentation.to(device).eval()
     return TrainedGenerator(
-        generator.to(device).eval(), codes.to(device), augmentation, settings, model.classes, model
+        generator.to(device).eval(), layout, codes.to(device), augmentation, settings, model.classes, model
     )
 
 

@@ -129,7 +129,7 @@ def judges_jointly(speedups: dict, objective: Objective, discriminator: nn.Modul
 def run_generators(settings: Settings, device: torch.device) -> tuple[torch.Generator, torch.Generator | None]:
     """The run's own random generators: of the batch order, and of the template each image's
     caption is drawn from, where there are several (text conditioning)."""
-    several = len(settings.templates) > 1 and settings.conditioning == "text"
+    several = len(settings.templates) > 1 and settings.conditioning_kind.uses_text
     permutation = torch.Generator(device=device).manual_seed(settings.seed)
     return permutation, torch.Generator(device=device).manual_seed(settings.seed + 1) if several else None
 

@@ -201,8 +201,9 @@ class Trainer:
         self.nets = build_networks(settings, self.image_shape, self.classes)
         self.layout = place_networks(self.nets, device, self.speedups["channels_last"])
         self.joint_d = judges_jointly(self.speedups, self.objective, self.nets.discriminator)
-        # BERT's forward is not known to be capture-safe (host syncs); text steps run eagerly.
-        self.capture = device.type == "cuda" and self.speedups["graph_capture"] and settings.conditioning == "label"
+        # A text encoder's forward is not known to be capture-safe: its steps run eagerly.
+        capturable = settings.conditioning_kind.capturable
+        self.capture = device.type == "cuda" and self.speedups["graph_capture"] and capturable
         self.g_optimizer, self.d_optimizer = build_optimizers(
             self.nets, settings.optimizer, device, self.speedups["fused_optimizer"], self.capture
         )
@@ -226,7 +227,7 @@ class Trainer:
                 codes, templates = condition_codes(nets.conditioner, labels, self.settings, self.template_rng)
                 inputs, kl = nets.draw_inputs(codes)
                 fake = generator(inputs)
-            if self.settings.conditioning == "text":  # D judges (image, caption); it trains no encoder
+            if self.settings.conditioning_kind.uses_text:  # D judges (image, caption); it trains no encoder
                 condition = (
                     nets.conditioner.caption_states(labels, templates)
                     if self.settings.discriminator_condition == "states" else codes.detach()
@@ -260,7 +261,6 @@ class Trainer:
         the two draws' (the same generator batch with or without mode seeking), plus, with mode
         seeking (MSGAN, Mao et al. 2019), mode_seeking times the inverse of their image
         distance per noise distance."""
-        noise_dim = self.settings.noise_dim
         second, _ = self.nets.draw_inputs(codes)
         fake_2 = generator(second)
         loss_2 = self.objective.generator_loss(discriminator, fake_2, real, targets)
@@ -269,8 +269,10 @@ class Trainer:
             return loss_g
         # The random part of the input: the noise, and with conditioning augmentation the drawn
         # code too (both differ between the draws; without it the codes are equal and left out).
-        random = slice(None) if self.nets.augmentation is not None else slice(-noise_dim, None)
-        term = mode_seeking_term(fake, fake_2, inputs[:, random], second[:, random])
+        random_1, random_2 = inputs, second
+        if self.nets.augmentation is None:
+            random_1, random_2 = (self.nets.input_layout.split(drawn)[1] for drawn in (inputs, second))
+        term = mode_seeking_term(fake, fake_2, random_1, random_2)
         return loss_g + self.settings.mode_seeking * term
 
     def step_batch(self, real: torch.Tensor, labels: torch.Tensor, kind: str) -> dict:
