@@ -44,7 +44,7 @@ def experiment_lines(study: Study, name: str) -> list[str]:
     title, description = presentation_of(entry.presentation)
     conditioning = (
         f"text encoder `{settings.text_encoder}`, caption `{settings.caption}`"
-        if settings.conditioning == "text"
+        if settings.conditioning_kind.uses_text
         else f"nn.Embedding({len(manifest['classes'])}, 100)"
     )
     source = manifest["source"]
