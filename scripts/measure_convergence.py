@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from embedgan.config.runs import RESULTS, classifier_file, dataset_files  # noqa: E402
+from embedgan.config.paths import RESULTS, classifier_file, dataset_files  # noqa: E402
 from embedgan.datasets import data  # noqa: E402
 from embedgan.datasets.images import nhwc_to_nchw  # noqa: E402
 from embedgan.evaluation.classifier import load_classifier  # noqa: E402

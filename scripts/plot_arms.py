@@ -2,7 +2,8 @@
 role's words and its experiment; and its trade-off between class fidelity and variety within a
 class (a point per seed of each arm, its KL sweep's runs with the weight the rule picks)."""
 
-from embedgan.config.runs import Run, read_json, read_judgement
+from embedgan.config.paths import read_json, read_judgement
+from embedgan.config.runs import Run
 from embedgan.documents.render import arms_figure, tradeoff_figure
 from embedgan.documents.roles import ROLE_WORDS
 from embedgan.documents.sweep import pick, shares

@@ -2,7 +2,8 @@
 each beside a perfect generator's, and every experiment's curve (its first run's) by family of
 runs (ladders, arms, ablations, the rest by data set)."""
 
-from embedgan.config.runs import Run, read_json, read_judgement, read_metrics
+from embedgan.config.paths import read_json, read_judgement, read_metrics
+from embedgan.config.runs import Run
 from embedgan.documents.render import curve_families, curves_chart, metrics_chart
 from embedgan.documents.study import read_cas_real
 from embedgan.documents.tables import Row

@@ -22,7 +22,7 @@ import pytest
 import torch
 
 from conftest import OFFLINE_ENCODER, REPO, write_keras_npz
-from embedgan.config import runs
+from embedgan.config import paths, runs
 from embedgan.config.settings import canonical, load_config, resolve
 from embedgan.datasets import data
 from embedgan.documents import files
@@ -91,7 +91,7 @@ class Stages:
         self.experiments = {exp: resolve(self.config, exp) for exp in self.config["experiments"]}
         self.ops: dict[str, collections.Counter] = {}  # each training's operations on the device
         for name in ("mnist", "cifar10"):
-            files = self.files(runs.dataset_files(name))
+            files = self.files(paths.dataset_files(name))
             data.fetch(name, files["images"], files["manifest"], str(mirror), str(root / "downloads"))
 
     def files(self, named: dict) -> dict:
@@ -105,7 +105,7 @@ class Stages:
         return runs.runs_of(exp, settings.seed, settings.dataset, None)[0]
 
     def dataset(self, exp: str) -> dict:
-        return self.files(runs.dataset_files(self.run(exp).dataset))
+        return self.files(paths.dataset_files(self.run(exp).dataset))
 
     def on_device(self, script: str, log: str, **namespaces) -> collections.Counter:
         """Run a stage's script on the device; the operations it computed there, by name."""
@@ -117,7 +117,7 @@ class Stages:
     def classifier(self, dataset: str) -> None:
         self.ops[f"classifier {dataset}"] = self.on_device(
             "train_classifier.py", f"classifier_{dataset}.log",
-            input=self.files(runs.dataset_files(dataset)), wildcards={"dataset": dataset},
+            input=self.files(paths.dataset_files(dataset)), wildcards={"dataset": dataset},
             output={"model": self.path(f"results/classifiers/{dataset}.pt"),
                     "summary": self.path(f"results/classifiers/{dataset}.json")},
             params={"settings": canonical(self.config["classifiers"][dataset]),
@@ -129,9 +129,9 @@ class Stages:
         self.ops[exp] = self.on_device(
             "train_experiment.py", log or f"train_{exp}.log", input=self.dataset(exp),
             wildcards={"run": run.name},
-            output={key: self.path(run.path(key)) for key in ("model", "history", "snapshots")},
+            output={key: self.path(paths.run_file(run, key)) for key in ("model", "history", "snapshots")},
             params={"settings": self.experiments[exp].training, "precision": "fp32",
-                    "checkpoint": self.path(run.path("checkpoint"))},
+                    "checkpoint": self.path(paths.run_file(run, "checkpoint"))},
         )
 
     def model_stage(self, exp: str, script: str, outputs: tuple[str, ...], params: dict, inputs=()) -> collections.Counter:
@@ -140,15 +140,15 @@ class Stages:
         run = self.run(exp)
         dataset = run.dataset
         available = {
-            "snapshots": self.path(run.path("snapshots")),
+            "snapshots": self.path(paths.run_file(run, "snapshots")),
             "classifier": self.path(f"results/classifiers/{dataset}.pt"),
             "classifier_summary": self.path(f"results/classifiers/{dataset}.json"),
             **self.dataset(exp),
         }
         return self.on_device(
             script, f"{script}_{exp}.log", wildcards={"run": run.name, "exp": exp},
-            input={"model": self.path(run.path("model")), **{key: available[key] for key in inputs}},
-            output={key: self.path(run.path(key) if key in runs.ARTIFACTS else files.run_picture(run, key))
+            input={"model": self.path(paths.run_file(run, "model")), **{key: available[key] for key in inputs}},
+            output={key: self.path(paths.run_file(run, key) if key in paths.ARTIFACTS else files.run_picture(run, key))
                     for key in outputs},
             params={"run": run.record(), **params},
         )
@@ -199,7 +199,7 @@ def test_the_emulated_device_refuses_what_cuda_refuses(monkeypatch):
 
 @pytest.mark.parametrize("exp", list(EXPERIMENTS))
 def test_training_runs_on_the_device(stages, exp):
-    history = json.loads(open(stages.path(stages.run(exp).path("history"))).read())
+    history = json.loads(open(stages.path(paths.run_file(stages.run(exp), "history"))).read())
     assert history["device"] == "cuda:0"
     assert computed_on_device(stages.ops[exp], convolutions=False), stages.ops[exp].most_common(5)
     assert history["device_name"].startswith("emulated") != ON_GPU
@@ -224,7 +224,7 @@ def test_sample_evaluate_cas_and_curve_run_on_the_device(stages, exp):
     scored = stages.model_stage(
         exp, "cas_experiment.py", ("cas",),
         {"classifier": canonical(stages.config["classifiers"][stages.run(exp).dataset]),
-         "cas": canonical(stages.config["cas"]), "checkpoint": stages.path(stages.run(exp).path("cas_checkpoint"))},
+         "cas": canonical(stages.config["cas"]), "checkpoint": stages.path(paths.run_file(stages.run(exp), "cas_checkpoint"))},
         inputs=("images", "manifest"),
     )
     judged = stages.model_stage(
@@ -235,16 +235,16 @@ def test_sample_evaluate_cas_and_curve_run_on_the_device(stages, exp):
     assert computed_on_device(sampled, convolutions=False), sampled.most_common(5)
     for ops in (evaluated, scored, judged):
         assert computed_on_device(ops), ops.most_common(5)
-    curve = json.loads(open(stages.path(stages.run(exp).path("curve"))).read())
+    curve = json.loads(open(stages.path(paths.run_file(stages.run(exp), "curve"))).read())
     assert len(curve["points"]) == len(curve["steps"]) >= 2 and isinstance(curve["converged"], bool)
     assert curve["status"] == "too few points"  # 2 record points: no trend test
-    metrics = json.loads(open(stages.path(stages.run(exp).path("metrics"))).read())
-    cas = json.loads(open(stages.path(stages.run(exp).path("cas"))).read())
+    metrics = json.loads(open(stages.path(paths.run_file(stages.run(exp), "metrics"))).read())
+    cas = json.loads(open(stages.path(paths.run_file(stages.run(exp), "cas"))).read())
     # each summary records where it computed: the device's networks, not the request
     assert metrics["device"] == curve["device"] == cas["device"] == "cuda:0"
     assert 0 <= metrics["accuracy"] <= 1 and metrics["frechet_distance"] >= 0
     assert metrics["prdc"]["perfect"] is not None
-    assert 0 <= json.loads(open(stages.path(stages.run(exp).path("cas"))).read())["test_accuracy"] <= 1
+    assert 0 <= json.loads(open(stages.path(paths.run_file(stages.run(exp), "cas"))).read())["test_accuracy"] <= 1
 
 
 @pytest.mark.parametrize("exp", TEXT)
@@ -254,7 +254,7 @@ def test_captions_and_prompts_run_on_the_device(stages, exp):
                                 {"heldout": canonical(merged.get("heldout_captions", {}))}, inputs=("classifier",))
     drawn = stages.model_stage(exp, "render_prompts.py", ("prompts",),
                                {"prompts": merged.get("prompts", ["a cat"])}, inputs=("classifier",))
-    captions = json.loads(open(stages.path(stages.run(exp).path("captions"))).read())
+    captions = json.loads(open(stages.path(paths.run_file(stages.run(exp), "captions"))).read())
     assert 0 <= captions["seen"]["accuracy"] <= 1
     assert computed_on_device(judged) and computed_on_device(drawn), (judged.most_common(5), drawn.most_common(5))
 
@@ -284,14 +284,14 @@ def test_an_interrupted_run_resumes_on_the_device(stages, sigterm_at_step):
     """Stopped by SIGTERM at a fixed step (as Slurm stops a job), then run again: it goes on
     from its checkpoint on the device and ends with the weights of the uninterrupted run."""
     exp, run = "cgan", stages.run("cgan")
-    finished = torch.load(stages.path(run.path("model")), weights_only=True)["networks"]
+    finished = torch.load(stages.path(paths.run_file(run, "model")), weights_only=True)["networks"]
     undisturbed = sigterm_at_step(3)
     with pytest.raises(SystemExit, match="SIGTERM at step 3: checkpoint saved"):
         stages.train(exp, log="interrupted.log")
     undisturbed()
     stages.train(exp, log="resumed.log")
     assert "resumed from" in (stages.root / "logs" / "resumed.log").read_text()
-    resumed = torch.load(stages.path(run.path("model")), weights_only=True)["networks"]
+    resumed = torch.load(stages.path(paths.run_file(run, "model")), weights_only=True)["networks"]
     for net, weights in finished.items():
         for name, value in weights.items():
             torch.testing.assert_close(resumed[net][name], value, rtol=0, atol=0, msg=f"{net}.{name}")
@@ -339,16 +339,16 @@ def test_the_report_is_written_from_runs_made_on_the_device(stages, monkeypatch)
     chosen = ["exp1", "exp3", "exp4"]  # none based on another: no ladder, no noise pair
     for dataset in ("mnist", "cifar10"):
         real_ops = stages.on_device(
-            "cas_real.py", f"cas_real_{dataset}.log", input=stages.files(runs.dataset_files(dataset)),
-            wildcards={"dataset": dataset}, output={"cas": stages.path(runs.cas_real_file(dataset))},
+            "cas_real.py", f"cas_real_{dataset}.log", input=stages.files(paths.dataset_files(dataset)),
+            wildcards={"dataset": dataset}, output={"cas": stages.path(paths.cas_real_file(dataset))},
             params={"classifier": canonical(stages.config["classifiers"][dataset]), "cas": canonical(stages.config["cas"]),
-                    "checkpoint": stages.path(runs.classifier_file(dataset, "cas_real_checkpoint"))},
+                    "checkpoint": stages.path(paths.classifier_file(dataset, "cas_real_checkpoint"))},
         )
         assert computed_on_device(real_ops), real_ops.most_common(5)
-        real = json.loads(open(stages.path(runs.cas_real_file(dataset))).read())
+        real = json.loads(open(stages.path(paths.cas_real_file(dataset))).read())
         assert {run["device"] for run in real["runs"]} == {"cuda:0"}  # trained and scored on the device
     for exp in chosen:
-        if not os.path.exists(stages.path(stages.run(exp).path("curve"))):
+        if not os.path.exists(stages.path(paths.run_file(stages.run(exp), "curve"))):
             test_sample_evaluate_cas_and_curve_run_on_the_device(stages, exp)
     resolved = {exp: stages.experiments[exp] for exp in chosen}
     runs_of = {exp: [stages.run(exp)] for exp in chosen}

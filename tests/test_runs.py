@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from embedgan.config.runs import Run, pattern, read_metrics, runs_of
+from embedgan.config import paths
+from embedgan.config.paths import pattern, read_metrics
+from embedgan.config.runs import Run, runs_of
 from embedgan.config.settings import Settings
 from embedgan.documents import files
 from embedgan.documents.study import read_experiment
@@ -16,7 +18,7 @@ def test_the_first_run_is_the_experiment_itself_and_further_seeds_have_folders()
     first, second = runs_of("exp1", 7, "cifar10", [3, 5])
     assert (first.name, first.seed) == ("exp1", 3)
     assert (second.name, second.seed) == ("exp1/seed5", 5)
-    assert second.path("metrics") == "results/exp1/seed5/metrics.json"
+    assert paths.run_file(second, "metrics") == "results/exp1/seed5/metrics.json"
     assert files.run_picture(first, "fake") == "results/exp1/exp1_fake.png"
     assert files.run_picture(second, "nearest") == "results/exp1/seed5/nearest.png"
     assert runs_of("exp1", 7, "cifar10", None) == [Run("exp1", 7, "cifar10")]
@@ -26,11 +28,11 @@ def test_the_first_run_is_the_experiment_itself_and_further_seeds_have_folders()
 
 
 def write_metrics(run: Run, named: str) -> None:
-    path = Path(run.path("metrics"))
+    path = Path(paths.run_file(run, "metrics"))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"run": {"name": named}, "accuracy": 0.5}))
-    Path(run.path("cas")).write_text(json.dumps({"run": {"name": named}, "test_accuracy": 0.25}))
-    Path(run.path("curve")).write_text(json.dumps({"run": {"name": named}, "converged": True}))
+    Path(paths.run_file(run, "cas")).write_text(json.dumps({"run": {"name": named}, "test_accuracy": 0.25}))
+    Path(paths.run_file(run, "curve")).write_text(json.dumps({"run": {"name": named}, "converged": True}))
 
 
 def test_metrics_are_read_back_by_the_run_they_name(tmp_path, monkeypatch):
@@ -54,10 +56,10 @@ def test_an_experiment_is_read_back_with_its_first_runs_pictures(tmp_path, monke
     for run in runs:
         write_metrics(run, run.name)
     for run in runs:
-        Path(run.path("history")).write_text(json.dumps({"settings": TINY_SETTINGS, "wall_time_s": run.seed}))
+        Path(paths.run_file(run, "history")).write_text(json.dumps({"settings": TINY_SETTINGS, "wall_time_s": run.seed}))
     (tmp_path / "resources/datasets").mkdir(parents=True)
     (tmp_path / "resources/datasets/mnist.json").write_text('{"dataset": "mnist"}')
-    Path(runs[0].path("captions")).write_text('{"seen": {"accuracy": 0.5}}')
+    Path(paths.run_file(runs[0], "captions")).write_text('{"seen": {"accuracy": 0.5}}')
     entry = read_experiment(runs, {"title": "exp4", "based_on": None}, ["morph", "captions"])
     assert entry.manifest == {"dataset": "mnist"} and entry.settings.dataset == "mnist"
     assert [m["run"]["name"] for m in entry.metrics] == ["exp4", "exp4/seed1"]

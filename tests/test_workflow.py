@@ -18,7 +18,7 @@ import yaml
 from PIL import Image
 
 from conftest import OFFLINE_ENCODER, copy_workflow, write_keras_npz
-from embedgan.config import runs
+from embedgan.config import paths
 from embedgan.documents import publish
 from embedgan.documents.answers import benchmark_seconds
 from embedgan.documents.labels import METRICS
@@ -320,7 +320,7 @@ def test_publish_writes_the_results_page_and_remaking_it_changes_no_byte(finishe
     assert ran == rows, (ran ^ rows)
     assert {"captions exp2", "morph exp2", "prompts exp2", "morph exp4_ca", "plot_arms mnist"} <= rows
     # Their sum: the trainings' loops, the reference classifiers' and every other job's benchmark.
-    classifiers = [workdir / runs.classifier_file(dataset, "summary") for dataset in ("mnist", "cifar10")]
+    classifiers = [workdir / paths.classifier_file(dataset, "summary") for dataset in ("mnist", "cifar10")]
     loops = [*(workdir / "results").rglob("history.json"), *classifiers]
     others = [tsv for tsv in (workdir / "benchmarks").rglob("*.tsv")
               if tsv.relative_to(workdir / "benchmarks").parts[0] not in ("train", "train_classifier")]
@@ -459,12 +459,13 @@ def appended(path: Path, line: str):
 
 def test_editing_a_documents_module_reruns_no_computation(finished_run):
     """Each module of embedgan.documents in turn (documents/files.py names the page's pictures,
-    labels.py how each metric is shown) with a line appended: the dry run plans only documents
+    labels.py how each metric is shown), and config/paths.py, with a line appended: the dry run plans only documents
     (pictures, charts, the report), never a job that trains, samples, evaluates, scores or
     judges; a training module's edit still reruns the trainings."""
     workdir, _, args = finished_run
     package = workdir / "scripts" / "embedgan"
-    modules = sorted((package / "documents").glob("*.py"))
+    # and where the computed files lie (config/paths.py: no computing job reads it either)
+    modules = [*sorted((package / "documents").glob("*.py")), package / "config" / "paths.py"]
     assert {"files.py", "labels.py", "plan.py", "render.py", "__init__.py"} <= {m.name for m in modules}
     planned = {}
     for module in modules:

@@ -15,7 +15,7 @@ SCRIPTS = SOURCE / "scripts"
 if (SCRIPTS / "embedgan").is_dir():
     sys.path.insert(0, str(SCRIPTS))
 import embedgan  # noqa: E402
-from embedgan.config import arms, runs, scheduling  # noqa: E402
+from embedgan.config import arms, paths, runs, scheduling  # noqa: E402
 from embedgan.datasets import data  # noqa: E402
 from embedgan.documents import files, plan  # noqa: E402
 from embedgan.config import settings as experiment_settings  # noqa: E402
@@ -192,12 +192,12 @@ def dataset_of(wildcards):
 def classifier_file(kind):
     """A file of the reference classifier of a job's data set (kind: model or summary): an
     input function."""
-    return lambda wildcards: runs.classifier_file(dataset_of(wildcards), kind)
+    return lambda wildcards: paths.classifier_file(dataset_of(wildcards), kind)
 
 
 def dataset_file(kind):
     """The fetched data set of a job's run (kind: images or manifest): an input function."""
-    return lambda wildcards: runs.dataset_files(dataset_of(wildcards))[kind]
+    return lambda wildcards: paths.dataset_files(dataset_of(wildcards))[kind]
 
 
 def run_command():
@@ -217,3 +217,13 @@ wildcard_constraints:
     run=f"({'|'.join(EXPERIMENTS)})(/seed[0-9]+)?",
     dataset="|".join(DATASETS),
     arms="|".join(ARMS) or "no arms",
+
+
+def benchmark_patterns():
+    """Each rule's benchmark pattern, as the workflow defines it (the wall-time table's jobs):
+    called by the publish rule, included after every rule with a benchmark."""
+    return [
+        strip_wildcard_constraints(str(rule.benchmark))
+        for rule in workflow.rules
+        if rule.benchmark
+    ]

@@ -7,11 +7,11 @@ rule fetch_dataset:
     input:
         package_modules("fetch_dataset.py"),
     output:
-        **runs.dataset_files("{dataset}"),
+        **paths.dataset_files("{dataset}"),
     log:
-        runs.log_file("fetch_dataset", "{dataset}"),
+        paths.log_file("fetch_dataset", "{dataset}"),
     benchmark:
-        runs.benchmark_file("fetch_dataset", "{dataset}")
+        paths.benchmark_file("fetch_dataset", "{dataset}")
     conda:
         "../../environment.yaml"
     params:
@@ -26,11 +26,11 @@ rule fetch_dataset:
 # The standard FID Inception-v3 weights (torch-fidelity's), for inception_metrics: true.
 rule fetch_inception:
     output:
-        weights=runs.INCEPTION_WEIGHTS,
+        weights=paths.INCEPTION_WEIGHTS,
     log:
-        runs.log_file("fetch_inception"),
+        paths.log_file("fetch_inception"),
     benchmark:
-        runs.benchmark_file("fetch_inception")
+        paths.benchmark_file("fetch_inception")
     conda:
         "../../environment.yaml"
     script:

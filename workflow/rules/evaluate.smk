@@ -1,14 +1,14 @@
 rule train_classifier:
     input:
         package_modules("train_classifier.py"),
-        **runs.dataset_files("{dataset}"),
+        **paths.dataset_files("{dataset}"),
     output:
-        model=runs.classifier_file("{dataset}", "model"),
-        summary=runs.classifier_file("{dataset}", "summary"),
+        model=paths.classifier_file("{dataset}", "model"),
+        summary=paths.classifier_file("{dataset}", "summary"),
     log:
-        runs.log_file("train_classifier", "{dataset}"),
+        paths.log_file("train_classifier", "{dataset}"),
     benchmark:
-        runs.benchmark_file("train_classifier", "{dataset}")
+        paths.benchmark_file("train_classifier", "{dataset}")
     conda:
         "../../environment.yaml"
     threads: config["train_threads"]
@@ -17,7 +17,7 @@ rule train_classifier:
     params:
         settings=lambda w: classifier_settings(w.dataset),
         # Outside the declared outputs: a failed or killed job keeps its checkpoint.
-        checkpoint=runs.classifier_file("{dataset}", "checkpoint"),
+        checkpoint=paths.classifier_file("{dataset}", "checkpoint"),
     script:
         "../../scripts/train_classifier.py"
 
@@ -25,18 +25,18 @@ rule train_classifier:
 rule evaluate:
     input:
         package_modules("evaluate_experiment.py"),
-        model=runs.pattern("model"),
+        model=paths.pattern("model"),
         classifier=classifier_file("model"),
         classifier_summary=classifier_file("summary"),
         images=dataset_file("images"),
-        inception=runs.INCEPTION_WEIGHTS if config["inception_metrics"] else [],
+        inception=paths.INCEPTION_WEIGHTS if config["inception_metrics"] else [],
     output:
-        metrics=runs.pattern("metrics"),
-        nearest_images=runs.pattern("nearest_images"),
+        metrics=paths.pattern("metrics"),
+        nearest_images=paths.pattern("nearest_images"),
     log:
-        runs.log_file("evaluate", "{run}"),
+        paths.log_file("evaluate", "{run}"),
     benchmark:
-        runs.benchmark_file("evaluate", "{run}")
+        paths.benchmark_file("evaluate", "{run}")
     conda:
         "../../environment.yaml"
     threads: config["train_threads"]
@@ -53,14 +53,14 @@ rule evaluate:
 rule captions:
     input:
         package_modules("evaluate_captions.py"),
-        model=runs.pattern("model", run="{exp}"),
+        model=paths.pattern("model", run="{exp}"),
         classifier=classifier_file("model"),
     output:
-        captions=runs.pattern("captions", run="{exp}"),
+        captions=paths.pattern("captions", run="{exp}"),
     log:
-        runs.log_file("captions", "{exp}"),
+        paths.log_file("captions", "{exp}"),
     benchmark:
-        runs.benchmark_file("captions", "{exp}")
+        paths.benchmark_file("captions", "{exp}")
     conda:
         "../../environment.yaml"
     threads: config["train_threads"]
@@ -78,16 +78,16 @@ rule captions:
 rule curve:
     input:
         package_modules("judge_curve.py"),
-        snapshots=runs.pattern("snapshots"),
+        snapshots=paths.pattern("snapshots"),
         classifier=classifier_file("model"),
         classifier_summary=classifier_file("summary"),
         images=dataset_file("images"),
     output:
-        curve=runs.pattern("curve"),
+        curve=paths.pattern("curve"),
     log:
-        runs.log_file("curve", "{run}"),
+        paths.log_file("curve", "{run}"),
     benchmark:
-        runs.benchmark_file("curve", "{run}")
+        paths.benchmark_file("curve", "{run}")
     conda:
         "../../environment.yaml"
     threads: config["train_threads"]
@@ -106,15 +106,15 @@ rule curve:
 rule cas:
     input:
         package_modules("cas_experiment.py"),
-        model=runs.pattern("model"),
+        model=paths.pattern("model"),
         images=dataset_file("images"),
         manifest=dataset_file("manifest"),
     output:
-        cas=runs.pattern("cas"),
+        cas=paths.pattern("cas"),
     log:
-        runs.log_file("cas", "{run}"),
+        paths.log_file("cas", "{run}"),
     benchmark:
-        runs.benchmark_file("cas", "{run}")
+        paths.benchmark_file("cas", "{run}")
     conda:
         "../../environment.yaml"
     threads: config["train_threads"]
@@ -125,7 +125,7 @@ rule cas:
         classifier=lambda w: classifier_settings(dataset_of(w)),
         cas=experiment_settings.canonical(config["cas"]),
         # Outside the declared outputs: a failed or killed job keeps its checkpoint.
-        checkpoint=runs.pattern("cas_checkpoint"),
+        checkpoint=paths.pattern("cas_checkpoint"),
     script:
         "../../scripts/cas_experiment.py"
 
@@ -133,13 +133,13 @@ rule cas:
 rule cas_real:
     input:
         package_modules("cas_real.py"),
-        **runs.dataset_files("{dataset}"),
+        **paths.dataset_files("{dataset}"),
     output:
-        cas=runs.cas_real_file("{dataset}"),
+        cas=paths.cas_real_file("{dataset}"),
     log:
-        runs.log_file("cas_real", "{dataset}"),
+        paths.log_file("cas_real", "{dataset}"),
     benchmark:
-        runs.benchmark_file("cas_real", "{dataset}")
+        paths.benchmark_file("cas_real", "{dataset}")
     conda:
         "../../environment.yaml"
     threads: config["train_threads"]
@@ -148,6 +148,6 @@ rule cas_real:
     params:
         classifier=lambda w: classifier_settings(w.dataset),
         cas=experiment_settings.canonical(config["cas"]),
-        checkpoint=runs.classifier_file("{dataset}", "cas_real_checkpoint"),
+        checkpoint=paths.classifier_file("{dataset}", "cas_real_checkpoint"),
     script:
         "../../scripts/cas_real.py"

@@ -1,10 +1,10 @@
 rule render:
     input:
         package_modules("render_experiment.py"),
-        samples=runs.pattern("samples", run="{exp}"),
-        snapshots=runs.pattern("snapshots", run="{exp}"),
-        history=runs.pattern("history", run="{exp}"),
-        nearest=runs.pattern("nearest_images", run="{exp}"),
+        samples=paths.pattern("samples", run="{exp}"),
+        snapshots=paths.pattern("snapshots", run="{exp}"),
+        history=paths.pattern("history", run="{exp}"),
+        nearest=paths.pattern("nearest_images", run="{exp}"),
         images=dataset_file("images"),
     output:
         fake=report(
@@ -50,9 +50,9 @@ rule render:
             labels={"experiment": "{exp}", "picture": "nearest training image"},
         ),
     log:
-        runs.log_file("render", "{exp}"),
+        paths.log_file("render", "{exp}"),
     benchmark:
-        runs.benchmark_file("render", "{exp}")
+        paths.benchmark_file("render", "{exp}")
     conda:
         "../../environment.yaml"
     params:
@@ -65,7 +65,7 @@ rule render:
 rule morph:
     input:
         package_modules("render_morph.py"),
-        model=runs.pattern("model", run="{exp}"),
+        model=paths.pattern("model", run="{exp}"),
     output:
         morph=report(
             files.picture("morph"),
@@ -75,9 +75,9 @@ rule morph:
             labels={"experiment": "{exp}", "picture": "morphs"},
         ),
     log:
-        runs.log_file("morph", "{exp}"),
+        paths.log_file("morph", "{exp}"),
     benchmark:
-        runs.benchmark_file("morph", "{exp}")
+        paths.benchmark_file("morph", "{exp}")
     conda:
         "../../environment.yaml"
     resources:
@@ -92,7 +92,7 @@ rule morph:
 rule prompts:
     input:
         package_modules("render_prompts.py"),
-        model=runs.pattern("model", run="{exp}"),
+        model=paths.pattern("model", run="{exp}"),
         classifier=classifier_file("model"),
     output:
         prompts=report(
@@ -103,9 +103,9 @@ rule prompts:
             labels={"experiment": "{exp}", "picture": "prompts"},
         ),
     log:
-        runs.log_file("prompts", "{exp}"),
+        paths.log_file("prompts", "{exp}"),
     benchmark:
-        runs.benchmark_file("prompts", "{exp}")
+        paths.benchmark_file("prompts", "{exp}")
     conda:
         "../../environment.yaml"
     resources:

@@ -1,11 +1,15 @@
 rule plot_metrics:
     input:
         package_modules("plot_metrics.py"),
-        metrics=[run.path("metrics") for run in RUN.values()],
-        cas=[run.path("cas") for run in RUN.values()],
-        curves=[run.path("curve") for run in RUN.values()],
-        cas_real=[runs.cas_real_file(dataset) for dataset in DATASETS],
-        classifiers=[runs.classifier_file(dataset, "summary") for dataset in DATASETS],
+        metrics=[paths.run_file(run, "metrics") for run in RUN.values()],
+        judged_apart=[
+            paths.run_file(run, artifact)
+            for run in RUN.values()
+            for artifact, _ in paths.JUDGED_APART.values()
+        ],
+        curves=[paths.run_file(run, "curve") for run in RUN.values()],
+        cas_real=[paths.cas_real_file(dataset) for dataset in DATASETS],
+        classifiers=[paths.classifier_file(dataset, "summary") for dataset in DATASETS],
     output:
         chart=report(
             files.METRICS_CHART,
@@ -20,9 +24,9 @@ rule plot_metrics:
             labels={"picture": "curves"},
         ),
     log:
-        runs.log_file("plot_metrics"),
+        paths.log_file("plot_metrics"),
     benchmark:
-        runs.benchmark_file("plot_metrics")
+        paths.benchmark_file("plot_metrics")
     conda:
         "../../environment.yaml"
     params:
@@ -42,11 +46,11 @@ rule plot_arms:
             files.picture("sheet", exp, exp) for exp in ARMS[w.arms].values()
         ],
         metrics=lambda w: [
-            run.path("metrics")
+            paths.run_file(run, "metrics")
             for exp in tradeoff_experiments(w.arms)
             for run in RUNS_OF[exp]
         ],
-        classifier=lambda w: runs.classifier_file(
+        classifier=lambda w: paths.classifier_file(
             RESOLVED[next(iter(ARMS[w.arms].values()))].settings.dataset, "summary"
         ),
     output:
@@ -63,9 +67,9 @@ rule plot_arms:
             labels={"picture": "trade-off {arms}"},
         ),
     log:
-        runs.log_file("plot_arms", "{arms}"),
+        paths.log_file("plot_arms", "{arms}"),
     benchmark:
-        runs.benchmark_file("plot_arms", "{arms}")
+        paths.benchmark_file("plot_arms", "{arms}")
     conda:
         "../../environment.yaml"
     params:
@@ -92,9 +96,9 @@ rule report:
             labels={"document": "results/report.md, as one page"},
         ),
     log:
-        runs.log_file("report"),
+        paths.log_file("report"),
     benchmark:
-        runs.benchmark_file("report")
+        paths.benchmark_file("report")
     conda:
         "../../environment.yaml"
     params:

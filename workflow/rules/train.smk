@@ -4,13 +4,13 @@ rule train:
         images=dataset_file("images"),
         manifest=dataset_file("manifest"),
     output:
-        model=runs.pattern("model"),
-        history=runs.pattern("history"),
-        snapshots=runs.pattern("snapshots"),
+        model=paths.pattern("model"),
+        history=paths.pattern("history"),
+        snapshots=paths.pattern("snapshots"),
     log:
-        runs.log_file("train", "{run}"),
+        paths.log_file("train", "{run}"),
     benchmark:
-        runs.benchmark_file("train", "{run}")
+        paths.benchmark_file("train", "{run}")
     # The longest trainings first, before any evaluation (embedgan.config.scheduling.training_priority).
     priority: lambda w: scheduling.training_priority(RESOLVED[RUN[w.run].experiment].settings)
     conda:
@@ -25,7 +25,7 @@ rule train:
         # Another precision trains another model (the speed-ups change only the last bits).
         precision=config["precision"],
         # Outside the declared outputs: a failed or killed job keeps its checkpoint.
-        checkpoint=runs.pattern("checkpoint"),
+        checkpoint=paths.pattern("checkpoint"),
     script:
         "../../scripts/train_experiment.py"
 
@@ -33,13 +33,13 @@ rule train:
 rule sample:
     input:
         package_modules("sample_experiment.py"),
-        model=runs.pattern("model", run="{exp}"),
+        model=paths.pattern("model", run="{exp}"),
     output:
-        samples=runs.pattern("samples", run="{exp}"),
+        samples=paths.pattern("samples", run="{exp}"),
     log:
-        runs.log_file("sample", "{exp}"),
+        paths.log_file("sample", "{exp}"),
     benchmark:
-        runs.benchmark_file("sample", "{exp}")
+        paths.benchmark_file("sample", "{exp}")
     conda:
         "../../environment.yaml"
     threads: 1

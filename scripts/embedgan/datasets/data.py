@@ -22,7 +22,7 @@ from embedgan.runtime import atomic_path
 SPLITS = ("train", "test")
 
 
-# Where the canonical files of every data set are written (config.runs.dataset_files).
+# Where the canonical files of every data set are written (config.paths.dataset_files).
 CANONICAL_FOLDER = "resources/datasets"
 
 

@@ -1,13 +1,14 @@
 """The one owner of the documents' paths: the report, the charts and figures, each run's
 pictures, and the results page with its pictures. The files a job computes (models, samples,
-metrics) are embedgan.config.runs's, so that no computing job imports this module: renaming a
+metrics) are embedgan.config.paths's, so that no computing job imports this module: renaming a
 picture here reruns only the jobs that draw or show it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from embedgan.config.runs import RESULTS, Run
+from embedgan.config.paths import RESULTS
+from embedgan.config.runs import Run
 
 REPORT = f"{RESULTS}/report.md"
 REPORT_PAGE = f"{RESULTS}/report.html"  # the report as one page, for Snakemake's HTML report

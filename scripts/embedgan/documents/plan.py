@@ -11,7 +11,7 @@ import os
 import re
 from pathlib import Path
 
-from embedgan.config import runs
+from embedgan.config import paths
 from embedgan.config.runs import Run
 from embedgan.config.settings import NOISE_OPTIONS, Experiment, changes
 from embedgan.datasets.data import dataset_info
@@ -164,25 +164,26 @@ def study_params(
 def document_inputs(
     runs_of: dict[str, list[Run]], probes: dict[str, list[str]], datasets: list[str], arms: list[str] = ()
 ) -> dict:
-    """The files the report and the results page read back (embedgan.config.runs's computed
+    """The files the report and the results page read back (embedgan.config.paths's computed
     files, embedgan.documents.files's pictures)."""
     first_runs = [exp_runs[0] for exp_runs in runs_of.values()]
     every_run = [run for exp_runs in runs_of.values() for run in exp_runs]
     return {
-        "histories": [run.path("history") for run in every_run],
-        "manifests": [runs.dataset_files(run.dataset)["manifest"] for run in first_runs],
-        "metrics": [run.path("metrics") for run in every_run],
-        "cas": [run.path("cas") for run in every_run],
-        "curves": [run.path("curve") for run in every_run],
-        "cas_real": [runs.cas_real_file(dataset) for dataset in datasets],
-        "classifiers": [runs.classifier_file(dataset, "summary") for dataset in datasets],
+        "histories": [paths.run_file(run, "history") for run in every_run],
+        "manifests": [paths.dataset_files(run.dataset)["manifest"] for run in first_runs],
+        "metrics": [paths.run_file(run, "metrics") for run in every_run],
+        # the metrics a job of their own computes (config.paths.JUDGED_APART: CAS)
+        "judged_apart": [paths.run_file(run, artifact) for run in every_run for artifact, _ in paths.JUDGED_APART.values()],
+        "curves": [paths.run_file(run, "curve") for run in every_run],
+        "cas_real": [paths.cas_real_file(dataset) for dataset in datasets],
+        "classifiers": [paths.classifier_file(dataset, "summary") for dataset in datasets],
         "metrics_png": files.METRICS_CHART,
         "curves_png": files.CURVES_CHART,
         "arms_png": [files.arms_figure(name) for name in arms],
         "tradeoff_png": [files.tradeoff_figure(name) for name in arms],
         "pictures": [files.run_picture(run, picture) for run in first_runs for picture in files.PICTURES],
         "probes": [
-            run.path(probe) if probe == "captions" else files.run_picture(run, probe)
+            paths.run_file(run, probe) if probe == "captions" else files.run_picture(run, probe)
             for run in first_runs
             for probe in probes[run.experiment]
         ],
@@ -196,13 +197,13 @@ OWN_CLOCK = ("train", "train_classifier")
 
 def job_benchmarks(patterns: list[str], names: dict[str, list[str]]) -> dict[str, str]:
     """Each job of the run -> its benchmark file, from the workflow's own rules: `patterns`, each
-    rule's benchmark (embedgan.config.runs.benchmark_file: benchmarks/<rule>/<job>.tsv, or
+    rule's benchmark (embedgan.config.paths.benchmark_file: benchmarks/<rule>/<job>.tsv, or
     benchmarks/<rule>.tsv for a single job), each expanded over the study's `names` of its
     wildcard (run, exp, dataset, arms). A job the run did not make has no file, and no row."""
     jobs = {}
     for pattern in patterns:
         parts = Path(pattern).parts
-        rule = Path(parts[parts.index(runs.BENCHMARKS) + 1]).stem  # a module's prefix before it
+        rule = Path(parts[parts.index(paths.BENCHMARKS) + 1]).stem  # a module's prefix before it
         if rule in OWN_CLOCK:
             continue
         wildcards = re.findall(r"{(\w+)}", pattern)

@@ -8,7 +8,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from embedgan.config.runs import Run, dataset_files, read_json, read_judgement, read_metrics
+from embedgan.config.paths import dataset_files, read_json, read_judgement, read_metrics, run_file
+from embedgan.config.runs import Run
 from embedgan.config.settings import Settings
 from embedgan.documents.files import PICTURES, PROBE_PICTURES, run_picture
 
@@ -105,17 +106,17 @@ def read_experiment(runs: list[Run], presentation: dict, probes: list[str] = ())
     """An experiment's finished outputs (`runs`: its runs, its first first; `presentation`: the
     plan's, documents.plan.study_params; `probes`: those its config asks for)."""
     first = runs[0]
-    history = read_json(first.path("history"))
+    history = read_json(run_file(first, "history"))
     return ExperimentEntry(
         settings=Settings.of(history["settings"]),
         metrics=[read_metrics(run) for run in runs],
         curves=[read_judgement(run, "curve") for run in runs],
         presentation=Presentation(**presentation),
         history=history,
-        histories={run.name: read_json(run.path("history")) for run in runs},
+        histories={run.name: read_json(run_file(run, "history")) for run in runs},
         manifest=read_json(dataset_files(first.dataset)["manifest"]),
         pictures={key: run_picture(first, key) for key in [*PICTURES, *(p for p in PROBE_PICTURES if p in probes)]},
-        captions=read_json(first.path("captions")) if "captions" in probes else None,
+        captions=read_json(run_file(first, "captions")) if "captions" in probes else None,
     )
 
 
