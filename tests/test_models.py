@@ -114,7 +114,7 @@ def test_linear_deconv_generator_refuses_28x28():
 
 @pytest.mark.parametrize("name, shape", list(DISCRIMINATOR_PARAMS))
 def test_discriminator_outputs_and_parameters(name, shape):
-    discriminator = build_discriminator(settings_of(discriminator=name), shape).eval()
+    discriminator = build_discriminator(settings_of(discriminator=name), shape, 10).eval()
     probabilities = discriminator(torch.rand(6, *shape) * 2 - 1)
     assert probabilities.shape == (6, 10)
     assert probabilities.min() >= 0 and probabilities.max() <= 1
@@ -125,7 +125,7 @@ def test_discriminator_outputs_and_parameters(name, shape):
 
 def test_discriminator_dropout_rates_follow_the_spec():
     rates = {
-        name: {m.p for m in build_discriminator(settings_of(discriminator=name), shape).modules() if isinstance(m, nn.Dropout)}
+        name: {m.p for m in build_discriminator(settings_of(discriminator=name), shape, 10).modules() if isinstance(m, nn.Dropout)}
         for name, shape in DISCRIMINATOR_PARAMS
     }
     assert rates == {"mlp_sigmoid": {0.1}, "cnn_softmax": {0.4}, "mlp_softmax": {0.1}}
@@ -141,5 +141,5 @@ def test_unknown_names_are_refused():
     with pytest.raises(ValueError, match="unknown generator 'gan'"):
         build_generator(settings_of(generator="gan"), 100, CIFAR)
     with pytest.raises(ValueError, match="unknown discriminator 'transformer'"):
-        build_discriminator(settings_of(discriminator="transformer"), CIFAR)
-    assert build_discriminator(settings_of(discriminator=None, objective="pixel_mse"), CIFAR) is None
+        build_discriminator(settings_of(discriminator="transformer"), CIFAR, 10)
+    assert build_discriminator(settings_of(discriminator=None, objective="pixel_mse"), CIFAR, 10) is None
