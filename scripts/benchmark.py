@@ -369,13 +369,14 @@ def main(argv=None) -> None:
         args.configfiles, {"text_encoder": args.text_encoder} if args.text_encoder else None,
         validate=not args.no_validate,
     )
+    described = datasets.described(config.get("datasets") or {})
     device = select_device(args.device)
     print(f"device: {device_label(device)}", flush=True)
 
     rows, switches, loaded = [], [], {}
     with tempfile.TemporaryDirectory() as scratch:
         for name in args.experiments or list(config["experiments"]):
-            settings = resolve(config, name).training
+            settings = resolve(config, name, described).training
             dataset_name = settings["dataset"]
             if dataset_name not in loaded:
                 canonical = Path(scratch) / f"{dataset_name}.npz"

@@ -146,11 +146,12 @@ def train(bundle: Path, steps: int, names: list[str], device_name: str = "cuda",
 
     device = select_device(device_name)
     config = load_config([REPO / "config" / "ladder.yaml"], {"text_encoder": str(bundle / "encoder")}, validate=False)
+    described = data.described(config.get("datasets") or {})
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         for name in names:
-            settings = dict(resolve(config, name).training)
+            settings = dict(resolve(config, name, described).training)
             images, manifest = root / f"{settings['dataset']}.npz", root / f"{settings['dataset']}.json"
             if not images.exists():
                 data.fetch(settings["dataset"], images, manifest, str(bundle / "data"), scratch)

@@ -88,7 +88,7 @@ class Stages:
         for name in ("mnist", "cifar10"):
             write_keras_npz(mirror / f"{name}.npz", name)
         self.config = load_config(overrides={**CONFIG_OVERRIDES, "mirror": str(mirror)})
-        self.experiments = {exp: resolve(self.config, exp) for exp in self.config["experiments"]}
+        self.experiments = {exp: resolve(self.config, exp, data.DATASETS) for exp in self.config["experiments"]}
         self.ops: dict[str, collections.Counter] = {}  # each training's operations on the device
         for name in ("mnist", "cifar10"):
             files = self.files(runs.dataset_files(name))

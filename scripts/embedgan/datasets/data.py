@@ -110,12 +110,41 @@ def define(datasets: dict[str, dict]) -> None:
         DEFINED[name] = DatasetInfo(**custom.describe(name, entry), source=entry)
 
 
-def check_evaluation_size(name: str, samples_per_class: int) -> None:
+def describe(name: str, source: dict | None = None) -> DatasetInfo:
+    """The facts of data set `name`: a built-in one's (`source` None), or those of one of your
+    own, `source` its entry under the config key `datasets`, read from its files' headers."""
+    from embedgan.datasets import custom
+
+    if source is None:
+        return lookup(DATASETS, name)
+    if name in DATASETS:
+        raise ConfigError(f"datasets.{name}: {name} is a built-in data set; give yours another name")
+    return DatasetInfo(**custom.describe(name, source), source=source)
+
+
+def described(own: dict[str, dict]) -> dict[str, DatasetInfo]:
+    """Every data set a config can name, by name: the built-in ones and those it defines under
+    the key `datasets` (`own`), each described once, where the config is loaded (the workflow's
+    start, a script), and handed to whatever needs a data set's facts."""
+    return {**DATASETS, **{name: describe(name, entry) for name, entry in own.items()}}
+
+
+def lookup(datasets: dict[str, DatasetInfo], name: str) -> DatasetInfo:
+    """The facts of data set `name` among `datasets` (those `described`)."""
+    if name not in datasets:
+        raise DataSourceError(
+            f"unknown dataset {name!r}; known: {', '.join(sorted(DATASETS))} and those defined under "
+            "the config key `datasets` (an image folder or a Keras-layout .npz)"
+        )
+    return datasets[name]
+
+
+def check_evaluation_size(name: str, info: DatasetInfo, samples_per_class: int) -> None:
     """Refuse, when the workflow starts, an `eval_samples_per_class` larger than half (rounded
-    down) of a class's test images where the data set's size is known then (a data set of your own):
-    the evaluation's fair references draw real sets of that size from it, and would stop after
-    training."""
-    fewest = dataset_info(name).test_per_class
+    down) of a class's test images of data set `name` (`info`, its facts) where its size is known
+    then (a data set of your own): the evaluation's fair references draw real sets of that size
+    from it, and would stop after training."""
+    fewest = info.test_per_class
     if fewest is None:
         return
     half = fewest // 2  # metrics.split_reference: the reference half, the smaller, draws the perfect sets
@@ -125,12 +154,6 @@ def check_evaluation_size(name: str, samples_per_class: int) -> None:
             f"smallest class has {fewest} test images, so the half the fair references draw from holds "
             f"{half}; set eval_samples_per_class <= {half}"
         )
-
-
-def remember(name: str, image_shape: tuple[int, int, int], classes: tuple[str, ...]) -> None:
-    """A data set known from a model file (embedgan sample reads one outside the workflow)."""
-    if name not in DATASETS:
-        DEFINED.setdefault(name, DatasetInfo(tuple(image_shape), tuple(classes), 0))
 
 
 def dataset_info(name: str) -> DatasetInfo:
