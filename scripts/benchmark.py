@@ -381,7 +381,7 @@ def main(argv=None) -> None:
             if dataset_name not in loaded:
                 canonical = Path(scratch) / f"{dataset_name}.npz"
                 datasets.fetch(
-                    dataset_name, canonical, canonical.with_suffix(".json"),
+                    dataset_name, described[dataset_name], canonical, canonical.with_suffix(".json"),
                     args.mirror, args.download_dir,
                 )
                 loaded[dataset_name] = datasets.load(canonical)

@@ -96,7 +96,7 @@ def main(argv=None) -> None:
         files = {}
         for name in ("mnist", "cifar10"):
             files[name] = str(Path(scratch) / f"{name}.npz")
-            data.fetch(name, files[name], Path(scratch) / f"{name}.json", args.mirror, scratch)
+            data.fetch(name, data.DATASETS[name], files[name], Path(scratch) / f"{name}.json", args.mirror, scratch)
         for pair in (tuple(text.split(",")) for text in args.pairs):
             jobs = []
             for exp in pair:

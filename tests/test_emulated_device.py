@@ -92,7 +92,7 @@ class Stages:
         self.ops: dict[str, collections.Counter] = {}  # each training's operations on the device
         for name in ("mnist", "cifar10"):
             files = self.files(runs.dataset_files(name))
-            data.fetch(name, files["images"], files["manifest"], str(mirror), str(root / "downloads"))
+            data.fetch(name, data.DATASETS[name], files["images"], files["manifest"], str(mirror), str(root / "downloads"))
 
     def files(self, named: dict) -> dict:
         return {key: str(self.root / path) for key, path in named.items()}
