@@ -369,18 +369,19 @@ def main(argv=None) -> None:
         args.configfiles, {"text_encoder": args.text_encoder} if args.text_encoder else None,
         validate=not args.no_validate,
     )
+    described = datasets.described(config.get("datasets") or {})
     device = select_device(args.device)
     print(f"device: {device_label(device)}", flush=True)
 
     rows, switches, loaded = [], [], {}
     with tempfile.TemporaryDirectory() as scratch:
         for name in args.experiments or list(config["experiments"]):
-            settings = resolve(config, name).training
+            settings = resolve(config, name, described).training
             dataset_name = settings["dataset"]
             if dataset_name not in loaded:
                 canonical = Path(scratch) / f"{dataset_name}.npz"
                 datasets.fetch(
-                    dataset_name, canonical, canonical.with_suffix(".json"),
+                    dataset_name, described[dataset_name], canonical, canonical.with_suffix(".json"),
                     args.mirror, args.download_dir,
                 )
                 loaded[dataset_name] = datasets.load(canonical)

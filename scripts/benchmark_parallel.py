@@ -90,16 +90,17 @@ def main(argv=None) -> None:
     parser.add_argument("--output", default=str(REPO / "docs" / "benchmarks.md"))
     args = parser.parse_args(argv)
     config = load_config([REPO / path for path in args.configfiles])
+    described = data.described(config.get("datasets") or {})
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         files = {}
         for name in ("mnist", "cifar10"):
             files[name] = str(Path(scratch) / f"{name}.npz")
-            data.fetch(name, files[name], Path(scratch) / f"{name}.json", args.mirror, scratch)
+            data.fetch(name, data.DATASETS[name], files[name], Path(scratch) / f"{name}.json", args.mirror, scratch)
         for pair in (tuple(text.split(",")) for text in args.pairs):
             jobs = []
             for exp in pair:
-                settings = {**resolve(config, exp).training, "epochs": 1000}
+                settings = {**resolve(config, exp, described).training, "epochs": 1000}
                 # steps for about `seconds` at 2 threads: a short probe of 10 steps first
                 per_step = wait(start(settings, files[settings["dataset"]], 10, 2)) / 10
                 jobs.append((settings, files[settings["dataset"]], max(10, round(args.seconds / per_step))))

@@ -63,7 +63,7 @@ def main(argv=None) -> None:
     config = load_config()
     Path(args.dir).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=args.dir) as scratch:
-        settings = dict(resolve(config, "exp2").training)
+        settings = dict(resolve(config, "exp2", data.described(config.get("datasets") or {})).training)
         settings.update(text_encoder=bert_base_sized(Path(scratch) / "bert"), batch_size=20)
         trainer = Trainer(settings, tiny_cifar(), torch.device("cpu"))
         trainer.advance(trainer.draw_epoch_order()[:20], "generator")

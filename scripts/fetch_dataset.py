@@ -1,13 +1,14 @@
 """Snakemake script: fetch one data set into its canonical .npz and manifest."""
 
-from embedgan.datasets.data import define, fetch
+from embedgan.datasets.data import describe, fetch
 from embedgan.runtime import log_to
 
 with log_to(snakemake.log[0]):
-    if snakemake.params.source is not None:  # a data set of your own (config key `datasets`)
-        define({snakemake.wildcards.dataset: snakemake.params.source})
+    name = snakemake.wildcards.dataset
+    # params.source: a data set of your own's entry under the config key `datasets` (built-in: None)
     record = fetch(
-        snakemake.wildcards.dataset,
+        name,
+        describe(name, snakemake.params.source),
         output=snakemake.output.images,
         manifest=snakemake.output.manifest,
         mirror=snakemake.params.mirror,

@@ -114,7 +114,7 @@ def pack(bundle: Path, mirror: Path) -> None:
 
     (bundle / "data").mkdir(parents=True, exist_ok=True)
     for name, (train, test) in BUNDLE_PER_CLASS.items():
-        arrays, _ = data.read_mirror(name, mirror)
+        arrays, _ = data.read_mirror(name, data.DATASETS[name], mirror)
         cut = {}
         for split, per_class in (("train", train), ("test", test)):
             keep = data.balanced_indices(arrays[f"y_{split}"], per_class)
@@ -146,14 +146,15 @@ def train(bundle: Path, steps: int, names: list[str], device_name: str = "cuda",
 
     device = select_device(device_name)
     config = load_config([REPO / "config" / "ladder.yaml"], {"text_encoder": str(bundle / "encoder")}, validate=False)
+    described = data.described(config.get("datasets") or {})
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         for name in names:
-            settings = dict(resolve(config, name).training)
+            settings = dict(resolve(config, name, described).training)
             images, manifest = root / f"{settings['dataset']}.npz", root / f"{settings['dataset']}.json"
             if not images.exists():
-                data.fetch(settings["dataset"], images, manifest, str(bundle / "data"), scratch)
+                data.fetch(settings["dataset"], described[settings["dataset"]], images, manifest, str(bundle / "data"), scratch)
             train_images = sum(json.loads(manifest.read_text())["counts"]["train"])
             settings["epochs"] = max(1, math.ceil(steps / math.ceil(train_images / settings["batch_size"])))
             out = root / name

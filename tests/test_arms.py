@@ -9,6 +9,7 @@ import pytest
 
 from embedgan.config.arms import check_arms
 from embedgan.config.settings import load_config, resolve
+from embedgan.datasets.data import DATASETS
 from embedgan.documents import first_screen
 from embedgan.documents.study import ExperimentEntry, Study
 from embedgan.errors import ConfigError
@@ -30,7 +31,7 @@ ROLES = {"notebook": "exp4", "noise_mode_seeking": "control", "noise": "no_ms", 
 def checked(roles: dict, run_only=None) -> dict:
     config = load_config(overrides={"experiments": ARMS, "arms": {"mnist": roles}, "run_only": run_only})
     names = run_only or list(config["experiments"])
-    return check_arms(config, {exp: resolve(config, exp) for exp in names})
+    return check_arms(config, {exp: resolve(config, exp, DATASETS) for exp in names})
 
 
 def test_arms_that_change_one_thing_each_are_kept_in_the_roles_order():

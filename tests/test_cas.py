@@ -40,7 +40,7 @@ def real_baseline(tmp_path_factory):
 def scored(dataset, images, labels, root, seed=0) -> float:
     settings = cas.training_settings(CLASSIFIER, SETUP, seed)
     test = nhwc_to_nchw(dataset.x_test), torch.from_numpy(dataset.y_test)
-    result = cas.score("mnist", nhwc_to_nchw(images), torch.from_numpy(labels), settings, test, CPU,
+    result = cas.score("mnist", 10, nhwc_to_nchw(images), torch.from_numpy(labels), settings, test, CPU,
                        str(root / f"s{seed}.pt"), f"test {seed}")
     return result["test_accuracy"]
 

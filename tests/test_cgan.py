@@ -123,17 +123,17 @@ def test_spectral_normalisation_brings_every_weights_largest_singular_value_to_o
     for layer in layers:
         weight = layer.weight.flatten(1) if layer.weight.dim() > 2 else layer.weight
         assert torch.linalg.matrix_norm(weight, ord=2).item() == pytest.approx(1, abs=0.05)
-    assert build_discriminator(settings_of(**CGAN), CIFAR).linear.parametrizations.weight is not None
+    assert build_discriminator(settings_of(**CGAN), CIFAR, 10).linear.parametrizations.weight is not None
 
 
 def test_a_real_fake_head_is_added_to_the_notebooks_discriminators_for_acgan():
     for name, shape in (("cnn_softmax", CIFAR), ("mlp_softmax", MNIST)):
-        discriminator = build_discriminator(settings_of(discriminator=name, objective="acgan"), shape)
+        discriminator = build_discriminator(settings_of(discriminator=name, objective="acgan"), shape, 10)
         assert isinstance(discriminator, WithRealFakeHead)
         score, classes = discriminator.eval()(torch.randn(3, *shape))
         assert score.shape == (3,) and classes.shape == (3, 10)
         assert classes.sum(1).tolist() != pytest.approx([1.0] * 3)  # logits, not softmax
-        plain = build_discriminator(settings_of(discriminator=name), shape)
+        plain = build_discriminator(settings_of(discriminator=name), shape, 10)
         assert [k for k in discriminator.state_dict() if k.startswith("net.")] == [f"net.{k}" for k in plain.state_dict()]
 
 
@@ -228,11 +228,11 @@ def test_each_registry_is_the_schemas_list_of_names():
 
 def test_a_discriminator_that_cannot_answer_its_objective_is_refused_by_name():
     with pytest.raises(ValueError, match="objective 'hinge' needs a discriminator giving a real/fake score for the condition; discriminator 'cnn_softmax' does not \\(one that does: projection\\)"):
-        build_discriminator(settings_of(discriminator="cnn_softmax", objective="hinge"), CIFAR)
+        build_discriminator(settings_of(discriminator="cnn_softmax", objective="hinge"), CIFAR, 10)
     with pytest.raises(ValueError, match="objective 'bce_classifier' needs .*'projection' does not"):
-        build_discriminator(settings_of(discriminator="projection", objective="bce_classifier"), CIFAR)
+        build_discriminator(settings_of(discriminator="projection", objective="bce_classifier"), CIFAR, 10)
     with pytest.raises(ValueError, match="objective 'hinge' needs a discriminator; discriminator is null"):
-        build_discriminator(settings_of(discriminator=None, objective="hinge"), CIFAR)
+        build_discriminator(settings_of(discriminator=None, objective="hinge"), CIFAR, 10)
 
 
 def test_cross_entropy_by_hand_matches_torch():  # the helper the ACGAN test leans on

@@ -18,6 +18,7 @@ def fetch_into(tmp_path, name, mirror, download_dir=None):
     out = tmp_path / "out"
     record = data.fetch(
         name,
+        data.DATASETS[name],
         output=out / f"{name}.npz",
         manifest=out / f"{name}.json",
         mirror=str(mirror) if mirror else None,

@@ -88,11 +88,11 @@ class Stages:
         for name in ("mnist", "cifar10"):
             write_keras_npz(mirror / f"{name}.npz", name)
         self.config = load_config(overrides={**CONFIG_OVERRIDES, "mirror": str(mirror)})
-        self.experiments = {exp: resolve(self.config, exp) for exp in self.config["experiments"]}
+        self.experiments = {exp: resolve(self.config, exp, data.DATASETS) for exp in self.config["experiments"]}
         self.ops: dict[str, collections.Counter] = {}  # each training's operations on the device
         for name in ("mnist", "cifar10"):
             files = self.files(paths.dataset_files(name))
-            data.fetch(name, files["images"], files["manifest"], str(mirror), str(root / "downloads"))
+            data.fetch(name, data.DATASETS[name], files["images"], files["manifest"], str(mirror), str(root / "downloads"))
 
     def files(self, named: dict) -> dict:
         return {key: str(self.root / path) for key, path in named.items()}

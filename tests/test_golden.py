@@ -143,7 +143,7 @@ def record() -> dict:
         def fetch(name):  # test_train's `fetched`, outside pytest
             write_keras_npz(root / "mirror" / f"{name}.npz", name)
             out = root / "datasets"
-            data.fetch(name, out / f"{name}.npz", out / f"{name}.json", str(root / "mirror"), str(root))
+            data.fetch(name, data.DATASETS[name], out / f"{name}.npz", out / f"{name}.json", str(root / "mirror"), str(root))
             return out / f"{name}.npz", out / f"{name}.json"
 
         return {

@@ -22,7 +22,7 @@ from embedgan.datasets import data
 from embedgan.training.train import train_experiment
 torch.set_num_threads(1)
 args = json.loads(sys.argv[1])
-data.fetch(args["dataset"], args["images"], args["manifest"], args["mirror"], args["out"])
+data.fetch(args["dataset"], data.DATASETS[args["dataset"]], args["images"], args["manifest"], args["mirror"], args["out"])
 train_experiment("exp", args["settings"], args["images"], args["manifest"], torch.device(args["device"]),
                  args["checkpoint"], args["model"], args["history"], args["snapshots"])
 """

@@ -33,7 +33,7 @@ def mnist_classifier(tmp_path_factory):
     root = tmp_path_factory.mktemp("classifier")
     write_keras_npz(root / "mirror" / "mnist.npz", "mnist", train_per_class=30, test_per_class=40)
     images, manifest = root / "mnist.npz", root / "mnist.json"
-    data.fetch("mnist", images, manifest, str(root / "mirror"), str(root))
+    data.fetch("mnist", data.DATASETS["mnist"], images, manifest, str(root / "mirror"), str(root))
     summary = train_classifier(
         "mnist", {"epochs": 8, "batch_size": 16, "lr": 3e-3, "seed": 0}, str(images),
         str(manifest), CPU, str(root / "ckpt.pt"), str(root / "clf.pt"), str(root / "clf.json"),

@@ -214,7 +214,7 @@ CONV_BLOCK = ["Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d"]
     ],
 )
 def test_discriminator_layers_and_heads(name, shape, layers):
-    discriminator = build_discriminator(settings_of(discriminator=name), shape)
+    discriminator = build_discriminator(settings_of(discriminator=name), shape, 10)
     assert layer_types(discriminator) == layers
     for layer in discriminator.modules():
         if isinstance(layer, nn.LeakyReLU):
@@ -225,10 +225,10 @@ def test_discriminator_layers_and_heads(name, shape, layers):
 
 def test_sigmoid_head_answers_each_class_on_its_own_and_softmax_heads_share_one():
     x = torch.rand(4, *CIFAR) * 2 - 1
-    sigmoid = build_discriminator(settings_of(discriminator="mlp_sigmoid"), CIFAR).eval()
+    sigmoid = build_discriminator(settings_of(discriminator="mlp_sigmoid"), CIFAR, 10).eval()
     logits = sigmoid[:-1](x)
     torch.testing.assert_close(sigmoid(x), torch.sigmoid(logits))
-    softmax = build_discriminator(settings_of(discriminator="cnn_softmax"), CIFAR).eval()
+    softmax = build_discriminator(settings_of(discriminator="cnn_softmax"), CIFAR, 10).eval()
     torch.testing.assert_close(softmax(x), torch.softmax(softmax[:-1](x), dim=1))
 
 

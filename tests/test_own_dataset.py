@@ -166,32 +166,29 @@ def test_a_data_set_too_small_for_the_evaluation_stops_the_dry_run_naming_the_se
         assert (result.returncode != 0) == refused, result.stderr[-500:]
 
 
-def test_a_npz_of_your_own_is_fetched_like_a_mirror_file(tmp_path, monkeypatch):
+def test_a_npz_of_your_own_is_fetched_like_a_mirror_file(tmp_path):
     """Through the built-in data sets' own reader and checks (a label past the class names is refused)."""
     from embedgan.datasets import data
 
-    monkeypatch.setattr(data, "DEFINED", {})
     path = tmp_path / "three.npz"
     x = np.zeros((6, 8, 8), np.uint8)
     np.savez(path, x_train=x, y_train=np.arange(6) % 3, x_test=x[:3], y_test=np.arange(3))
-    data.define({"three": {"npz": str(path), "classes": ["a", "b", "c"]}})
-    record = data.fetch("three", tmp_path / "out.npz", tmp_path / "out.json", None, str(tmp_path))
+    info = data.describe("three", {"npz": str(path), "classes": ["a", "b", "c"]})
+    record = data.fetch("three", info, tmp_path / "out.npz", tmp_path / "out.json", None, str(tmp_path))
     assert record["classes"] == ["a", "b", "c"] and record["counts"] == {"train": [2, 2, 2], "test": [1, 1, 1]}
     assert record["source"] == {"kind": "npz", "path": str(path)}
     assert data.load(tmp_path / "out.npz").x_train.shape == (6, 8, 8, 1)
     np.savez(path, x_train=x, y_train=np.arange(6) % 4, x_test=x[:3], y_test=np.arange(3))
     with pytest.raises(DataSourceError, match="labels outside 0-2"):
-        data.fetch("three", tmp_path / "out.npz", tmp_path / "out.json", None, str(tmp_path))
+        data.fetch("three", info, tmp_path / "out.npz", tmp_path / "out.json", None, str(tmp_path))
 
 
-def test_a_grey_folder_is_fetched_grey_and_read_back_pixel_for_pixel(tmp_path, monkeypatch):
+def test_a_grey_folder_is_fetched_grey_and_read_back_pixel_for_pixel(tmp_path):
     from embedgan.datasets import data
 
-    monkeypatch.setattr(data, "DEFINED", {})
     root = write_folder(tmp_path / "grey", per_class=5, grey=True)
     entry = {"folder": str(root), "test_share": 0.4}
-    data.define({"grey": entry})
-    record = data.fetch("grey", tmp_path / "out.npz", tmp_path / "out.json", None, str(tmp_path))
+    record = data.fetch("grey", data.describe("grey", entry), tmp_path / "out.npz", tmp_path / "out.json", None, str(tmp_path))
     assert record["image_shape"] == [1, SIZE, SIZE]
     fetched = data.load(tmp_path / "out.npz")
     _, splits = custom.folder_splits("grey", entry)

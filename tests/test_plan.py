@@ -7,6 +7,7 @@ import yaml
 from conftest import REPO
 from embedgan.config import scheduling
 from embedgan.config.settings import changes, check_ablations, load_config, resolve
+from embedgan.datasets.data import DATASETS
 from embedgan.documents import plan
 from embedgan.errors import ConfigError
 
@@ -29,7 +30,7 @@ VARIANTS = {
 @pytest.fixture(scope="module")
 def resolved():
     config = load_config(overrides={"text_encoder": "package:x", "experiments": VARIANTS})
-    return {exp: resolve(config, exp) for exp in config["experiments"]}
+    return {exp: resolve(config, exp, DATASETS) for exp in config["experiments"]}
 
 
 def test_a_rungs_changes_are_records_of_key_old_and_new(resolved):
@@ -42,7 +43,7 @@ def test_a_rungs_changes_are_records_of_key_old_and_new(resolved):
         {"key": "optimizer.lr", "old": 2.0e-4, "new": 1.0e-3},
     ]
     with_prior = resolve(load_config(overrides={"experiments": {"p": {
-        "based_on": "exp4", "image_prior": {"tv_weight": 0.1}}}}), "p").settings
+        "based_on": "exp4", "image_prior": {"tv_weight": 0.1}}}}), "p", DATASETS).settings
     assert changes(resolved["exp4"].settings, with_prior) == [  # a side without the key: no field
         {"key": "image_prior.l2_weight", "new": 0.0},
         {"key": "image_prior.tv_weight", "new": 0.1},
@@ -117,10 +118,10 @@ def test_the_scripts_config_is_the_workflows_laid_over_and_validated(tmp_path):
 
 
 def test_training_jobs_outrank_every_other_job_and_longer_ones_come_first(resolved):
-    priority = {exp: scheduling.training_priority(e.settings) for exp, e in resolved.items()}
+    priority = {exp: scheduling.training_priority(e.settings, DATASETS[e.settings.dataset]) for exp, e in resolved.items()}
     assert min(priority.values()) >= 1  # every other rule has Snakemake's default, 0
-    longer = resolve(load_config(overrides={"experiments": {"exp5": {"epochs": 100}}}), "exp5").settings
-    assert scheduling.training_priority(longer) > priority["exp5"]
+    longer = resolve(load_config(overrides={"experiments": {"exp5": {"epochs": 100}}}), "exp5", DATASETS).settings
+    assert scheduling.training_priority(longer, DATASETS["mnist"]) > priority["exp5"]
     # The notebook's exp4 (750,000 steps of batch 4, about 4 h on a CPU) before exp5 (23,450
     # steps of batch 128, about 1 h): a step's fixed cost counts.
     assert priority["exp4"] > priority["exp5"]
@@ -160,7 +161,7 @@ def test_a_derived_run_whose_base_does_not_run_is_described_by_every_key_it_chan
 
     derived = {"exp5_cifar10": {"based_on": "exp5", "dataset": "cifar10", "epochs": 3}}
     config = load_config(overrides={"experiments": derived, "run_only": ["exp5_cifar10"]})
-    resolved = {"exp5_cifar10": resolve(config, "exp5_cifar10")}
+    resolved = {"exp5_cifar10": resolve(config, "exp5_cifar10", DATASETS)}
     study = plan.study_params(resolved, {}, {}, {})
     title, description = presentation_of(Presentation(**study["experiments"]["exp5_cifar10"]))
     assert title == "exp5 with dataset, epochs"

@@ -1,5 +1,6 @@
 """The rules between an experiment's settings (embedgan.config.rules), without Snakemake: each rule
-broken on purpose once, named by its keys; a run's settings are checked when they are made."""
+broken on purpose once, named by its keys; a run's settings are checked when they are made, and
+with its data set's facts when its experiment is resolved from the config."""
 
 import dataclasses
 import re
@@ -9,7 +10,7 @@ import pytest
 
 from conftest import TRAIN_SETTINGS
 from embedgan.config import rules
-from embedgan.config.settings import Settings
+from embedgan.config.settings import Settings, load_config, resolve
 from embedgan.datasets.data import DATASETS
 from embedgan.errors import ConfigError
 
@@ -17,8 +18,6 @@ from embedgan.errors import ConfigError
 BROKEN = [
     (rules.check_names, {"generator": "gan"}, "unknown generator 'gan'; known: deconv, linear_deconv, dcgan"),
     (rules.check_names, {"text_pooling": "max"}, "unknown text_pooling 'max'; known: cls, mean"),
-    (rules.check_generator, {"generator": "linear_deconv"},
-     "generator 'linear_deconv' draws 32x32 images; dataset 'mnist' has 28x28"),
     (rules.check_generator, {"generator": "deconv", "generator_conditioning": "batchnorm"},
      "generator_conditioning 'batchnorm' needs a generator with BatchNorm layers to condition (dcgan); "
      "generator 'deconv' takes the code at its input"),
@@ -59,11 +58,23 @@ def test_every_rule_is_broken_once_above():
     assert {rule for rule, _, _ in BROKEN} | {rules.check_generator} == set(rules.RULES)
 
 
-def test_a_dcgan_needs_sides_divisible_by_4(monkeypatch):
+def test_the_generator_draws_its_data_sets_image_size():
+    with pytest.raises(ConfigError, match="generator 'linear_deconv' draws 32x32 images; dataset 'mnist' has 28x28"):
+        rules.check_image_size(SimpleNamespace(**fields(generator="linear_deconv")), DATASETS["mnist"])
     odd = dataclasses.replace(DATASETS["cifar10"], image_shape=(3, 30, 30))
-    monkeypatch.setitem(DATASETS, "cifar30", odd)
     with pytest.raises(ConfigError, match="generator 'dcgan' needs sides divisible by 4; dataset 'cifar30' has 30x30"):
-        rules.check_generator(SimpleNamespace(**fields(generator="dcgan", dataset="cifar30")))
+        rules.check_image_size(SimpleNamespace(**fields(generator="dcgan", dataset="cifar30")), odd)
+    rules.check_image_size(SimpleNamespace(**fields()), DATASETS["mnist"])
+    # checked where the experiment is resolved from the config, named by it
+    config = load_config(overrides={"experiments": {"exp4": {"generator": "linear_deconv"}}})
+    with pytest.raises(ConfigError, match="^config: experiments.exp4: generator 'linear_deconv' draws 32x32"):
+        resolve(config, "exp4", DATASETS)
+
+
+def test_settings_are_made_without_their_data_sets_facts():
+    """A job rebuilds a run's Settings from its history or model file: a data set of your own,
+    which it was not told about, is no reason to refuse them."""
+    assert Settings.of(fields(dataset="squares")).dataset == "squares"
 
 
 @pytest.mark.parametrize(
@@ -77,6 +88,6 @@ def test_a_dcgan_needs_sides_divisible_by_4(monkeypatch):
 )
 def test_probes_that_do_not_fit_the_experiment_are_refused(exp, merged, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
-        rules.check_probes(exp, merged)
+        rules.check_probes(exp, merged, DATASETS[merged["dataset"]])
     rules.check_probes("exp2", {"conditioning": "text", "dataset": "cifar10", "prompts": ["a kitten"],
-                                "morphs": [["cat", "dog"]]})
+                                "morphs": [["cat", "dog"]]}, DATASETS["cifar10"])

@@ -26,14 +26,14 @@ def settings(**changes):
 def fetched(tmp_path, mirror):
     def fetch(name):
         out = tmp_path / "datasets"
-        data.fetch(name, out / f"{name}.npz", out / f"{name}.json", str(mirror), str(tmp_path))
+        data.fetch(name, data.DATASETS[name], out / f"{name}.npz", out / f"{name}.json", str(mirror), str(tmp_path))
         return out / f"{name}.npz", out / f"{name}.json"
 
     return fetch
 
 
 def keras_dataset(mirror, name):
-    arrays = data.read_keras_npz(name, mirror / f"{name}.npz")
+    arrays = data.read_keras_npz(name, data.DATASETS[name], mirror / f"{name}.npz")
     return data.Dataset(classes=data.DATASETS[name].classes, **arrays)
 
 

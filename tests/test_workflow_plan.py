@@ -243,5 +243,6 @@ def test_the_workflow_runs_as_a_module_of_another_project(tmp_path, mirror):
         module.write("# edited\n")
     assert planned_jobs(project, "-n") == {
         ("evaluate", "exp5"), ("evaluate", "exp5/seed1"), ("curve", "exp5"), ("curve", "exp5/seed1"),
+        ("render", "exp5"),  # its nearest-image picture is drawn from the evaluation's nearest.npz
         ("plot_metrics", None), ("report", None), ("all", None)
     }

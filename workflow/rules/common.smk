@@ -60,17 +60,21 @@ def probes_of(experiment):
 
 
 def resolve_config():
-    """Every experiment resolved once, its settings and classifier checked, at the start
-    rather than when a job runs; a problem stops the workflow with its one message."""
+    """Every data set the config can name described and every experiment resolved, once, its
+    settings (with its data set's facts) and classifier checked, at the start rather than when
+    a job runs; a problem stops the workflow with its one message."""
     try:
-        data.define(config.get("datasets") or {})
+        described = data.described(config.get("datasets") or {})
         resolved = {
-            exp: experiment_settings.resolve(config, exp) for exp in EXPERIMENTS
+            exp: experiment_settings.resolve(config, exp, described)
+            for exp in EXPERIMENTS
         }
         datasets = sorted({e.settings.dataset for e in resolved.values()})
         for dataset in datasets:
             classifier_settings(dataset)
-            data.check_evaluation_size(dataset, config["eval_samples_per_class"])
+            data.check_evaluation_size(
+                dataset, described[dataset], config["eval_samples_per_class"]
+            )
         ladders = experiment_settings.check_ladders(config)
         ablations = experiment_settings.check_ablations(config)
         arms_of = arms.check_arms(config, resolved)
@@ -82,10 +86,11 @@ def resolve_config():
         }
     except ExpectedError as err:
         sys.exit(f"error: {err}")
-    return resolved, datasets, ladders, ablations, arms_of, sweeps
+    return described, resolved, datasets, ladders, ablations, arms_of, sweeps
 
 
-RESOLVED, DATASETS, LADDERS, ABLATIONS, ARMS, SWEEPS = resolve_config()
+# DATASET_INFO: the facts (datasets.data.DatasetInfo) of every data set the config can name.
+DATASET_INFO, RESOLVED, DATASETS, LADDERS, ABLATIONS, ARMS, SWEEPS = resolve_config()
 PROBES = {exp: probes_of(experiment) for exp, experiment in RESOLVED.items()}
 PAGE = "docs/results.md"  # the publish target's results page
 
@@ -182,6 +187,14 @@ def run_settings(name):
     """A run's training settings: its experiment's, with the run's seed."""
     run = RUN[name]
     return {**RESOLVED[run.experiment].training, "seed": run.seed}
+
+
+def training_priority(wildcards):
+    """A training job's priority: from its run's settings and its data set's facts."""
+    run = RUN[wildcards.run]
+    return scheduling.training_priority(
+        RESOLVED[run.experiment].settings, DATASET_INFO[run.dataset]
+    )
 
 
 def dataset_of(wildcards):

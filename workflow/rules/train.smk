@@ -12,7 +12,7 @@ rule train:
     benchmark:
         paths.benchmark_file("train", "{run}")
     # The longest trainings first, before any evaluation (embedgan.config.scheduling.training_priority).
-    priority: lambda w: scheduling.training_priority(RESOLVED[RUN[w.run].experiment].settings)
+    priority: training_priority
     conda:
         "../../environment.yaml"
     threads: config["train_threads"]

@@ -1,13 +1,20 @@
-"""Every rule between an experiment's settings, in one place: run when settings are made
-(Settings.of, and so when the workflow resolves each experiment, before any job), so that a
-bad pair stops `snakemake -n` with a message naming its keys; the builders trust their
-settings. Light (no torch): the workflow imports it when it starts."""
+"""Every rule between an experiment's settings, in one place, so that a bad pair stops
+`snakemake -n` with a message naming its keys; the builders trust their settings. The rules on
+the settings alone (RULES) run when settings are made (Settings.of: also in a job that rebuilds
+them from a history or a model file); those between the settings and their data set's facts
+(check_image_size, check_probes: a DatasetInfo) run where an experiment is resolved from the
+config (settings.resolve, when the workflow starts), which knows its data sets. Light (no
+torch): the workflow imports it when it starts."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from embedgan.config import kinds
-from embedgan.datasets.data import dataset_info
 from embedgan.errors import ConfigError
+
+if TYPE_CHECKING:
+    from embedgan.datasets.data import DatasetInfo
 
 
 def known(key: str, value, names) -> None:
@@ -22,8 +29,7 @@ def conditioning_kind(name: str) -> kinds.ConditioningKind:
 
 
 def check_names(s) -> None:
-    """Every name of a registry is one it has."""
-    dataset_info(s.dataset)
+    """Every name of a registry is one it has (the data set's: datasets.data.lookup)."""
     known("conditioning", s.conditioning, kinds.CONDITIONINGS)
     known("generator", s.generator, kinds.GENERATOR_SIDES)
     known("objective", s.objective, kinds.OBJECTIVES)
@@ -35,9 +41,9 @@ def check_names(s) -> None:
     known("discriminator_condition", s.discriminator_condition, kinds.DISCRIMINATOR_CONDITIONS)
 
 
-def check_generator(s) -> None:
-    """The generator draws the data set's image size, and takes the code where it is asked to."""
-    _, height, width = dataset_info(s.dataset).image_shape
+def check_image_size(s, info: DatasetInfo) -> None:
+    """The generator draws the image size of the data set (`info`, its facts)."""
+    _, height, width = info.image_shape
     sides = kinds.GENERATOR_SIDES[s.generator]
     if sides == "divisible by 4" and (height % 4 or width % 4):
         raise ConfigError(f"generator {s.generator!r} needs sides divisible by 4; dataset {s.dataset!r} has {height}x{width}")
@@ -45,6 +51,10 @@ def check_generator(s) -> None:
         raise ConfigError(
             f"generator {s.generator!r} draws {sides[0]}x{sides[1]} images; dataset {s.dataset!r} has {height}x{width}"
         )
+
+
+def check_generator(s) -> None:
+    """The generator takes the code where it is asked to."""
     if s.generator_conditioning == "batchnorm" and s.generator not in kinds.BATCHNORM_CONDITIONED:
         raise ConfigError(
             f"generator_conditioning 'batchnorm' needs a generator with BatchNorm layers to condition "
@@ -102,6 +112,7 @@ def check_text(s) -> None:
         )
 
 
+# The rules on the settings alone (check_image_size and check_probes need the data set's facts too).
 RULES = (check_names, check_generator, check_discriminator, check_noise, check_text)
 
 
@@ -114,9 +125,9 @@ def check_settings(settings) -> None:
 PROBE_KEYS = ("prompts", "heldout_captions", "caption_templates")
 
 
-def check_probes(exp: str, merged: dict) -> None:
+def check_probes(exp: str, merged: dict, info: DatasetInfo) -> None:
     """The probes an experiment's config asks for fit it: the text ones need text conditioning,
-    and every class they name is one of its data set's."""
+    and every class they name is one of its data set's (`info`, its facts)."""
     if not conditioning_kind(merged["conditioning"]).uses_text:
         for key in PROBE_KEYS:
             if key in merged:
@@ -124,7 +135,7 @@ def check_probes(exp: str, merged: dict) -> None:
                     f"config: experiments.{exp}.{key} needs text conditioning "
                     f"(the experiment's conditioning is {merged['conditioning']})"
                 )
-    classes = dataset_info(merged["dataset"]).classes
+    classes = info.classes
     named = [name for pair in merged.get("morphs", []) for name in pair]
     named += list(merged.get("heldout_captions", {}).get("synonyms", {}))
     for name in named:

@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from embedgan.config.kinds import ConditioningKind
-from embedgan.config.rules import check_probes, check_settings, conditioning_kind, noise_draws
+from embedgan.config.rules import (
+    check_image_size,
+    check_probes,
+    check_settings,
+    conditioning_kind,
+    noise_draws,
+)
+from embedgan.datasets.data import DatasetInfo, lookup
 from embedgan.errors import ConfigError
 
 # Keys a merged experiment must have; the config schema checks their types and values.
@@ -234,16 +241,20 @@ class Experiment:
         return canonical(self.merged.get(key, default))
 
 
-def resolve(config: dict, exp: str) -> Experiment:
-    """An experiment's entry resolved, and checked: its settings by every rule between them,
-    its probes against its conditioning and data set (a broken rule names the experiment)."""
+def resolve(config: dict, exp: str, datasets: dict[str, DatasetInfo]) -> Experiment:
+    """An experiment's entry resolved, and checked: its settings by every rule between them and
+    with its data set's facts (`datasets`: every data set the config can name, described once:
+    datasets.data.described), its probes against its conditioning and data set (a broken rule
+    names the experiment)."""
     merged = merged_experiment(config, exp)
     try:
         training = canonical(training_slice(merged, config["text_encoder"]))
         settings = Settings.of(training)
+        info = lookup(datasets, settings.dataset)  # unknown: a DataSourceError, its message unprefixed
+        check_image_size(settings, info)
     except ConfigError as err:
         raise ConfigError(f"config: experiments.{exp}: {err}") from None
-    check_probes(exp, merged)
+    check_probes(exp, merged, info)
     own = config["experiments"][exp]
     base = own.get("based_on")
     return Experiment(
@@ -256,7 +267,7 @@ def resolve(config: dict, exp: str) -> Experiment:
         # documents say what it changes instead)
         presentation={key: (own if own.get("based_on") else merged).get(key, "") for key in PRESENTATION_KEYS},
         seeds=own.get("seeds"),
-        changes=changes(resolve(config, base).settings, settings) if base else [],
+        changes=changes(resolve(config, base, datasets).settings, settings) if base else [],
     )
 
 
@@ -353,7 +364,7 @@ class Settings:
 
     def __post_init__(self):
         object.__setattr__(self, "noise_draws", noise_draws(self))  # frozen: its default resolved once, here
-        check_settings(self)  # every rule between settings (embedgan.config.rules)
+        check_settings(self)  # every rule on the settings alone (embedgan.config.rules)
 
     @property
     def conditioning_kind(self) -> ConditioningKind:

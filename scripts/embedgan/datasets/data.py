@@ -3,6 +3,10 @@ its source into one canonical .npz, and read it back.
 
 Canonical layout (written by `fetch`, read by `load`): x_train, x_test uint8 N x H x W x C;
 y_train, y_test int64 in 0..classes-1; classes: the class names.
+
+A data set's facts (DatasetInfo: image shape, classes, sizes, source) are described where a
+config is loaded (`described`; a fetch job's one data set: `describe`) and handed to whatever
+needs them; nothing here keeps them, so no job depends on what another call remembered.
 """
 
 from __future__ import annotations
@@ -92,30 +96,45 @@ class Dataset:
         return getattr(self, f"x_{name}"), getattr(self, f"y_{name}")
 
 
-# The config's own data sets (key `datasets`), described when the workflow starts (`define`).
-DEFINED: dict[str, DatasetInfo] = {}
-
-
 def canonical_files(name: str) -> dict[str, str]:
     return {"images": f"{CANONICAL_FOLDER}/{name}.npz", "manifest": f"{CANONICAL_FOLDER}/{name}.json"}
 
 
-def define(datasets: dict[str, dict]) -> None:
-    """Describe the data sets of your own that the config defines (their files' headers)."""
+def describe(name: str, source: dict | None = None) -> DatasetInfo:
+    """The facts of data set `name`: a built-in one's (`source` None), or those of one of your
+    own, `source` its entry under the config key `datasets`, read from its files' headers."""
     from embedgan.datasets import custom
 
-    for name, entry in datasets.items():
-        if name in DATASETS:
-            raise ConfigError(f"datasets.{name}: {name} is a built-in data set; give yours another name")
-        DEFINED[name] = DatasetInfo(**custom.describe(name, entry), source=entry)
+    if source is None:
+        return lookup(DATASETS, name)
+    if name in DATASETS:
+        raise ConfigError(f"datasets.{name}: {name} is a built-in data set; give yours another name")
+    return DatasetInfo(**custom.describe(name, source), source=source)
 
 
-def check_evaluation_size(name: str, samples_per_class: int) -> None:
+def described(own: dict[str, dict]) -> dict[str, DatasetInfo]:
+    """Every data set a config can name, by name: the built-in ones and those it defines under
+    the key `datasets` (`own`), each described once, where the config is loaded (the workflow's
+    start, a script), and handed to whatever needs a data set's facts."""
+    return {**DATASETS, **{name: describe(name, entry) for name, entry in own.items()}}
+
+
+def lookup(datasets: dict[str, DatasetInfo], name: str) -> DatasetInfo:
+    """The facts of data set `name` among `datasets` (those `described`)."""
+    if name not in datasets:
+        raise DataSourceError(
+            f"unknown dataset {name!r}; known: {', '.join(sorted(DATASETS))} and those defined under "
+            "the config key `datasets` (an image folder or a Keras-layout .npz)"
+        )
+    return datasets[name]
+
+
+def check_evaluation_size(name: str, info: DatasetInfo, samples_per_class: int) -> None:
     """Refuse, when the workflow starts, an `eval_samples_per_class` larger than half (rounded
-    down) of a class's test images where the data set's size is known then (a data set of your own):
-    the evaluation's fair references draw real sets of that size from it, and would stop after
-    training."""
-    fewest = dataset_info(name).test_per_class
+    down) of a class's test images of data set `name` (`info`, its facts) where its size is known
+    then (a data set of your own): the evaluation's fair references draw real sets of that size
+    from it, and would stop after training."""
+    fewest = info.test_per_class
     if fewest is None:
         return
     half = fewest // 2  # metrics.split_reference: the reference half, the smaller, draws the perfect sets
@@ -127,28 +146,6 @@ def check_evaluation_size(name: str, samples_per_class: int) -> None:
         )
 
 
-def remember(name: str, image_shape: tuple[int, int, int], classes: tuple[str, ...]) -> None:
-    """A data set known from a model file (embedgan sample reads one outside the workflow)."""
-    if name not in DATASETS:
-        DEFINED.setdefault(name, DatasetInfo(tuple(image_shape), tuple(classes), 0))
-
-
-def dataset_info(name: str) -> DatasetInfo:
-    """A built-in data set, one the config defines, or (in a job of the workflow that defined
-    it) one whose canonical manifest was fetched."""
-    if name in DATASETS:
-        return DATASETS[name]
-    if name not in DEFINED and Path(canonical_files(name)["manifest"]).is_file():
-        record = json.loads(Path(canonical_files(name)["manifest"]).read_text())
-        DEFINED[name] = DatasetInfo(tuple(record["image_shape"]), tuple(record["classes"]), sum(record["counts"]["train"]))
-    if name not in DEFINED:
-        raise DataSourceError(
-            f"unknown dataset {name!r}; known: {', '.join(sorted(DATASETS))} and those defined under "
-            "the config key `datasets` (an image folder or a Keras-layout .npz)"
-        )
-    return DEFINED[name]
-
-
 def sha256_file(path: str | os.PathLike) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -157,9 +154,9 @@ def sha256_file(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def _validate(name: str, arrays: dict[str, np.ndarray], origin: str) -> dict:
-    """Check shapes, dtypes and labels; return the arrays in canonical form."""
-    info = dataset_info(name)
+def _validate(name: str, info: DatasetInfo, arrays: dict[str, np.ndarray], origin: str) -> dict:
+    """Check shapes, dtypes and labels against data set `name`'s facts (`info`); return the
+    arrays in canonical form."""
     canonical = {}
     for split in SPLITS:
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
@@ -197,8 +194,8 @@ def _validate(name: str, arrays: dict[str, np.ndarray], origin: str) -> dict:
     return canonical
 
 
-def read_keras_npz(name: str, path: Path) -> dict[str, np.ndarray]:
-    """Read a Keras-layout .npz (x_train, y_train, x_test, y_test)."""
+def read_keras_npz(name: str, info: DatasetInfo, path: Path) -> dict[str, np.ndarray]:
+    """Read a Keras-layout .npz (x_train, y_train, x_test, y_test) of data set `name`."""
     try:
         with np.load(path, allow_pickle=False) as npz:
             missing = [
@@ -215,14 +212,13 @@ def read_keras_npz(name: str, path: Path) -> dict[str, np.ndarray]:
             f"{path}: cannot be read as .npz ({err}); the file is truncated or not a "
             "Keras-layout .npz: copy it again"
         ) from err
-    return _validate(name, arrays, str(path))
+    return _validate(name, info, arrays, str(path))
 
 
-def read_torchvision(name: str, root: Path, download: bool) -> dict[str, np.ndarray]:
-    """Read (and optionally download) a data set with torchvision's own loader."""
+def read_torchvision(name: str, info: DatasetInfo, root: Path, download: bool) -> dict[str, np.ndarray]:
+    """Read (and optionally download) a built-in data set with torchvision's own loader."""
     import torchvision
 
-    info = dataset_info(name)
     dataset_class = getattr(torchvision.datasets, info.torchvision_class)
     arrays = {}
     for split in SPLITS:
@@ -241,7 +237,7 @@ def read_torchvision(name: str, root: Path, download: bool) -> dict[str, np.ndar
             ) from err
         arrays[f"x_{split}"] = np.asarray(ds.data)
         arrays[f"y_{split}"] = np.asarray(ds.targets)
-    return _validate(name, arrays, f"torchvision {info.torchvision_class} in {root}")
+    return _validate(name, info, arrays, f"torchvision {info.torchvision_class} in {root}")
 
 
 def check_listed_sha256(path: Path) -> None:
@@ -261,9 +257,8 @@ def check_listed_sha256(path: Path) -> None:
         )
 
 
-def read_mirror(name: str, mirror: Path) -> tuple[dict[str, np.ndarray], Path]:
-    """Read a data set from a local copy: a Keras .npz or torchvision's folder layout."""
-    info = dataset_info(name)
+def read_mirror(name: str, info: DatasetInfo, mirror: Path) -> tuple[dict[str, np.ndarray], Path]:
+    """Read a built-in data set from a local copy: a Keras .npz or torchvision's folder layout."""
     if not mirror.is_dir():
         raise DataSourceError(
             f"mirror folder {mirror} (config key `mirror`) does not exist"
@@ -271,9 +266,9 @@ def read_mirror(name: str, mirror: Path) -> tuple[dict[str, np.ndarray], Path]:
     for file_name in info.mirror_files:
         if (mirror / file_name).is_file():
             check_listed_sha256(mirror / file_name)
-            return read_keras_npz(name, mirror / file_name), mirror / file_name
+            return read_keras_npz(name, info, mirror / file_name), mirror / file_name
     if (mirror / info.torchvision_folder).is_dir():
-        return read_torchvision(name, mirror, download=False), mirror / info.torchvision_folder
+        return read_torchvision(name, info, mirror, download=False), mirror / info.torchvision_folder
     raise DataSourceError(
         f"mirror folder {mirror} holds no copy of {name}: expected one of "
         f"{', '.join(info.mirror_files)} (Keras .npz) or torchvision's folder "
@@ -281,24 +276,26 @@ def read_mirror(name: str, mirror: Path) -> tuple[dict[str, np.ndarray], Path]:
     )
 
 
-def fetch(name: str, output: Path, manifest: Path, mirror: str | None, download_dir: str) -> dict:
-    """Write the canonical .npz and its manifest; nothing is written if a check fails."""
-    info = dataset_info(name)
+def fetch(
+    name: str, info: DatasetInfo, output: Path, manifest: Path, mirror: str | None, download_dir: str
+) -> dict:
+    """Write the canonical .npz and its manifest of data set `name` (`info`: its facts, `describe`);
+    nothing is written if a check fails."""
     if info.source is not None and "npz" in info.source:  # a Keras-layout file of your own
-        arrays = read_keras_npz(name, Path(info.source["npz"]))
+        arrays = read_keras_npz(name, info, Path(info.source["npz"]))
         source = {"kind": "npz", "path": str(info.source["npz"])}
     elif info.source is not None:  # an image folder
         from embedgan.datasets import custom
 
-        arrays = _validate(name, custom.read_folder(name, info.source, info.image_shape), info.source["folder"])
+        arrays = _validate(name, info, custom.read_folder(name, info.source, info.image_shape), info.source["folder"])
         source = {"kind": "folder", "path": str(info.source["folder"])}
     elif mirror:
-        arrays, origin = read_mirror(name, Path(mirror))
+        arrays, origin = read_mirror(name, info, Path(mirror))
         source = {"kind": "mirror", "path": str(origin)}
         if origin.is_file():
             source["sha256"] = sha256_file(origin)
     else:
-        arrays = read_torchvision(name, Path(download_dir), download=True)
+        arrays = read_torchvision(name, info, Path(download_dir), download=True)
         source = {"kind": "torchvision", "path": str(download_dir)}
     with atomic_path(output) as tmp:
         with open(tmp, "wb") as handle:

@@ -14,7 +14,7 @@ from pathlib import Path
 from embedgan.config import paths
 from embedgan.config.runs import Run
 from embedgan.config.settings import NOISE_OPTIONS, Experiment, changes
-from embedgan.datasets.data import dataset_info
+from embedgan.datasets.data import DATASETS
 from embedgan.documents import files
 
 # The notebook's five experiments at its own scale (docs/experiments.md), in its order: the
@@ -34,7 +34,7 @@ def notebook_scale(exp: str) -> dict | None:
     entry = NOTEBOOK.get(exp)
     if entry is None:
         return None
-    images = dataset_info(entry["dataset"]).full_train_images
+    images = DATASETS[entry["dataset"]].full_train_images  # the notebook's are built in
     return {"images": images, "batch_size": entry["batch_size"], "epochs": entry["epochs"]}
 
 

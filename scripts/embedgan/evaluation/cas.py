@@ -30,6 +30,7 @@ def training_settings(classifier: dict, cas: dict, seed: int) -> dict:
 
 def score(
     dataset_name: str,
+    num_classes: int,
     images: torch.Tensor,
     labels: torch.Tensor,
     settings: dict,
@@ -38,8 +39,10 @@ def score(
     checkpoint: str,
     run_fingerprint: str,
 ) -> dict:
-    """Train on (images, labels), score on the real test split."""
-    model, elapsed = fit(dataset_name, images, labels, settings, device, checkpoint, run_fingerprint, test)
+    """Train on (images, labels) of `num_classes` classes, score on the real test split."""
+    model, elapsed = fit(
+        dataset_name, num_classes, images, labels, settings, device, checkpoint, run_fingerprint, test
+    )
     return {**test_accuracy(model, *test), "train_images": len(labels), "wall_time_s": elapsed,
             "device": str(next(model.parameters()).device)}  # where it trained and scored
 
@@ -64,7 +67,7 @@ def generated_score(
     # A checkpoint belongs to these settings and these very images.
     drawn = hashlib.sha256(images.tobytes()).hexdigest()
     identity = fingerprint({**settings, "run": run.made_for(), "images": drawn}, manifest_path)
-    result = score(run.dataset, generated, labels, settings, test, device, checkpoint, identity)
+    result = score(run.dataset, len(dataset.classes), generated, labels, settings, test, device, checkpoint, identity)
     return {"run": run.record(), "images_per_class": per_class, "stochastic": stochastic, **result}
 
 
@@ -96,7 +99,8 @@ def real_score(
         labels = torch.from_numpy(dataset.y_train[picked]).to(device)
         settings = training_settings(classifier, cas, seed)
         identity = fingerprint({**settings, "images_per_class": per_class}, manifest_path)
-        results.append(score(dataset_name, images, labels, settings, test, device, checkpoint_of(checkpoint, seed), identity))
+        results.append(score(dataset_name, len(dataset.classes), images, labels, settings, test, device,
+                             checkpoint_of(checkpoint, seed), identity))
         log.info("real images, seed %d: test accuracy %.4f", seed, results[-1]["test_accuracy"])
     accuracies = [r["test_accuracy"] for r in results]
     return {

@@ -15,7 +15,6 @@ from torch import nn
 from tqdm import tqdm
 
 from embedgan.datasets import data as datasets
-from embedgan.datasets.data import dataset_info
 from embedgan.datasets.images import nhwc_to_nchw, to_model_range
 from embedgan.evaluation.classifier import build_classifier, predict
 from embedgan.machine.devices import make_current
@@ -44,6 +43,7 @@ def augment(
 
 def fit(
     name: str,
+    num_classes: int,
     images: torch.Tensor,
     labels: torch.Tensor,
     settings: dict,
@@ -52,13 +52,14 @@ def fit(
     run_fingerprint: str,
     test: tuple[torch.Tensor, torch.Tensor],
 ) -> tuple[nn.Module, float]:
-    """(the classifier of data set `name` trained on uint8 `images` and their `labels` with
+    """(the classifier of data set `name` (`num_classes` classes, as its loaded Dataset has)
+    trained on uint8 `images` and their `labels` with
     `settings` (epochs, batch_size, lr, seed), its training time): AdamW with a one-cycle
     schedule, random shifts (and flips for colour images, as CIFAR-10's); a checkpoint after every epoch, resumed
     from (the caller removes it once its outputs are written). `test`: images and labels whose accuracy the log gives after each epoch."""
     image_shape = tuple(images.shape[1:])
     seed_everything(settings["seed"])
-    model = build_classifier(image_shape, len(dataset_info(name).classes)).to(device)
+    model = build_classifier(image_shape, num_classes).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=settings["lr"], weight_decay=5e-4)
     batch_size, epochs = settings["batch_size"], settings["epochs"]
     steps_per_epoch = math.ceil(len(labels) / batch_size)
@@ -150,7 +151,8 @@ def train_classifier(
     images, labels = split_on(dataset, "train", device)
     test = split_on(dataset, "test", device)
     model, elapsed = fit(
-        name, images, labels, settings, device, checkpoint, fingerprint(settings, manifest_path), test
+        name, len(dataset.classes), images, labels, settings, device, checkpoint,
+        fingerprint(settings, manifest_path), test,
     )
     summary = {
         "dataset": name,

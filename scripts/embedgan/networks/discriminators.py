@@ -9,7 +9,6 @@ import torch
 from torch import nn
 
 from embedgan.config.kinds import OBJECTIVES, SCORE_AND_CLASSES
-from embedgan.datasets.data import dataset_info
 
 
 class Float32Output(nn.Module):
@@ -126,16 +125,15 @@ def with_spectral_norm(module: nn.Module) -> nn.Module:
 
 
 def build_discriminator(
-    settings, image_shape: tuple[int, int, int], code_dim: int | None = None
+    settings, image_shape: tuple[int, int, int], num_classes: int, code_dim: int | None = None
 ) -> nn.Module | None:
     """The discriminator of a run's Settings (whose rules, embedgan.config.rules, say it answers
-    what its objective needs), judging the classes of its data set; with text conditioning a
-    projection discriminator takes the caption code (`code_dim` values)."""
+    what its objective needs), judging the `num_classes` classes of its data set; with text
+    conditioning a projection discriminator takes the caption code (`code_dim` values)."""
     if settings.discriminator is None:
         return None
     build = DISCRIMINATORS[settings.discriminator]
-    classes = len(dataset_info(settings.dataset).classes)
-    discriminator = build(image_shape, settings, classes, code_dim if settings.conditioning_kind.uses_text else None)
+    discriminator = build(image_shape, settings, num_classes, code_dim if settings.conditioning_kind.uses_text else None)
     if OBJECTIVES[settings.objective].needs == SCORE_AND_CLASSES:
         discriminator = WithRealFakeHead(discriminator)
     return with_spectral_norm(discriminator) if settings.spectral_norm else discriminator

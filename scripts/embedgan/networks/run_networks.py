@@ -115,7 +115,7 @@ def build_networks(settings, image_shape: tuple[int, int, int], classes) -> Netw
     # A text discriminator judges with the caption code, or with the encoder's states.
     states = settings.discriminator_condition == "states"
     judged = conditioner.state_dim if states else conditioner.out_dim
-    discriminator = build_discriminator(settings, image_shape, judged)
+    discriminator = build_discriminator(settings, image_shape, len(classes), judged)
     augmentation = (
         ConditioningAugmentation(conditioner.out_dim) if settings.conditioning_augmentation else None
     )

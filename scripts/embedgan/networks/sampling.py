@@ -11,7 +11,6 @@ from torch import nn
 
 from embedgan.config.runs import Run
 from embedgan.config.settings import Settings
-from embedgan.datasets.data import remember
 from embedgan.datasets.images import to_uint8
 from embedgan.networks import model_file
 from embedgan.networks.generators import build_generator
@@ -87,7 +86,6 @@ def load_generator(model_path: str, device: torch.device, run: Run | None) -> Tr
     """The generator of `run` from its model file (refused where the file is another run's;
     None: the file's own run)."""
     model = model_file.load(model_path, run)
-    remember(model.settings["dataset"], model.image_shape, model.classes)  # a data set of your own, too
     settings = Settings.of(model.settings)
     codes = model.class_codes
     layout = InputLayout.of(settings, codes.shape[1])
