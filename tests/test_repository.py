@@ -43,7 +43,7 @@ def test_every_local_picture_a_committed_page_links_is_committed():
 
 def test_no_file_the_publish_target_writes_is_ignored():
     experiments = list(yaml.safe_load((REPO / "config" / "config.yaml").read_text())["experiments"])
-    for preset in ("study.yaml", "noise.yaml", "ladder.yaml", "ablation.yaml"):
+    for preset in ("study.yaml", "noise.yaml", "ladder.yaml", "ablation.yaml", "ablation_rows.yaml"):
         path = REPO / "config" / preset
         if path.exists():
             experiments += list(yaml.safe_load(path.read_text()).get("experiments", {}))

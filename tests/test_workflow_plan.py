@@ -43,22 +43,21 @@ def test_cpu_preset_is_valid_and_plans_the_same_jobs(workflow_copy):
     assert ("train", "exp4") in jobs and len([j for j in jobs if j[0] == "train"]) == 5
 
 
-def test_study_preset_plans_the_results_page_with_the_ladder_the_ablation_and_the_arms(workflow_copy):
+def test_study_preset_plans_the_results_page_with_the_ladder_the_arms_and_the_sweep(workflow_copy):
     jobs = planned_jobs(
         workflow_copy, "publish", "--configfile", "config/ladder.yaml", "config/study.yaml", "config/ablation.yaml"
     )
     ladder = {"exp3_noise", "exp3_acgan", "cgan_cifar10", "exp5_noise", "exp5_acgan", "cgan_mnist", "cgan_text"}
     ablation = yaml.safe_load((workflow_copy / "config" / "ablation.yaml").read_text())
-    rows = {exp for rows in ablation["ablations"].values() for exp in rows}
     arms = {exp for roles in ablation["arms"].values() for exp in roles.values()}
-    assert rows | arms <= {*EXPERIMENTS, *ladder, *ablation["experiments"]}
-    # each experiment trains once per seed of its own seeds: the arms three times (MNIST), twice (text)
+    assert arms <= {*EXPERIMENTS, *ladder, *ablation["experiments"]} and "ablations" not in ablation
+    # each experiment trains once per seed of its own seeds: the arms five times (MNIST), three (text)
     runs = {
         exp if seed == 0 else f"{exp}/seed{seed}"
         for exp in {*EXPERIMENTS, *ladder, *ablation["experiments"]}
         for seed in ablation["experiments"].get(exp, {}).get("seeds", [0])
     }
-    assert {"cgan_mnist_ca/seed2", "cgan_text_embedding/seed1"} <= runs and "abl_mnist_g_ema/seed1" not in runs
+    assert {"cgan_mnist_ca/seed4", "cgan_mnist/seed4", "cgan_text_embedding/seed2"} <= runs
     # and the KL sweep trains each augmented MNIST arm once per weight, on its own seed
     sweep = ablation["kl_sweeps"]["mnist"]
     swept = {f"{ablation['arms']['mnist'][role]}_kl{w:g}".replace(".", "p")
@@ -72,6 +71,17 @@ def test_study_preset_plans_the_results_page_with_the_ladder_the_ablation_and_th
     study = yaml.safe_load((workflow_copy / "config" / "study.yaml").read_text())["experiments"]
     assert study["exp5"]["epochs"] * 60_000 // 128 == study["cgan_mnist"]["epochs"] * 60_000 // 64
     assert study["exp3"]["epochs"] == study["cgan_cifar10"]["epochs"]
+
+
+def test_the_ablation_rows_cut_for_the_budget_are_a_preset_of_their_own(workflow_copy):
+    jobs = planned_jobs(
+        workflow_copy, "publish", "--configfile", "config/ladder.yaml", "config/study.yaml", "config/ablation.yaml",
+        "config/ablation_rows.yaml",
+    )
+    rows = yaml.safe_load((workflow_copy / "config" / "ablation_rows.yaml").read_text())
+    assert set(rows["ablations"]["mnist"][3:]) == set(rows["experiments"])  # after the control and two arms
+    assert {exp for rule, exp in jobs if rule == "train"} >= set(rows["experiments"])
+    assert "abl_mnist_g_ema/seed1" not in {exp for rule, exp in jobs if rule == "train"}  # one run a row
 
 
 def test_an_invalid_config_is_refused_with_the_key(workflow_copy):
