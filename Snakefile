@@ -1,6 +1,6 @@
 # embedgan: generators fed a learned label or text embedding instead of noise.
 # Stages: fetch data -> train each experiment (and a reference classifier per data set) ->
-# sample -> render pictures -> evaluate -> report; `publish`: the results page under docs/.
+# sample, evaluate -> render pictures -> report; `publish`: the results page under docs/.
 
 
 include: "workflow/rules/common.smk"

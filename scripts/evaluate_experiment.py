@@ -62,6 +62,5 @@ with log_to(snakemake.log[0]):
         run.made_for(),
         images=np.stack([images[0], dataset.x_train[first].transpose(0, 3, 1, 2)]),
         distances=np.array(metrics["nearest_train_distances"][: len(classes)]),
-        classes=np.array(classes),
     )
     print(f"accuracy {metrics['accuracy']:.3f}, Frechet distance {metrics['frechet_distance']:.3f}")

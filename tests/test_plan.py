@@ -166,3 +166,31 @@ def test_a_derived_run_whose_base_does_not_run_is_described_by_every_key_it_chan
     title, description = presentation_of(Presentation(**study["experiments"]["exp5_cifar10"]))
     assert title == "exp5 with dataset, epochs"
     assert description == "exp5 with dataset: mnist -> cifar10; epochs: 50 -> 3."
+
+
+def test_the_wall_time_tables_jobs_are_the_workflows_rules_over_the_studys_names():
+    """Every rule's benchmark pattern expanded over the names of this study; the trainings (their
+    loops keep their own time), the probes an experiment does not ask for, the jobs the config
+    does not make and the patterns of another project's rules are no rows."""
+    patterns = [
+        "benchmarks/train/{run}.tsv", "benchmarks/evaluate/{run}.tsv", "benchmarks/morph/{exp}.tsv",
+        "benchmarks/cas_real/{dataset}.tsv", "benchmarks/plot_metrics.tsv", "benchmarks/fetch_inception.tsv",
+        "benchmarks/report.tsv", "bench/{sample}.tsv", "benchmarks/mine/{sample}.tsv",
+        "prefix/benchmarks/pair/{exp}/{dataset}.tsv",
+    ]
+    runs_of = {"exp4": runs_of_exp("exp4", [0, 1]), "exp5": runs_of_exp("exp5", None)}
+    page = plan.page_params(runs_of, ["mnist"], "snakemake publish", patterns, probes={"exp4": ["morph"], "exp5": []})
+    assert page["benchmarks"] == {
+        "evaluate exp4": "benchmarks/evaluate/exp4.tsv", "evaluate exp4/seed1": "benchmarks/evaluate/exp4/seed1.tsv",
+        "evaluate exp5": "benchmarks/evaluate/exp5.tsv", "morph exp4": "benchmarks/morph/exp4.tsv",
+        "cas_real mnist": "benchmarks/cas_real/mnist.tsv", "plot_metrics": "benchmarks/plot_metrics.tsv",
+        "pair exp4 mnist": "prefix/benchmarks/pair/exp4/mnist.tsv", "pair exp5 mnist": "prefix/benchmarks/pair/exp5/mnist.tsv",
+    }
+    with_inception = plan.page_params(runs_of, ["mnist"], "", patterns, inception=True)["benchmarks"]
+    assert "fetch_inception" in with_inception and "morph exp4" not in with_inception  # no experiment asks
+
+
+def runs_of_exp(exp: str, seeds: list[int] | None):
+    from embedgan.config.runs import runs_of
+
+    return runs_of(exp, 0, "mnist", seeds)

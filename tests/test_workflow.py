@@ -440,9 +440,11 @@ def test_nothing_to_do_after_a_finished_run(finished_run):
     assert planned_jobs(workdir, *args) == set()
 
 
-# The jobs that compute (the reference classifiers too): an edit to how results are shown
-# reruns none of them.
-COMPUTING = {"train", "train_classifier", "sample", "evaluate", "cas", "cas_real", "curve", "captions"}
+# The jobs that compute (the data sets' fetches and the reference classifiers too): an edit to
+# how results are shown reruns none of them. (The probes' pictures, morph and prompts, run the
+# generator and draw in one job of seconds: a drawing edit reruns them.)
+COMPUTING = {"fetch_dataset", "fetch_inception", "train", "train_classifier", "sample", "evaluate", "cas", "cas_real",
+             "curve", "captions"}
 
 
 @contextlib.contextmanager

@@ -206,6 +206,11 @@ def test_each_rule_lists_every_package_module_its_script_imports(workflow_copy):
     assert {"evaluation/classifier", "evaluation/metrics", "networks/sampling"} <= inputs["evaluate"]
     # judging imports no training code: editing a training loop reruns no evaluation by itself
     assert not {"training/train", "training/checkpoints", "training/capture"} & inputs["evaluate"]
+    # computing imports nothing that shows results or names where files lie: editing those reruns none
+    computing = ("fetch_dataset", "train", "train_classifier", "evaluate", "cas", "cas_real", "curve")
+    assert set(computing) <= set(inputs)
+    for rule in computing:
+        assert not {m for m in inputs[rule] if m.startswith("documents/") or m == "config/paths"}, rule
 
 
 DEPLOYING_SNAKEFILE = """configfile: "config/config.yaml"

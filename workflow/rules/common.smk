@@ -233,10 +233,12 @@ wildcard_constraints:
 
 
 def benchmark_patterns():
-    """Each rule's benchmark pattern, as the workflow defines it (the wall-time table's jobs):
-    called by the publish rule, included after every rule with a benchmark."""
+    """Each of this workflow's rules' benchmark pattern (the wall-time table's jobs): called by
+    the publish rule, included after every rule with a benchmark; a project that uses the
+    workflow as a module keeps its own rules' benchmarks out of the page."""
+    own = SOURCE / "workflow"
     return [
         strip_wildcard_constraints(str(rule.benchmark))
         for rule in workflow.rules
-        if rule.benchmark
+        if rule.benchmark and Path(rule.snakefile).resolve().is_relative_to(own)
     ]

@@ -24,7 +24,13 @@ rule publish:
         document="page",
         study=STUDY,
         page=plan.page_params(
-            RUNS_OF, DATASETS, run_command(), benchmark_patterns(), list(ARMS)
+            RUNS_OF,
+            DATASETS,
+            run_command(),
+            benchmark_patterns(),
+            list(ARMS),
+            PROBES,
+            config["inception_metrics"],
         ),
     script:
         "../../scripts/write_document.py"

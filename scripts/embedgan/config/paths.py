@@ -12,11 +12,11 @@ import json
 from pathlib import Path
 
 from embedgan.config.runs import Run
-from embedgan.datasets.data import canonical_files
 
 RESULTS = "results"
 LOGS = "logs"
 BENCHMARKS = "benchmarks"
+DATASETS = "resources/datasets"  # every data set in one canonical file, with its manifest
 # The standard FID Inception-v3 weights (torch-fidelity's), for inception_metrics: true.
 INCEPTION_WEIGHTS = "resources/inception/weights-inception-2015-12-05-6726825d.pth"
 # A data set's reference classifier and its real-image CAS, under results/classifiers/.
@@ -76,8 +76,8 @@ def benchmark_file(rule: str, job: str | None = None) -> str:
 
 
 def dataset_files(dataset: str) -> dict[str, str]:
-    """The canonical data file and its manifest (their folder: datasets.data.CANONICAL_FOLDER)."""
-    return canonical_files(dataset)
+    """A data set's canonical data file and its manifest (written by its fetch job)."""
+    return {"images": f"{DATASETS}/{dataset}.npz", "manifest": f"{DATASETS}/{dataset}.json"}
 
 
 def run_file(run: Run, artifact: str) -> str:

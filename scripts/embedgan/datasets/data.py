@@ -26,10 +26,6 @@ from embedgan.runtime import atomic_path
 SPLITS = ("train", "test")
 
 
-# Where the canonical files of every data set are written (config.paths.dataset_files).
-CANONICAL_FOLDER = "resources/datasets"
-
-
 @dataclass(frozen=True)
 class DatasetInfo:
     image_shape: tuple[int, int, int]  # C, H, W, as the models take images
@@ -94,10 +90,6 @@ class Dataset:
 
     def split(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         return getattr(self, f"x_{name}"), getattr(self, f"y_{name}")
-
-
-def canonical_files(name: str) -> dict[str, str]:
-    return {"images": f"{CANONICAL_FOLDER}/{name}.npz", "manifest": f"{CANONICAL_FOLDER}/{name}.json"}
 
 
 def describe(name: str, source: dict | None = None) -> DatasetInfo:

@@ -7,11 +7,13 @@ The workflow's rules get these as params and inputs; the documents' writers read
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from pathlib import Path
 
 from embedgan.config import paths
+from embedgan.config.kinds import CONDITIONINGS
 from embedgan.config.runs import Run
 from embedgan.config.settings import NOISE_OPTIONS, Experiment, changes
 from embedgan.datasets.data import DATASETS
@@ -195,22 +197,29 @@ def document_inputs(
 OWN_CLOCK = ("train", "train_classifier")
 
 
-def job_benchmarks(patterns: list[str], names: dict[str, list[str]]) -> dict[str, str]:
+def job_benchmarks(
+    patterns: list[str], names: dict[str, list[str]], made: dict[str, list[str] | bool] | None = None
+) -> dict[str, str]:
     """Each job of the run -> its benchmark file, from the workflow's own rules: `patterns`, each
     rule's benchmark (embedgan.config.paths.benchmark_file: benchmarks/<rule>/<job>.tsv, or
-    benchmarks/<rule>.tsv for a single job), each expanded over the study's `names` of its
-    wildcard (run, exp, dataset, arms). A job the run did not make has no file, and no row."""
+    benchmarks/<rule>.tsv for a single job), expanded over the study's `names` of its wildcards
+    (run, exp, dataset, arms). `made`: the rules whose jobs the run's config decides (a probe:
+    the experiments that ask for it; a single job: whether it runs at all), so that a file an
+    earlier config left is no row. A job that did not run has no file, and no row; a pattern
+    that is not the workflow's own shape is left out."""
     jobs = {}
     for pattern in patterns:
         parts = Path(pattern).parts
-        rule = Path(parts[parts.index(paths.BENCHMARKS) + 1]).stem  # a module's prefix before it
-        if rule in OWN_CLOCK:
+        if paths.BENCHMARKS not in parts[:-1]:
             continue
+        rule = Path(parts[parts.index(paths.BENCHMARKS) + 1]).stem  # a module's prefix before it
         wildcards = re.findall(r"{(\w+)}", pattern)
-        if not wildcards:
-            jobs[rule] = pattern
-        for wildcard in wildcards:
-            jobs.update({f"{rule} {value}": pattern.format(**{wildcard: value}) for value in names[wildcard]})
+        if rule in OWN_CLOCK or not set(wildcards) <= set(names) or (made or {}).get(rule, True) is False:
+            continue
+        choices = [(made or {}).get(rule) if (made or {}).get(rule) is not None else names[w] for w in wildcards]
+        for values in itertools.product(*choices):
+            job = " ".join([rule, *values])
+            jobs[job] = pattern.format(**dict(zip(wildcards, values, strict=True)))
     return jobs
 
 
@@ -226,10 +235,15 @@ def run_command(configfiles: list[str], overrides: dict) -> str:
 
 def page_params(
     runs_of: dict[str, list[Run]], datasets: list[str], command: str, benchmarks: list[str], arms: list[str] = (),
+    probes: dict[str, list[str]] | None = None, inception: bool = False,
 ) -> dict:
     """What the results page adds to the study's params: the notebook's scale of each
-    experiment, each job's benchmark file (`benchmarks`: the rules' patterns), the run's command
-    and the README it updates."""
+    experiment, each job's benchmark file (`benchmarks`: the rules' patterns; `probes`: the
+    probes each experiment asks for, each a rule; `inception`: whether the Inception weights are
+    fetched), the run's command and the README it updates."""
+    every_probe = {probe for kind in CONDITIONINGS.values() for probe in kind.probes}  # each a rule
+    made = {probe: [exp for exp, listed in (probes or {}).items() if probe in listed] for probe in every_probe}
+    made.update({"fetch_inception": inception, "report": False})  # publish makes the page, not the report
     names = {
         "run": [run.name for exp_runs in runs_of.values() for run in exp_runs],
         "exp": list(runs_of),
@@ -238,7 +252,7 @@ def page_params(
     }
     return {
         "notebook": {exp: notebook_scale(exp) for exp in runs_of},
-        "benchmarks": job_benchmarks(benchmarks, names),
+        "benchmarks": job_benchmarks(benchmarks, names, made),
         "command": command,
         "readme": "README.md",
     }

@@ -1,6 +1,6 @@
 """The documents' tables: the one markdown table helper, and the metric tables of every section:
-a row per experiment (or class), the columns a table takes from the catalogue of metrics
-(embedgan.evaluation.catalogue.TABLES), each cell the metric (over several seeds: their mean and,
+a row per experiment (or class), the columns a table takes from how metrics are shown
+(embedgan.documents.labels.TABLES), each cell the metric (over several seeds: their mean and,
 in square brackets, its 95% interval by the one rule of intervals.mean_interval, inside the
 metric's range) and, in round brackets, a perfect generator's on the same work (± its spread over
 draws or seeds where it has one)."""
@@ -29,7 +29,7 @@ def table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
 
 
 def fmt(key: str, value: float, short: bool = False) -> str:
-    """A value of metric `key` in the catalogue's form (its compact one where `short`)."""
+    """A value of metric `key` in its shown form (labels: its compact one where `short`)."""
     metric = METRICS[key]
     return number(value, metric.short if short else metric.form)
 
@@ -113,7 +113,7 @@ def row(study: Study, name: str, first_run_only: bool = False) -> Row:
 def metric_table(
     table_name: str, lead: Sequence[str], rows: Iterable[tuple[Sequence[object], Row]], short: bool = False
 ) -> list[str]:
-    """The table `table_name` of the catalogue: per row its `lead` cells, then a cell per metric."""
+    """The table `table_name` (labels.TABLES): per row its `lead` cells, then a cell per metric."""
     keys = columns(table_name)
     return table(
         [*lead, *(METRICS[key].heading for key in keys)],

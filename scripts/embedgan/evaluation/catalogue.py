@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-PRDC = ("precision", "recall", "density", "coverage")
+from embedgan.evaluation.metrics import PRDC
+
 # PRDC taken within each class (the generated images of a class against real images of that
 # class) and averaged over the classes: variety that counts only images of the intended class.
 CLASS_PRDC = {"class_recall": "recall", "class_coverage": "coverage"}

@@ -30,11 +30,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from embedgan.errors import ConfigError
-from embedgan.evaluation.catalogue import PRDC
 from embedgan.evaluation.classifier import predict
 from embedgan.training.objectives import total_variation
 
 FLOOR_DRAWS = 10  # real sets drawn for the perfect generator's score (its spread needs several)
+PRDC = ("precision", "recall", "density", "coverage")  # Naeem et al.'s four numbers
 PRDC_K = 5  # nearest neighbours of the precision / recall / density / coverage balls (Naeem et al.)
 
 
