@@ -185,6 +185,7 @@ def test_the_wall_time_tables_jobs_are_the_workflows_rules_over_the_studys_names
         "evaluate exp5": "benchmarks/evaluate/exp5.tsv", "morph exp4": "benchmarks/morph/exp4.tsv",
         "cas_real mnist": "benchmarks/cas_real/mnist.tsv", "plot_metrics": "benchmarks/plot_metrics.tsv",
         "pair exp4 mnist": "prefix/benchmarks/pair/exp4/mnist.tsv", "pair exp5 mnist": "prefix/benchmarks/pair/exp5/mnist.tsv",
+        "report": "benchmarks/report.tsv",  # where the default target made it, the run's too
     }
     with_inception = plan.page_params(runs_of, ["mnist"], "", patterns, inception=True)["benchmarks"]
     assert "fetch_inception" in with_inception and "morph exp4" not in with_inception  # no experiment asks

@@ -243,7 +243,7 @@ def page_params(
     fetched), the run's command and the README it updates."""
     every_probe = {probe for kind in CONDITIONINGS.values() for probe in kind.probes}  # each a rule
     made = {probe: [exp for exp, listed in (probes or {}).items() if probe in listed] for probe in every_probe}
-    made.update({"fetch_inception": inception, "report": False})  # publish makes the page, not the report
+    made["fetch_inception"] = inception
     names = {
         "run": [run.name for exp_runs in runs_of.values() for run in exp_runs],
         "exp": list(runs_of),
