@@ -143,3 +143,12 @@ def test_the_page_shows_an_ablations_runs_by_their_sheets_only(study, tmp_path):
     sheets = [f"{name}_samples.png" for name in sorted(RUNS)]
     assert [name for name in copied if not name.startswith("exp5")] == sorted([*sheets, "curves.png", "metrics.png"])
     assert len([name for name in copied if name.startswith("exp5")]) == len(files.PICTURES)
+
+
+def test_the_page_names_what_the_budget_cut_and_the_preset_that_adds_it_back(study):
+    study.command = "snakemake publish --configfile config/study.yaml"
+    assert not any(line.startswith("Cut to fit") for line in answers.page_header(study))
+    study.cuts = [{"preset": "config/ablation_rows.yaml", "what": "the ablation's rows"}]
+    header = answers.page_header(study)
+    assert header[header.index("Cut to fit the budget, each a preset that adds it back:") + 2] == (
+        "- the ablation's rows (`config/ablation_rows.yaml`)")

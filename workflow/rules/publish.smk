@@ -31,6 +31,7 @@ rule publish:
             list(ARMS),
             PROBES,
             config["inception_metrics"],
+            config["cuts"],
         ),
     script:
         "../../scripts/write_document.py"

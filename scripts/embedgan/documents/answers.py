@@ -206,7 +206,17 @@ def page_header(study: Study) -> list[str]:
         "",
         f"    {study.command}",
         "",
+        *cuts_lines(study),
     ]
+
+
+def cuts_lines(study: Study) -> list[str]:
+    """What the study left out to fit its budget (config `cuts`), each with the preset that adds
+    it back."""
+    if not study.cuts:
+        return []
+    return ["Cut to fit the budget, each a preset that adds it back:", "",
+            *(f"- {cut['what']} (`{cut['preset']}`)" for cut in study.cuts), ""]
 
 
 def details_link(study: Study) -> list[str]:

@@ -235,12 +235,12 @@ def run_command(configfiles: list[str], overrides: dict) -> str:
 
 def page_params(
     runs_of: dict[str, list[Run]], datasets: list[str], command: str, benchmarks: list[str], arms: list[str] = (),
-    probes: dict[str, list[str]] | None = None, inception: bool = False,
+    probes: dict[str, list[str]] | None = None, inception: bool = False, cuts: list[dict] = (),
 ) -> dict:
     """What the results page adds to the study's params: the notebook's scale of each
     experiment, each job's benchmark file (`benchmarks`: the rules' patterns; `probes`: the
     probes each experiment asks for, each a rule; `inception`: whether the Inception weights are
-    fetched), the run's command and the README it updates."""
+    fetched), the run's command, what its budget cut (config `cuts`) and the README it updates."""
     every_probe = {probe for kind in CONDITIONINGS.values() for probe in kind.probes}  # each a rule
     made = {probe: [exp for exp, listed in (probes or {}).items() if probe in listed] for probe in every_probe}
     made["fetch_inception"] = inception
@@ -254,5 +254,6 @@ def page_params(
         "notebook": {exp: notebook_scale(exp) for exp in runs_of},
         "benchmarks": job_benchmarks(benchmarks, names, made),
         "command": command,
+        "cuts": list(cuts),
         "readme": "README.md",
     }

@@ -85,6 +85,7 @@ class Study:
     notebook: dict[str, dict | None] = field(default_factory=dict)
     benchmarks: dict[str, str] = field(default_factory=dict)
     command: str = ""
+    cuts: list[dict] = field(default_factory=list)  # what the budget cut: preset, what (config `cuts`)
     on_page: bool = False  # the results page: the runs made for an ablation or the arms alone only there
     page: str = ""  # the results page's path (its second page beside it: documents.files.details_page)
 
@@ -149,7 +150,7 @@ def read_study(plan: dict, inputs, folder: Path, page: dict | None = None) -> St
     the rule's (embedgan.documents.plan.document_inputs), `page` what the results page adds
     (embedgan.documents.plan.page_params, without the README)."""
     experiments, classifiers = gather(plan["experiments"], plan["runs"], inputs.classifiers, plan["probes"])
-    extra = {key: (page or {})[key] for key in ("notebook", "benchmarks", "command") if key in (page or {})}
+    extra = {key: (page or {})[key] for key in ("notebook", "benchmarks", "command", "cuts") if key in (page or {})}
     return Study(
         experiments, classifiers, plan["noise_pairs"], inputs.metrics_png, folder, inputs.curves_png,
         cas_real=read_cas_real(inputs.cas_real),
