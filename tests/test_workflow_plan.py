@@ -62,7 +62,7 @@ def test_study_preset_plans_the_results_page_with_the_ladder_the_arms_and_the_sw
     sweep = ablation["kl_sweeps"]["mnist"]
     swept = {f"{ablation['arms']['mnist'][role]}_kl{w:g}".replace(".", "p")
              for role in ("distribution", "distribution_noise") for w in sweep["weights"]}
-    assert {"cgan_mnist_ca_kl0p02", "cgan_mnist_ca_noise_kl20"} <= swept and len(swept) == 8
+    assert {"cgan_mnist_ca_kl0p02", "cgan_mnist_ca_noise_kl20"} <= swept and len(swept) == 2 * len(sweep["weights"])
     assert {exp for rule, exp in jobs if rule == "train"} == runs | swept
     assert {exp for rule, exp in jobs if rule == "cas"} == runs | swept
     assert ("captions", "cgan_text") in jobs and ("fetch_inception", None) not in jobs
