@@ -1,15 +1,11 @@
 rule plot_metrics:
     input:
         package_modules("plot_metrics.py"),
-        metrics=[paths.run_file(run, "metrics") for run in RUN.values()],
-        judged_apart=[
-            paths.run_file(run, artifact)
-            for run in RUN.values()
-            for artifact, _ in paths.JUDGED_APART.values()
-        ],
-        curves=[paths.run_file(run, "curve") for run in RUN.values()],
-        cas_real=[paths.cas_real_file(dataset) for dataset in DATASETS],
-        classifiers=[paths.classifier_file(dataset, "summary") for dataset in DATASETS],
+        # the judgements of every run the documents read (documents.plan.document_inputs)
+        **{
+            key: DOCUMENT_INPUTS[key]
+            for key in ("metrics", "judged_apart", "curves", "cas_real", "classifiers")
+        },
     output:
         chart=report(
             files.METRICS_CHART,

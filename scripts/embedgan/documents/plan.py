@@ -15,7 +15,7 @@ from pathlib import Path
 from embedgan.config import paths
 from embedgan.config.kinds import CONDITIONINGS
 from embedgan.config.runs import Run
-from embedgan.config.settings import NOISE_OPTIONS, Experiment, changes
+from embedgan.config.settings import NOISE_OPTIONS, Experiment
 from embedgan.datasets.data import DATASETS
 from embedgan.documents import files
 
@@ -42,15 +42,9 @@ def notebook_scale(exp: str) -> dict | None:
 
 def ladder_rungs(resolved: dict[str, Experiment], ladders: dict[str, list[str]]) -> dict[str, list[dict]]:
     """Ladder -> its rungs, bottom first, each {experiment, changes}: the change records
-    (settings.changes) from the rung below (none for the bottom rung)."""
+    (settings.changes) from the rung below, the one it is based on (none for the bottom rung)."""
     return {
-        name: [
-            {
-                "experiment": rung,
-                "changes": changes(resolved[rungs[i - 1]].settings, resolved[rung].settings) if i else [],
-            }
-            for i, rung in enumerate(rungs)
-        ]
+        name: [{"experiment": rung, "changes": resolved[rung].changes if i else []} for i, rung in enumerate(rungs)]
         for name, rungs in ladders.items()
     }
 
@@ -96,12 +90,12 @@ def noise_pairs(resolved: dict[str, Experiment], controls: list[str] = ()) -> li
 
 def ablation_rows(resolved: dict[str, Experiment], ablations: dict[str, list[str]]) -> dict[str, dict]:
     """Ablation -> {control, rows}: the full control (its own `seeds` give the spread); each row
-    {experiment, changes}, the change records (settings.changes) of what it puts back."""
+    {experiment, changes}, the change records (settings.changes) of what it puts back (each row
+    is based on the control: settings.check_ablations)."""
     return {
         name: {
             "control": control,
-            "rows": [{"experiment": row, "changes": changes(resolved[control].settings, resolved[row].settings)}
-                     for row in rows],
+            "rows": [{"experiment": row, "changes": resolved[row].changes} for row in rows],
         }
         for name, (control, *rows) in ablations.items()
     }
@@ -198,15 +192,16 @@ OWN_CLOCK = ("train", "train_classifier")
 
 
 def job_benchmarks(
-    patterns: list[str], names: dict[str, list[str]], made: dict[str, list[str] | bool] | None = None
+    patterns: list[str], names: dict[str, list[str]], asked: dict[str, list[str]] | None = None,
+    not_made: set[str] = frozenset(),
 ) -> dict[str, str]:
     """Each job of the run -> its benchmark file, from the workflow's own rules: `patterns`, each
     rule's benchmark (embedgan.config.paths.benchmark_file: benchmarks/<rule>/<job>.tsv, or
     benchmarks/<rule>.tsv for a single job), expanded over the study's `names` of its wildcards
-    (run, exp, dataset, arms). `made`: the rules whose jobs the run's config decides (a probe:
-    the experiments that ask for it; a single job: whether it runs at all), so that a file an
-    earlier config left is no row. A job that did not run has no file, and no row; a pattern
-    that is not the workflow's own shape is left out."""
+    (run, exp, dataset, arms). The config decides some rules' jobs: `asked`, a rule's names where
+    not every one has the job (a probe: the experiments that ask for it); `not_made`, the rules
+    that make none (so that a file an earlier config left is no row). A job that did not run has
+    no file, and no row; a pattern that is not the workflow's own shape is left out."""
     jobs = {}
     for pattern in patterns:
         parts = Path(pattern).parts
@@ -214,12 +209,11 @@ def job_benchmarks(
             continue
         rule = Path(parts[parts.index(paths.BENCHMARKS) + 1]).stem  # a module's prefix before it
         wildcards = re.findall(r"{(\w+)}", pattern)
-        if rule in OWN_CLOCK or not set(wildcards) <= set(names) or (made or {}).get(rule, True) is False:
+        if rule in OWN_CLOCK or rule in not_made or not set(wildcards) <= set(names):
             continue
-        choices = [(made or {}).get(rule) if (made or {}).get(rule) is not None else names[w] for w in wildcards]
+        choices = [(asked or {}).get(rule, names[wildcard]) for wildcard in wildcards]
         for values in itertools.product(*choices):
-            job = " ".join([rule, *values])
-            jobs[job] = pattern.format(**dict(zip(wildcards, values, strict=True)))
+            jobs[" ".join([rule, *values])] = pattern.format(**dict(zip(wildcards, values, strict=True)))
     return jobs
 
 
@@ -242,8 +236,7 @@ def page_params(
     probes each experiment asks for, each a rule; `inception`: whether the Inception weights are
     fetched), the run's command, what its budget cut (config `cuts`) and the README it updates."""
     every_probe = {probe for kind in CONDITIONINGS.values() for probe in kind.probes}  # each a rule
-    made = {probe: [exp for exp, listed in (probes or {}).items() if probe in listed] for probe in every_probe}
-    made["fetch_inception"] = inception
+    asked = {probe: [exp for exp, listed in (probes or {}).items() if probe in listed] for probe in every_probe}
     names = {
         "run": [run.name for exp_runs in runs_of.values() for run in exp_runs],
         "exp": list(runs_of),
@@ -252,7 +245,7 @@ def page_params(
     }
     return {
         "notebook": {exp: notebook_scale(exp) for exp in runs_of},
-        "benchmarks": job_benchmarks(benchmarks, names, made),
+        "benchmarks": job_benchmarks(benchmarks, names, asked, set() if inception else {"fetch_inception"}),
         "command": command,
         "cuts": list(cuts),
         "readme": "README.md",
