@@ -1,6 +1,8 @@
 """What the documents are planned from: a rung's changes as records, the noise pairs, the
 ladders, the notebook's scale; and the config the scripts outside the workflow resolve."""
 
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -195,3 +197,13 @@ def runs_of_exp(exp: str, seeds: list[int] | None):
     from embedgan.config.runs import runs_of
 
     return runs_of(exp, 0, "mnist", seeds)
+
+
+def test_a_cut_whose_preset_the_run_lays_is_no_longer_a_cut(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("config").mkdir()
+    Path("config/rows.yaml").write_text("{}")
+    cuts = [{"preset": "config/rows.yaml", "what": "the rows"}, {"preset": "config/rungs.yaml", "what": "the rungs"}]
+    assert plan.cuts_left(cuts, [str(tmp_path / "config" / "study.yaml")]) == cuts
+    # the preset named relative to the run's folder, laid by its absolute path (as Snakemake keeps it)
+    assert plan.cuts_left(cuts, [str(tmp_path / "config" / "rows.yaml")]) == cuts[1:]

@@ -31,7 +31,7 @@ rule publish:
             list(ARMS),
             PROBES,
             config["inception_metrics"],
-            config["cuts"],
+            plan.cuts_left(config["cuts"], workflow.config_settings.configfiles),
         ),
     script:
         "../../scripts/write_document.py"

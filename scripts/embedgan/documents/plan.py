@@ -227,6 +227,13 @@ def run_command(configfiles: list[str], overrides: dict) -> str:
     return " ".join(parts)
 
 
+def cuts_left(cuts: list[dict], configfiles: list[str]) -> list[dict]:
+    """What the run's budget still cuts (config `cuts`): those whose preset the run did not lay
+    over its config (a cut whose preset is laid is added back)."""
+    laid = {os.path.realpath(path) for path in configfiles}
+    return [cut for cut in cuts if os.path.realpath(cut["preset"]) not in laid]
+
+
 def page_params(
     runs_of: dict[str, list[Run]], datasets: list[str], command: str, benchmarks: list[str], arms: list[str] = (),
     probes: dict[str, list[str]] | None = None, inception: bool = False, cuts: list[dict] = (),
