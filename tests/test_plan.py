@@ -1,8 +1,6 @@
 """What the documents are planned from: a rung's changes as records, the noise pairs, the
 ladders, the notebook's scale; and the config the scripts outside the workflow resolve."""
 
-from pathlib import Path
-
 import pytest
 import yaml
 
@@ -199,11 +197,12 @@ def runs_of_exp(exp: str, seeds: list[int] | None):
     return runs_of(exp, 0, "mnist", seeds)
 
 
-def test_a_cut_whose_preset_the_run_lays_is_no_longer_a_cut(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    Path("config").mkdir()
-    Path("config/rows.yaml").write_text("{}")
-    cuts = [{"preset": "config/rows.yaml", "what": "the rows"}, {"preset": "config/rungs.yaml", "what": "the rungs"}]
-    assert plan.cuts_left(cuts, [str(tmp_path / "config" / "study.yaml")]) == cuts
-    # the preset named relative to the run's folder, laid by its absolute path (as Snakemake keeps it)
-    assert plan.cuts_left(cuts, [str(tmp_path / "config" / "rows.yaml")]) == cuts[1:]
+def test_a_cut_is_named_until_the_run_makes_its_runs():
+    cuts = yaml.safe_load((REPO / "config" / "study.yaml").read_text())["cuts"]
+    rows = yaml.safe_load((REPO / "config" / "ablation_rows.yaml").read_text())["experiments"]
+    (cut,) = [cut for cut in cuts if cut["preset"] == "config/ablation_rows.yaml"]
+    assert set(cut["runs"]) == set(rows)  # the study's cut names the very runs its preset adds back
+    study_runs = ["exp5", "cgan_mnist", "cgan_mnist/seed1"]
+    assert plan.cuts_left(cuts, study_runs) == cuts
+    assert plan.cuts_left(cuts, [*study_runs, *rows][:-1]) == cuts  # one row still missing
+    assert cut not in plan.cuts_left(cuts, [*study_runs, *rows])

@@ -84,22 +84,6 @@ def test_the_ablation_rows_cut_for_the_budget_are_a_preset_of_their_own(workflow
     assert "abl_mnist_g_ema/seed1" not in {exp for rule, exp in jobs if rule == "train"}  # one run a row
 
 
-def test_what_leave_out_names_does_not_run_nor_do_the_ladders_naming_it(workflow_copy):
-    rungs = ["exp5_noise", "exp5_acgan"]
-    cut = write_config(workflow_copy / "cut.yaml", {"leave_out": rungs})
-    ladder = ("--configfile", "config/quick.yaml", "config/ladder.yaml")
-    trained = {exp for rule, exp in planned_jobs(workflow_copy, *ladder, str(cut)) if rule == "train"}
-    assert "cgan_mnist" in trained and not trained & set(rungs)  # the control runs, its bases do not
-    whole = {exp for rule, exp in planned_jobs(workflow_copy, *ladder) if rule == "train"}
-    assert whole - trained == set(rungs)  # and nothing else is left out
-    # no job reads its files: the report's ladder naming it is left out too
-    assert "results/exp5_acgan" not in snakemake(workflow_copy, "-n", "--configfile", *ladder[1:], str(cut)).stdout
-    typo = write_config(workflow_copy / "typo.yaml", {"leave_out": ["exp5_nois"]})
-    result = snakemake(workflow_copy, "-n", "--configfile", *ladder[1:], str(typo), check=False)
-    assert result.returncode != 0
-    assert "error: config: leave_out names unknown experiment 'exp5_nois'" in result.stdout + result.stderr
-
-
 def test_an_invalid_config_is_refused_with_the_key(workflow_copy):
     bad = write_config(workflow_copy / "bad.yaml", {"experiments": {"exp1": {"batch_size": "four"}}})
     result = snakemake(workflow_copy, "-n", "--configfile", str(bad), check=False)

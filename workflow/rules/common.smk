@@ -29,26 +29,10 @@ validate(config, schema="../schemas/config.schema.yaml")
 
 PACKAGE = Path(embedgan.__file__).parent
 
-
-def without_left_out(config):
-    """`run_only` less the experiments config `leave_out` names (what a study's budget cut; a
-    preset adds them back with `leave_out: []`); a ConfigError names one it does not know.
-    """
-    left_out = config.get("leave_out") or []
-    for missing in [exp for exp in left_out if exp not in config["experiments"]][:1]:
-        raise ConfigError(f"config: leave_out names unknown experiment {missing!r}")
-    chosen = config.get("run_only")
-    if not left_out:
-        return chosen
-    return [exp for exp in chosen or config["experiments"] if exp not in left_out]
-
-
-# The notebook's experiments in its order, each followed by its variants (those `run_only` names,
-# less those `leave_out` names); the KL sweeps' runs (config `kl_sweeps`) are experiments too,
-# each based on its arm.
+# The notebook's experiments in its order, each followed by its variants (those `run_only` names);
+# the KL sweeps' runs (config `kl_sweeps`) are experiments too, each based on its arm.
 try:
     config["experiments"].update(arms.sweep_experiments(config))
-    config["run_only"] = without_left_out(config)
     EXPERIMENTS = experiment_settings.experiments_run(config, list(plan.NOTEBOOK))
 except ExpectedError as err:
     sys.exit(f"error: {err}")

@@ -31,7 +31,7 @@ rule publish:
             list(ARMS),
             PROBES,
             config["inception_metrics"],
-            plan.cuts_left(config["cuts"], workflow.config_settings.configfiles),
+            plan.cuts_left(config["cuts"], list(RUN)),
         ),
     script:
         "../../scripts/write_document.py"

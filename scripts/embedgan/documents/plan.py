@@ -227,11 +227,10 @@ def run_command(configfiles: list[str], overrides: dict) -> str:
     return " ".join(parts)
 
 
-def cuts_left(cuts: list[dict], configfiles: list[str]) -> list[dict]:
-    """What the run's budget still cuts (config `cuts`): those whose preset the run did not lay
-    over its config (a cut whose preset is laid is added back)."""
-    laid = {os.path.realpath(path) for path in configfiles}
-    return [cut for cut in cuts if os.path.realpath(cut["preset"]) not in laid]
+def cuts_left(cuts: list[dict], runs: list[str]) -> list[dict]:
+    """What the run's budget still cuts (config `cuts`): those with a run this run does not make
+    (`runs`: the names of the runs it makes; a cut whose runs are all made was added back)."""
+    return [cut for cut in cuts if not set(cut["runs"]) <= set(runs)]
 
 
 def page_params(
