@@ -139,6 +139,7 @@ def train(bundle: Path, steps: int, names: list[str], device_name: str = "cuda",
     import torch
 
     from benchmark import write_section
+    from embedgan.config.paths import ARTIFACTS
     from embedgan.config.settings import load_config, resolve
     from embedgan.datasets import data
     from embedgan.machine.devices import select_device
@@ -159,11 +160,12 @@ def train(bundle: Path, steps: int, names: list[str], device_name: str = "cuda",
             settings["epochs"] = max(1, math.ceil(steps / math.ceil(train_images / settings["batch_size"])))
             out = root / name
             start = time.perf_counter()
-            train_experiment(name, settings, str(images), str(manifest), device, str(out / "checkpoint.pt"),
-                             str(out / "model.pt"), str(out / "history.json"), str(out / "snapshots.npz"),
-                             speedups=config["speedups"], checkpoint_interval_s=10**9)
+            files = {artifact: str(out / ARTIFACTS[artifact]) for artifact in ("checkpoint", "model", "history", "snapshots")}
+            train_experiment(name, settings, str(images), str(manifest), device, files["checkpoint"], files["model"],
+                             files["history"], files["snapshots"], speedups=config["speedups"],
+                             checkpoint_interval_s=10**9)
             job_s = time.perf_counter() - start
-            history = json.loads((out / "history.json").read_text())
+            history = json.loads(Path(files["history"]).read_text())
             losses = [v for row in history["loss"] for k, v in row.items() if k.startswith("loss_")]
             rows.append({
                 "experiment": name, "batch": settings["batch_size"], "steps": history["steps"],
@@ -273,6 +275,8 @@ def workflow(bundle: Path, workdir: Path) -> int:
     copy of it at `workdir`; every run's training and evaluation must name the GPU."""
     import importlib.util
 
+    from embedgan.config.paths import ARTIFACTS, RESULTS, cas_real_file, classifier_file
+
     if importlib.util.find_spec("snakemake") is None:
         print("skipped: Snakemake is not installed on this machine (pip install -r requirements.txt)")
         return SKIPPED
@@ -290,15 +294,16 @@ def workflow(bundle: Path, workdir: Path) -> int:
         return code
     # Every stage's summary records where it computed: training, evaluation, CAS, the curve,
     # the reference classifiers.
-    results = workdir / "results"
-    runs = sorted(h.parent for h in results.glob("exp*/history.json"))
-    summaries = [run / name for run in runs for name in ("history.json", "metrics.json", "cas.json", "curve.json")]
-    summaries += [path for path in sorted(results.glob("classifiers/*.json")) if not path.name.endswith("_cas_real.json")]
+    results = workdir / RESULTS
+    runs = sorted(h.parent for h in results.glob(f"exp*/{ARTIFACTS['history']}"))
+    summaries = [run / ARTIFACTS[name] for run in runs for name in ("history", "metrics", "cas", "curve")]
+    datasets = list(TINY_WORKFLOW["classifiers"])
+    summaries += [workdir / classifier_file(dataset, "summary") for dataset in datasets]
     missing = [str(path.relative_to(results)) for path in summaries if not path.is_file()]
     devices = {str(path.relative_to(results)): json.loads(path.read_text())["device"] for path in summaries
                if path.is_file()}
     devices.update({f"{path.relative_to(results)} seed {i}": run["device"]
-                    for path in sorted(results.glob("classifiers/*_cas_real.json"))
+                    for path in (workdir / cas_real_file(dataset) for dataset in datasets) if path.is_file()
                     for i, run in enumerate(json.loads(path.read_text())["runs"])})
     print(f"report: {(results / 'report.md').stat().st_size} bytes; devices: {devices}; missing: {missing}")
     return 0 if runs and not missing and all(d.startswith("cuda") for d in devices.values()) else 1

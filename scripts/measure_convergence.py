@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from embedgan.config.paths import RESULTS, classifier_file, dataset_files  # noqa: E402
+from embedgan.config.paths import ARTIFACTS, RESULTS, classifier_file, dataset_files  # noqa: E402
 from embedgan.datasets import data  # noqa: E402
 from embedgan.datasets.images import nhwc_to_nchw  # noqa: E402
 from embedgan.evaluation.classifier import load_classifier  # noqa: E402
@@ -32,13 +32,13 @@ from embedgan.runtime import load_tensors  # noqa: E402
 def record_of(run_dir: Path) -> dict:
     """The run's curve images, their steps, its steps done and its training seconds so far: from
     snapshots.npz and history.json when finished, else from its checkpoint."""
-    if (run_dir / "snapshots.npz").is_file():
-        history = json.loads((run_dir / "history.json").read_text())
-        with np.load(run_dir / "snapshots.npz") as snapshots:
+    if (run_dir / ARTIFACTS["snapshots"]).is_file():
+        history = json.loads((run_dir / ARTIFACTS["history"]).read_text())
+        with np.load(run_dir / ARTIFACTS["snapshots"]) as snapshots:
             curve, steps = snapshots["curve"], snapshots["steps"].tolist()
         return {"curve": curve, "steps": steps, "done": history["steps"], "seconds": history["wall_time_s"],
                 "finished": True}
-    state = load_tensors(run_dir / "checkpoint.pt")["state"]
+    state = load_tensors(run_dir / ARTIFACTS["checkpoint"])["state"]
     return {"curve": np.stack([c.numpy() for c in state["curve"]]), "steps": list(state["snapshot_steps"]),
             "done": state["step"], "seconds": state["elapsed"], "finished": False}
 
