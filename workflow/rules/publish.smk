@@ -4,7 +4,7 @@ localrules:
 
 # The results page of a finished run (committed to the repository after the study), and the
 # README's results table (between its markers; a README without them is left alone):
-#   snakemake --configfile config/study.yaml --config ... publish
+#   snakemake publish --configfile config/ladder.yaml config/study.yaml config/ablation.yaml --config ...
 rule publish:
     input:
         package_modules("write_document.py"),
