@@ -120,14 +120,14 @@ def test_the_answer_says_per_data_set_what_each_arm_draws_and_which_is_nearest_p
 def test_each_comparison_says_what_the_corrected_test_admits_and_nothing_else(study):
     _, mode_seeking, noise, inside, reaches = first_screen.answer_sentences(study)
     assert mode_seeking.startswith("**What mode seeking adds to the noise** (embedding + noise, mode seeking "
-                                   "against embedding + noise): on mnist, no difference that matters is admitted "
+                                   "against embedding + noise): on mnist, no difference admitted "
                                    "(CAS: both arms' seeds identical: no test).")
-    assert "on mnist, per-class recall higher by +0.80 (+0.7" in noise and noise.count("higher by") == 2
+    assert "on mnist, per-class recall higher: +0.80 (+0.7" in noise and noise.count("higher: ") == 2
     assert "better [stable]" in noise and "[stability not measured]" in noise  # coverage is not on the curves
-    assert "no difference that matters in accuracy, CAS" in noise  # 0.92 against 0.93: nothing admitted
-    assert "per-class recall higher by +0.40 (" in inside and inside.endswith("(not converged by the trend test: ca).")
+    assert "no difference admitted in accuracy, CAS" in noise  # 0.92 against 0.93: nothing admitted
+    assert "per-class recall higher: +0.40 (" in inside and inside.endswith("(not every run converged by the trend test: ca).")
     assert "better [not stable over the last record points]" in inside  # its curve has not got there
-    assert "per-class recall lower by -0.40 (" in reaches and ", worse" in reaches
+    assert "per-class recall lower: -0.40 (" in reaches and ", worse" in reaches
     assert "one-sample t" not in "".join(first_screen.answer_sentences(study))
 
 

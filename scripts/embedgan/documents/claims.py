@@ -25,8 +25,9 @@ TEST_NOTE = (
     "family by Holm's method, admits it at 5%, and where it is at least the metric's smallest "
     "difference that matters ({smallest}). The tests: Welch's t between two arms' seeds; where one "
     "arm's seeds are all equal, a one-sample t of the other's against that value (said so); one "
-    "run against several seeds: the seeds' t prediction interval. Intervals of a difference are "
-    "95%, of a mean the 95% t interval taken on the logit scale (a share) or the log scale (a "
+    "run against several seeds: the seeds' t prediction interval. \"No difference admitted\" "
+    "makes no claim: it does not find the arms equal (with a few seeds a real difference can "
+    "fail the corrected test). Intervals of a difference are 95% (uncorrected), of a mean the 95% t interval taken on the logit scale (a share) or the log scale (a "
     "positive number) and mapped back, so that it stays inside the metric's range; for a "
     "generator without noise, accuracy is the share of its distinct images (one per class and "
     "seed) with its exact binomial interval."
@@ -86,9 +87,9 @@ class Claim:
         return f"{way} {METRICS[self.key].label}{than}{judged}: {self.amount()}"
 
     def readable(self) -> str:
-        """"per-class recall higher by +0.45 (+0.30 to +0.60), better"."""
+        """"per-class recall higher: +0.45 (+0.30 to +0.60), better"."""
         way, verdict = self.direction()
-        return f"{METRICS[self.key].label} {way} by {self.amount()}" + (f", {verdict}" if verdict else "")
+        return f"{METRICS[self.key].label} {way}: {self.amount()}" + (f", {verdict}" if verdict else "")
 
     def amount(self) -> str:
         signed = METRICS[self.key].short.replace("{:", "{:+")

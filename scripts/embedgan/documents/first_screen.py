@@ -30,7 +30,7 @@ FED = {
 LITTLE_VARIETY = 0.5  # per-class recall below this share of a perfect generator's: little variety within a class
 STABLE_POINTS = 3  # a claim is stable where it holds at each of the runs' last record points
 STABLE_NOTE = (
-    f" A claim is marked stable where the same difference, on the curves' images (fewer a class than "
+    f" A claim is marked stable where the same difference, on the curves' images (fewer images a class than "
     f"the final evaluation's, the same draws at every point), keeps its sign with its 95% interval "
     f"(uncorrected) excluding 0 at each of the arms' last {STABLE_POINTS} record points; stability is "
     "not measured for the metrics the curves do not judge (per-class coverage, CAS)."
@@ -103,21 +103,22 @@ def claim_text(study: Study, roles: dict[str, str], comparison: Comparison, clai
 
 def comparison_text(study: Study, name: str, comparison: Comparison, claims: list[Claim]) -> str:
     """One set of arms' part of a comparison's sentence: what changes, which way, by how much,
-    whether it is stable, and the metrics where no difference that matters is admitted."""
+    whether it is stable, and the metrics where none is admitted (not a finding that the arms are
+    equal: with a few seeds a real difference can fail the corrected test)."""
     admitted = [claim_text(study, study.arms[name], comparison, claim) for claim in claims if claim.admitted]
     if not any(claim.found.tested for claim in claims):
         text = f"on {name}, no test can be made ({claims[0].found.test})"
     else:
         rest = [METRICS[claim.key].label for claim in claims if not claim.admitted]
-        text = f"on {name}, " + ("; ".join(admitted) if admitted else "no difference that matters is admitted")
+        text = f"on {name}, " + ("; ".join(admitted) if admitted else "no difference admitted")
         if admitted and rest:
-            text += f"; no difference that matters in {', '.join(rest)}"
+            text += f"; no difference admitted in {', '.join(rest)}"
     identical = [f"{METRICS[claim.key].label}: {claim.found.test}" for claim in claims
                  if not claim.admitted and claim.found.test.startswith(("one-sample", "both"))]
     if identical:
         text += f" ({'; '.join(identical)})"
     still = unconverged(study, study.arms[name], comparison)
-    return text + (f" (not converged by the trend test: {', '.join(still)})" if still else "")
+    return text + (f" (not every run converged by the trend test: {', '.join(still)})" if still else "")
 
 
 def comparison_sentences(study: Study) -> list[str]:
@@ -195,7 +196,8 @@ def answer_section(study: Study) -> list[str]:
     lines = ["## The answer", ""]
     for sentence in answer_sentences(study):
         lines += [f"- {sentence}"]
-    lines += ["", test_note(columns("arms")) + STABLE_NOTE, ""]
+    size = next((claim.family for claims in family(study).values() for claim in claims), 0)
+    lines += ["", test_note(columns("arms")) + f" The first screen's family: {size} tests." + STABLE_NOTE, ""]
     missing = without_arms(study)
     if missing:
         lines += [

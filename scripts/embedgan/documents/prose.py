@@ -5,7 +5,8 @@ QUESTION = (
     "A GAN turns noise into an image. What if the generator is fed a learned embedding of "
     "the class label (or of a text) instead? Each experiment below trains a generator whose "
     "input is such an embedding (with `noise_dim` > 0, followed by Gaussian noise; without "
-    "it, one class gives exactly one image)."
+    "noise, and without conditioning augmentation, which draws the embedding itself, one class "
+    "gives exactly one image)."
 )
 # How every picture is drawn: what looks wrong in one is the generator's, not the drawing's.
 PICTURES_NOTE = (
