@@ -10,8 +10,8 @@ import pytest
 from embedgan.config.arms import check_arms
 from embedgan.config.settings import load_config, resolve
 from embedgan.datasets.data import DATASETS
-from embedgan.documents import first_screen
-from embedgan.documents.study import ExperimentEntry, Study
+from embedgan.documents import answers, first_screen
+from embedgan.documents.study import Ablation, ExperimentEntry, Study
 from embedgan.errors import ConfigError
 from embedgan.evaluation.catalogue import PRDC
 
@@ -129,6 +129,15 @@ def test_each_comparison_says_what_the_corrected_test_admits_and_nothing_else(st
     assert "better [not stable over the last record points]" in inside  # its curve has not got there
     assert "per-class recall lower: -0.40 (" in reaches and ", worse" in reaches
     assert "one-sample t" not in "".join(first_screen.answer_sentences(study))
+
+
+def test_the_second_page_names_the_ablation_only_where_the_run_made_one(study):
+    study.page = str(study.folder / "results.md")
+    assert answers.details_header(study)[0] == "# Results in full: every experiment, the ladders"
+    assert answers.details_link(study)[0].startswith("Every experiment, the ladders, convergence, ")
+    study.ablations = {"mnist": Ablation("no_ms", [])}
+    assert answers.details_header(study)[0] == "# Results in full: every experiment, the ladders, the ablation"
+    assert answers.details_link(study)[0].startswith("Every experiment, the ladders, the ablation, convergence, ")
 
 
 def test_the_arms_table_gives_intervals_inside_the_range_and_a_generator_without_noise_its_distinct_images(study):

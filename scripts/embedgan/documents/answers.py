@@ -219,9 +219,14 @@ def cuts_lines(study: Study) -> list[str]:
             *(f"- {cut['what']} (`{cut['preset']}`)" for cut in study.cuts), ""]
 
 
+def contents(study: Study) -> str:
+    """What the second page holds, naming the ablation only where the run made one."""
+    return "every experiment, the ladders" + (", the ablation" if study.ablations else "")
+
+
 def details_link(study: Study) -> list[str]:
     return [
-        f"Every experiment, the ladders, the ablation, convergence, scale and wall times: "
+        f"{contents(study).capitalize()}, convergence, scale and wall times: "
         f"[the second page]({study.link(details_page(study.page))}).",
         "",
     ]
@@ -229,7 +234,7 @@ def details_link(study: Study) -> list[str]:
 
 def details_header(study: Study) -> list[str]:
     return [
-        "# Results in full: every experiment, the ladders, the ablation",
+        f"# Results in full: {contents(study)}",
         "",
         f"The second page of [the results]({study.link(study.page)}), from the same run: the numbers of every "
         f"experiment, each beside a perfect generator's. {PICTURES_NOTE}",
