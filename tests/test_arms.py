@@ -149,7 +149,10 @@ def test_the_arms_table_gives_intervals_inside_the_range_and_a_generator_without
     assert "| 0.93 [0.78, 0.99] (28 of 30 images; 0.99) |" in table["embedding"]
     assert table["ca"].endswith("| 0 of 3, 3 moving |") and "](arms_mnist.png)" in "\n".join(lines)
     assert not any(line.startswith("No arms") for line in lines)
-    assert any("Holm's method" in line and "accuracy 0.02" in line for line in lines)
+    size = {claim.family for claims in first_screen.family(study).values() for claim in claims}
+    assert size == {12}  # the tests made: 4 comparisons x 4 metrics, less those with no test (identical seeds)
+    assert any("Holm's method" in line and "accuracy 0.02" in line and "family: 12 tests" in line for line in lines)
+    assert any(line.startswith("The columns: *accuracy*") and "*per-class recall*" in line for line in lines)
 
 
 def test_the_page_says_which_data_sets_have_no_arms(study):

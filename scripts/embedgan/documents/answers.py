@@ -56,7 +56,7 @@ def scale_section(study: Study) -> list[str]:
         "",
         f"- converged by the trend test (see \"Convergence\"), so more steps would change little: "
         f"{', '.join(settled) or 'none'};",
-        f"- not converged when stopped (still moving, too noisy to tell, stalled far from perfect, or "
+        f"- not converged when stopped (still moving, undecided, stalled far from perfect, or "
         f"too few points; shortened for time): {', '.join(changing) or 'none'}.",
         "",
     ]

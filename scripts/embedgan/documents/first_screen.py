@@ -13,6 +13,7 @@ from embedgan.config.arms import Comparison, comparisons
 from embedgan.documents import tables
 from embedgan.documents.claims import Claim, judge, test_note
 from embedgan.documents.labels import METRICS, columns
+from embedgan.documents.prose import COLUMNS_NOTE
 from embedgan.documents.roles import ROLE_WORDS, question
 from embedgan.documents.study import Study
 from embedgan.documents.sweep import shares, sweep_section, weaker
@@ -197,7 +198,8 @@ def answer_section(study: Study) -> list[str]:
     for sentence in answer_sentences(study):
         lines += [f"- {sentence}"]
     size = next((claim.family for claims in family(study).values() for claim in claims), 0)
-    lines += ["", test_note(columns("arms")) + f" The first screen's family: {size} tests." + STABLE_NOTE, ""]
+    lines += ["", test_note(columns("arms")) + f" The first screen's family: {size} tests." + STABLE_NOTE, "",
+              COLUMNS_NOTE, ""]
     missing = without_arms(study)
     if missing:
         lines += [

@@ -29,7 +29,10 @@ METRICS_NOTE = (
     "and *coverage* (Naeem et al. 2020), k = 5 nearest neighbours, against a real set of the "
     "generated counts from the held-out half: precision and density ask whether generated "
     "images look real (fidelity), recall and coverage whether they cover the real ones "
-    "(diversity); density exceeds 1 where generated images crowd dense regions. *CAS* "
+    "(diversity); density exceeds 1 where generated images crowd dense regions. *Per-class "
+    "recall* and *per-class coverage*: the same within each class (the images generated for a "
+    "class, whatever the classifier sees in them, against real images of that class), averaged "
+    "over the classes: variety within a class, to be read beside accuracy. *CAS* "
     "(classification accuracy score, Ravuri and Vinyals 2019): the test accuracy of the "
     "reference classifier's architecture trained on generated images only, beside the same "
     "training on as many real images per class (*real*): a generator drawing one image per "
@@ -37,6 +40,17 @@ METRICS_NOTE = (
     "of one class, beside real test images'; *NN dist*: mean pixel L2 distance (images in "
     "[0, 1]) from a generated image to its nearest training image, beside the same for real "
     "test images."
+)
+# The first page's columns in a few words (METRICS_NOTE, on the second page, in full).
+COLUMNS_NOTE = (
+    "The columns: *accuracy*, the share of generated images a reference classifier (trained on "
+    "the real training split) assigns to the intended class; *per-class recall* and *per-class "
+    "coverage* (k = 5 nearest neighbours in the classifier's features), how much of each class's "
+    "real images the images generated for that class cover, whatever class they look like, "
+    "averaged over the classes: variety within a class, read beside accuracy; *CAS*, the accuracy "
+    "on real test images of a classifier trained on generated images only. A perfect generator's "
+    "scores (real test images) stand beside each. Converged: the trend test of each run's "
+    "generation record (the second page's \"Convergence\")."
 )
 INCEPTION_ABSENT = (
     "Inception metrics (FID, IS, KID): not computed in this run (`inception_metrics: false`: "

@@ -317,7 +317,7 @@ STATUS_WORDS = {
     "converged": "converged",
     "stalled": "stalled: flat, but no better than halfway from chance to perfect",
     "moving": "no: still moving",
-    "undecided": "undecided: too noisy to tell",
+    "undecided": "undecided: an interval straddles the smallest difference that matters",
     "too few points": "not judged: too few points",
 }
 
