@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from embedgan.documents import answers, files, publish, sections, tables
-from embedgan.documents.study import Ablation, ExperimentEntry, Step, Study
+from embedgan.documents.study import Ablation, ExperimentEntry, Presentation, Step, Study
 from embedgan.evaluation.catalogue import PRDC
 
 
@@ -121,6 +121,14 @@ def test_the_noise_answer_says_what_the_test_admits_of_a_pair(study):
     study.arms = {"mnist": {"embedding": "worse", "noise": "control"}}  # the first page judges this pair
     line, = answers.noise_pair_lines(study)
     assert line.endswith(". Judged on the first page (the answer: what the noise gives).")
+    # made from its partner: the line names every setting the pair differs in, not the noise alone
+    changes = [{"key": "mode_seeking", "old": 1.0, "new": 0.0}, {"key": "noise_dim", "old": 8, "new": 0}]
+    study.experiments["worse"].presentation = Presentation(based_on="control", changes=changes)
+    line, = answers.noise_pair_lines(study)
+    assert line.startswith("- worse / control (8-d noise, 3 / 3 seeds; changing mode_seeking, noise_dim): ")
+    study.experiments["worse"].presentation = Presentation(based_on="control", changes=changes[1:])
+    line, = answers.noise_pair_lines(study)
+    assert line.startswith("- worse / control (8-d noise, 3 / 3 seeds): ")  # the noise alone: said already
 
 
 def test_the_page_shows_an_ablations_runs_by_their_sheets_only(study, tmp_path):

@@ -192,8 +192,20 @@ def noise_pair_lines(study: Study) -> list[str]:
             found = [next(claims) for _ in keys]
             admitted = said(found, than=f" than {alone}")
             verdict = f"{noisy} has {admitted}" if admitted else nothing_admitted(found).capitalize()
-        lines.append(f"- {alone} / {noisy} ({noise}-d noise, {seeds}): {', '.join(cells)}. {verdict}.")
+        lines.append(f"- {alone} / {noisy} ({noise}-d noise, {seeds}{pair_changes(study, alone, noisy)}): "
+                     f"{', '.join(cells)}. {verdict}.")
     return lines
+
+
+def pair_changes(study: Study, alone: str, noisy: str) -> str:
+    """What differs between a noise pair's two experiments where one is made from the other and
+    the noise brings other settings with it (e.g. mode seeking, which needs noise)."""
+    for made, base in ((alone, noisy), (noisy, alone)):
+        presentation = study.experiments[made].presentation
+        keys = [change["key"] for change in presentation.changes]
+        if presentation.based_on == base and set(keys) - {"noise_dim"}:
+            return f"; changing {', '.join(keys)}"
+    return ""
 
 
 def page_header(study: Study) -> list[str]:
