@@ -27,10 +27,11 @@ TEST_NOTE = (
     "arm's seeds are all equal, a one-sample t of the other's against that value (said so); one "
     "run against several seeds: the seeds' t prediction interval. \"No difference admitted\" "
     "makes no claim: it does not find the arms equal (with a few seeds a real difference can "
-    "fail the corrected test). Intervals of a difference are 95% (uncorrected), of a mean the 95% t interval taken on the logit scale (a share) or the log scale (a "
-    "positive number) and mapped back, so that it stays inside the metric's range; for a "
-    "generator without noise, accuracy is the share of its distinct images (one per class and "
-    "seed) with its exact binomial interval."
+    "fail the corrected test). Intervals of a difference are 95% (uncorrected), of a mean the 95% "
+    "t interval taken on the logit scale (a share) or the log scale (a positive number) and "
+    "mapped back, so that it stays inside the metric's range; for a generator without noise, "
+    "accuracy is the share of its distinct images (one per class and seed) with its exact "
+    "binomial interval."
 )
 
 

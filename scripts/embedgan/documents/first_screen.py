@@ -31,10 +31,10 @@ FED = {
 LITTLE_VARIETY = 0.5  # per-class recall below this share of a perfect generator's: little variety within a class
 STABLE_POINTS = 3  # a claim is stable where it holds at each of the runs' last record points
 STABLE_NOTE = (
-    f" A claim is marked stable where the same difference, on the curves' images (fewer images a class than "
-    f"the final evaluation's, the same draws at every point), keeps its sign with its 95% interval "
-    f"(uncorrected) excluding 0 at each of the arms' last {STABLE_POINTS} record points; stability is "
-    "not measured for the metrics the curves do not judge (per-class coverage, CAS)."
+    " A claim is marked stable where the same difference, on the curves' images (fewer images a "
+    "class than the final evaluation's, the same draws at every point), keeps its sign with its "
+    f"95% interval (uncorrected) excluding 0 at each of the arms' last {STABLE_POINTS} record "
+    "points; stability is not measured for the metrics the curves do not judge (per-class coverage, CAS)."
 )
 
 
@@ -63,7 +63,11 @@ def unconverged(study: Study, roles: dict[str, str], comparison: Comparison) -> 
     return [exp for exp in exps if not all(curve["converged"] for curve in study.experiments[exp].curves)]
 
 
-def family(study: Study) -> dict[tuple[str, Comparison], list[Claim]]:
+# The first screen's claims: (set of arms, comparison) -> its claims, one per metric.
+Family = dict[tuple[str, Comparison], list[Claim]]
+
+
+def family(study: Study) -> Family:
     """The first screen's claims, one family: per (set of arms, comparison) its claims on each
     metric of the arms table, Holm-corrected over all of them."""
     keys = columns("arms")
@@ -122,10 +126,9 @@ def comparison_text(study: Study, name: str, comparison: Comparison, claims: lis
     return text + (f" (not every run converged by the trend test: {', '.join(still)})" if still else "")
 
 
-def comparison_sentences(study: Study) -> list[str]:
+def comparison_sentences(study: Study, found: Family) -> list[str]:
     """Per comparison that some set of arms has, one sentence over every such set, `after`
-    against `before`, from the first screen's family of claims."""
-    found = family(study)
+    against `before`, from the first screen's family of claims (`found`: family's)."""
     sentences = []
     for comparison in dict.fromkeys(c for _, c in found):
         parts = "; ".join(comparison_text(study, name, c, claims) for (name, c), claims in found.items() if c == comparison)
@@ -186,18 +189,22 @@ def without_arms(study: Study) -> list[str]:
     return [f"{dataset} with {conditioning} conditioning" for dataset, conditioning in found if (dataset, conditioning) not in asked]
 
 
-def answer_sentences(study: Study) -> list[str]:
-    """The answer per set of arms, then one sentence per comparison (the README quotes both)."""
-    return [answer_sentence(study, name, roles) for name, roles in study.arms.items()] + comparison_sentences(study)
+def answer_sentences(study: Study, found: Family | None = None) -> list[str]:
+    """The answer per set of arms, then one sentence per comparison (the README quotes both);
+    `found`: the first screen's family where the caller has judged it already."""
+    found = family(study) if found is None else found
+    answers = [answer_sentence(study, name, roles) for name, roles in study.arms.items()]
+    return answers + comparison_sentences(study, found)
 
 
 def answer_section(study: Study) -> list[str]:
     if not study.arms:
         return []
     lines = ["## The answer", ""]
-    for sentence in answer_sentences(study):
+    found = family(study)  # judged once: the sentences and the note's family size
+    for sentence in answer_sentences(study, found):
         lines += [f"- {sentence}"]
-    size = next((claim.family for claims in family(study).values() for claim in claims), 0)
+    size = next((claim.family for claims in found.values() for claim in claims), 0)
     lines += ["", test_note(columns("arms")) + f" The first screen's family: {size} tests." + STABLE_NOTE, "",
               COLUMNS_NOTE, ""]
     missing = without_arms(study)
